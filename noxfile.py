@@ -1,0 +1,41 @@
+"""Developer sessions: tests, lint, typecheck, bench (see README.md)."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite against the installed package (SQLite; PostgreSQL if a URL is set)."""
+    session.install("-e", ".[test,postgres]")
+    session.run("pytest", *session.posargs, env={"PYTHONHASHSEED": "0"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff lint and format check."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "review", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "review", "tests", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package."""
+    session.install("-e", ".[dev]")
+    session.run("mypy")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks on ../shared/data: `nox -s bench -- [search|dedupe|screen|fulltext|scale] [--quick]`."""
+    session.install("-e", ".[test,postgres]")
+    session.install("bib-dedupe", success_codes=[0, 1])
+    shared = os.environ.get("REVIEW_SHARED", os.path.join("..", "shared"))
+    session.run("python", "-m", "tests.bench", "--shared", shared, *session.posargs)

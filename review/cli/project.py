@@ -1,0 +1,45 @@
+"""`review init` and `review status`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from review.cli.base import App, cli, pass_app
+
+
+@cli.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.pass_obj
+def init_cmd(app: App, folder: Path) -> None:
+    """Create a review folder with a template protocol and an empty store.
+
+    \b
+    Example:
+        review init family-hubs-review
+    """
+    from review import init
+
+    result = init.run(folder)
+    app.root = folder
+    app.engine()  # create and migrate the store now, so a first `status` has something to show
+    click.echo(
+        f"Created review in {folder}: edit {result.protocol}, then run `review search --dry-run`."
+    )
+
+
+@cli.command("status")
+@pass_app
+def status_cmd(app: App) -> None:
+    """Show counts at every stage and what to do next.
+
+    \b
+    Example:
+        review status
+    """
+    from review import status
+
+    with app.session() as session:
+        report = status.run(session)
+    click.echo(status.render(report))

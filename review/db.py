@@ -1,0 +1,114 @@
+"""Engine, sessions and schema setup for the review store (SQLite by default, PostgreSQL for teams)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, SQLModel
+
+from review import __version__
+from review import models as _models  # noqa: F401  (registers every table on SQLModel.metadata)
+from review.errors import StoreError
+from review.migrations import MIGRATIONS
+from review.models import SCHEMA_VERSION, Meta
+
+DEFAULT_DB = "review.db"
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: how every time is stored."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def database_url(db: str | Path) -> str:
+    """A database URL from `--db`: a URL is kept, anything else is a SQLite file path."""
+    text_db = str(db)
+    if "://" in text_db:
+        return text_db
+    return f"sqlite:///{Path(text_db).expanduser().resolve()}"
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # WAL lets screeners read while another writes; busy_timeout makes writers wait, not fail.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(db: str | Path) -> Engine:
+    """Create an engine for a path or URL; PRAGMAs are set on this engine only."""
+    url = database_url(db)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.parent.exists():
+            raise StoreError(
+                f"Cannot create the review database {path}: folder {path.parent} does not exist."
+            )
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True)
+
+
+def schema_version(engine: Engine) -> int | None:
+    """The stored schema version, or None for an empty database."""
+    if not inspect(engine).has_table("meta"):
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).first()
+    return int(row[0]) if row else None
+
+
+def init_db(engine: Engine) -> None:
+    """Create a new store, or migrate an older one; refuse one newer than this code."""
+    try:
+        version = schema_version(engine)
+    except OperationalError as exc:
+        raise StoreError(f"Cannot open the review database ({exc.orig}).") from exc
+    if version is None:
+        SQLModel.metadata.create_all(engine)
+        with Session(engine) as session, session.begin():
+            session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+            session.add(Meta(key="created_at", value=utcnow().isoformat()))
+            session.add(Meta(key="created_by", value=f"review {__version__}"))
+        return
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"This review database has schema version {version}, newer than this review "
+            f"({__version__}, schema {SCHEMA_VERSION}): upgrade review with `pip install -U review`."
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        _migrate(engine, target)
+
+
+def _migrate(engine: Engine, target: int) -> None:
+    # Each migration commits together with its version bump: an interruption leaves a whole step.
+    with Session(engine) as session, session.begin():
+        MIGRATIONS[target](session)
+        meta = session.get(Meta, "schema_version")
+        assert meta is not None
+        meta.value = str(target)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    # expire_on_commit=False: stage results built from ORM objects stay readable after commit.
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session

@@ -1,0 +1,314 @@
+"""The review store's schema: every table, in one place, with its version.
+
+Stages own the rows, not the tables: a stage that needs a new column adds it here, bumps
+SCHEMA_VERSION and adds a migration in `migrations.py`.
+
+Conventions:
+- table names are singular snake_case;
+- times are naive UTC datetimes (`db.utcnow()`); SQLite and PostgreSQL store them alike;
+- stage values are `title_abstract` and `full_text` (the CLI spells them with a hyphen);
+- free-form structured values are JSON columns (lists of authors, URLs, scores).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+STAGES = ("title_abstract", "full_text")
+DECISIONS = ("include", "exclude", "maybe")
+
+
+def _json(default: Any = None) -> Any:
+    return Field(default=default, sa_column=Column(JSON, nullable=True))
+
+
+def _text() -> Any:
+    return Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about this store: schema version, creation time, tool version."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+class SearchRun(SQLModel, table=True):
+    """One execution of one search (or one file import): the PRISMA-S log entry."""
+
+    __tablename__ = "search_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True)  # "openalex", "govuk", or an import's --source name
+    search_name: str = Field(index=True)  # the protocol search's name, or the imported file name
+    arm: str = "databases"  # PRISMA arm: "databases" (OpenAlex, RIS exports) or "other"
+    platform: str = ""  # e.g. "OpenAlex API via pyalex 0.21", "GOV.UK Search API"
+    request: str = _text()  # the exact request as sent (first page URL, or the file path)
+    filters: dict[str, Any] | None = _json()
+    started_at: datetime
+    finished_at: datetime | None = None
+    tool_version: str
+    total_reported: int | None = None  # the source's own count (OpenAlex meta.count, GOV.UK total)
+    retrieved: int = 0  # records received in this run (before any dedupe)
+    pages: int = 0
+    status: str = "running"  # running | complete | interrupted | budget_exhausted | failed
+    message: str = _text()
+    resume_state: dict[str, Any] | None = _json()  # cursor/offset to resume from
+    cost_usd: float = 0.0
+    raw_path: str | None = None  # sources/<...>.jsonl.gz, relative to the review folder
+    raw_sha256: str | None = None
+    protocol_hash: str | None = None
+
+
+class Record(SQLModel, table=True):
+    """One source record as harvested or imported; many records may describe one work."""
+
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", name="uq_record_source"),
+        Index("ix_record_doi", "doi"),
+        Index("ix_record_work", "work_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    source_id: str  # the source's own ID: OpenAlex W-id, GOV.UK base path, RIS ID, CSV id column
+    title: str | None = _text()
+    abstract: str | None = _text()
+    authors: list[str] | None = _json()  # "Surname, Given" strings, in order
+    year: int | None = None
+    publication_date: str | None = None  # ISO date as given
+    doi: str | None = None  # normalised: lower case, no prefix
+    journal: str | None = None
+    issn: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    publisher: str | None = None  # publisher or issuing organisation(s), "; "-joined
+    doc_type: str | None = None  # OpenAlex type, GOV.UK content_store_document_type, RIS TY
+    language: str | None = None
+    url: str | None = None  # landing page
+    openalex_id: str | None = None  # bare "W123"
+    pmid: str | None = None
+    govuk_base_path: str | None = None
+    govuk_content_id: str | None = None
+    countries: list[str] | None = _json()  # ISO alpha-2 from affiliations
+    keywords: list[str] | None = _json()
+    extra: dict[str, Any] | None = _json()  # connector-specific: locations, attachments, OA info
+    first_run_id: int | None = Field(default=None, foreign_key="search_run.id")
+    created_at: datetime
+    updated_at: datetime
+    work_id: int | None = Field(default=None, foreign_key="work.id")
+
+
+class RecordHit(SQLModel, table=True):
+    """A record returned by a search run (a record found by three searches has three hits)."""
+
+    __tablename__ = "record_hit"
+
+    record_id: int = Field(foreign_key="record.id", primary_key=True)
+    search_run_id: int = Field(foreign_key="search_run.id", primary_key=True, index=True)
+    rank: int | None = None
+
+
+# --- dedupe -------------------------------------------------------------------------------
+
+
+class Work(SQLModel, table=True):
+    """A deduplicated work: what reviewers screen. Canonical fields are the richest of its records."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str | None = _text()
+    abstract: str | None = _text()
+    authors: list[str] | None = _json()
+    year: int | None = Field(default=None, index=True)
+    doi: str | None = Field(default=None, index=True)
+    journal: str | None = None
+    publisher: str | None = None
+    doc_type: str | None = None
+    language: str | None = None
+    url: str | None = None
+    countries: list[str] | None = _json()
+    created_at: datetime
+    updated_at: datetime
+
+
+class DedupePair(SQLModel, table=True):
+    """A candidate duplicate pair, how it was scored, and what was decided (by rule or person)."""
+
+    __tablename__ = "dedupe_pair"
+    __table_args__ = (UniqueConstraint("record_a", "record_b", name="uq_dedupe_pair"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_a: int = Field(foreign_key="record.id")  # record_a < record_b
+    record_b: int = Field(foreign_key="record.id")
+    rule: str  # e.g. "doi", "openalex_id", "fuzzy_title+year+authors"
+    scores: dict[str, Any] | None = _json()
+    band: str  # auto | review | distinct
+    decision: str | None = None  # merge | keep_both | None (pending)
+    decided_by: str | None = None  # "automation" or a reviewer name
+    decided_at: datetime | None = None
+    undone_at: datetime | None = None
+    created_at: datetime
+
+
+# --- screening ----------------------------------------------------------------------------
+
+
+class Assignment(SQLModel, table=True):
+    """A work put in a reviewer's queue for a stage, and why (design)."""
+
+    __table_args__ = (UniqueConstraint("work_id", "stage", "reviewer", name="uq_assignment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_id: int = Field(foreign_key="work.id", index=True)
+    stage: str
+    reviewer: str = Field(index=True)
+    purpose: str  # dual | pilot | single | verify | rule_check | adjudicate
+    created_at: datetime
+
+
+class ScreeningDecision(SQLModel, table=True):
+    """An append-only decision event. A change of mind is a new row; nothing is updated."""
+
+    __tablename__ = "screening_decision"
+    __table_args__ = (Index("ix_decision_work_stage", "work_id", "stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_id: int = Field(foreign_key="work.id")
+    stage: str
+    reviewer: str = Field(index=True)
+    role: str = "screener"  # screener | adjudicator | verifier
+    decision: str  # include | exclude | maybe | retracted (an undo)
+    reason_code: str | None = None
+    note: str | None = _text()
+    supersedes: int | None = Field(default=None, foreign_key="screening_decision.id")
+    created_at: datetime
+
+
+class RuleResult(SQLModel, table=True):
+    """An exclusion by a protocol rule: automation, never a person's decision."""
+
+    __tablename__ = "rule_result"
+    __table_args__ = (UniqueConstraint("work_id", "stage", "rule", name="uq_rule_result"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_id: int = Field(foreign_key="work.id", index=True)
+    stage: str
+    rule: str  # date_range | language | document_type | setting | required_terms | excluded_terms
+    reason_code: str
+    detail: str | None = _text()
+    active: bool = True  # false once a person overturns it, or the protocol no longer fires it
+    created_at: datetime
+
+
+class StoppingLog(SQLModel, table=True):
+    """A team's decision to stop screening, with the estimate and its statistical basis."""
+
+    __tablename__ = "stopping_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage: str
+    reviewer: str
+    screened: int
+    remaining: int
+    estimate: dict[str, Any] | None = _json()
+    method: str
+    created_at: datetime
+
+
+# --- full text ----------------------------------------------------------------------------
+
+
+class Document(SQLModel, table=True):
+    """A full text sought for a work: where from, whether it came, and whether it could be read."""
+
+    __table_args__ = (UniqueConstraint("work_id", "url", name="uq_document_url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_id: int = Field(foreign_key="work.id", index=True)
+    origin: str  # openalex_best_oa | openalex_location | openalex_oa_url | govuk_attachment | govuk_html | manual
+    url: str | None = None
+    status: str = "pending"  # pending | retrieved | not_retrieved | readable | unreadable
+    reason: str | None = _text()  # why not retrieved / unreadable
+    sha256: str | None = Field(default=None, index=True)
+    path: str | None = None  # relative to the review folder
+    content_type: str | None = None
+    size: int | None = None
+    licence: str | None = None
+    version: str | None = None
+    pages: int | None = None
+    chars: int | None = None
+    tables: int | None = None
+    fetched_at: datetime | None = None
+    read_at: datetime | None = None
+
+
+class Page(SQLModel, table=True):
+    """The text of one page of a document (1-based page numbers)."""
+
+    __table_args__ = (UniqueConstraint("document_id", "page_no", name="uq_page"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    page_no: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class PdfTable(SQLModel, table=True):
+    """A table found on a page, as rows of cells."""
+
+    __tablename__ = "pdf_table"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    page_no: int
+    table_no: int
+    rows: list[list[str | None]] = Field(sa_column=Column(JSON, nullable=False))
+
+
+# --- extraction ---------------------------------------------------------------------------
+
+
+class ExtractionValue(SQLModel, table=True):
+    """One extracted value event (append-only), with its provenance in the full text."""
+
+    __tablename__ = "extraction_value"
+    __table_args__ = (Index("ix_extraction_work_field", "work_id", "field"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_id: int = Field(foreign_key="work.id")
+    reviewer: str
+    role: str = "extractor"  # extractor | verifier | consensus | prefill
+    field: str  # "section.field" as named in the protocol form
+    value: Any = _json()
+    document_id: int | None = Field(default=None, foreign_key="document.id")
+    page_no: int | None = None
+    quote: str | None = _text()
+    created_at: datetime
+
+
+# --- bookkeeping --------------------------------------------------------------------------
+
+
+class StageRun(SQLModel, table=True):
+    """One run of an automated stage, with its counts, so reports read numbers from the store."""
+
+    __tablename__ = "stage_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage: str = Field(index=True)
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = "running"
+    counts: dict[str, Any] | None = _json()
+    protocol_hash: str | None = None
+    tool_version: str

@@ -1,0 +1,236 @@
+"""The review protocol (`protocol/protocol.toml`), loaded into a frozen, typed object.
+
+Every error names the file, the key and the fix. The schema is strict: an unknown key is an
+error (a typo would otherwise silently switch a criterion off).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from review.errors import ProtocolError
+
+PROTOCOL_FILE = Path("protocol") / "protocol.toml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Criterion(_Strict):
+    code: str = Field(min_length=1, description="Short reason code, e.g. E1 or E-SETTING")
+    text: str = Field(min_length=1, description="What the criterion says")
+
+
+class Criteria(_Strict):
+    include: tuple[Criterion, ...] = Field(min_length=1)
+    exclude: tuple[Criterion, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Criteria:
+        codes = [c.code for c in (*self.include, *self.exclude)]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"reason codes must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    def reason_codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.exclude)
+
+
+class Highlight(_Strict):
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+class TermRule(_Strict):
+    terms: tuple[str, ...] = Field(min_length=1)
+    reason: str
+
+
+class SettingRule(_Strict):
+    """Keep records set in the UK: affiliation countries or place names in the text."""
+
+    countries: tuple[str, ...] = ("GB",)
+    places: tuple[str, ...] = ()  # nations, regions, local authorities; default list if empty
+    reason: str
+
+
+class TypeRule(_Strict):
+    exclude: tuple[str, ...] = Field(min_length=1)
+    reason: str
+
+
+class Rules(_Strict):
+    date_reason: str | None = None
+    language_reason: str | None = None
+    document_types: TypeRule | None = None
+    setting: SettingRule | None = None
+    required_terms: TermRule | None = None
+    excluded_terms: TermRule | None = None
+
+
+Design = Literal["dual", "pilot", "single+verify", "single"]
+
+
+class StageDesign(_Strict):
+    design: Design = "dual"
+    pilot_size: int = Field(default=50, ge=1)
+    agreement_threshold: float = Field(default=0.6, ge=-1, le=1)
+    agreement_statistic: Literal["kappa", "pabak", "ac1"] = "kappa"
+    after_pilot: Literal["dual", "single+verify", "single"] = "single+verify"
+    verify_fraction: float = Field(default=1.0, gt=0, le=1)
+    rule_check_fraction: float = Field(default=0.0, ge=0, le=1)
+
+
+class Screening(_Strict):
+    seed: int = 2026
+    allow_screener_adjudication: bool = False
+    title_abstract: StageDesign = StageDesign()
+    full_text: StageDesign = StageDesign()
+
+
+class OpenAlexSearch(_Strict):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    search: str | None = None  # `search=`: title, abstract and full text
+    title_and_abstract: str | None = None  # `filter=title_and_abstract.search:`
+    filters: dict[
+        str, str | int | bool
+    ] = {}  # extra OpenAlex filters, key: value as the API takes them
+    max_records: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _has_query(self) -> OpenAlexSearch:
+        if not (self.search or self.title_and_abstract):
+            raise ValueError("give `search` or `title_and_abstract` (the text to search for)")
+        return self
+
+
+class OpenAlexSource(_Strict):
+    email: str | None = None
+    per_page: int = Field(default=100, ge=1, le=200)
+    include_xpac: bool = False
+    searches: tuple[OpenAlexSearch, ...] = ()
+
+
+class GovukSearch(_Strict):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    q: str = Field(min_length=1, max_length=512)
+    document_types: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    max_records: int | None = Field(default=None, ge=1)
+
+
+class GovukSource(_Strict):
+    per_page: int = Field(default=1000, ge=1, le=1500)
+    fetch_content: bool = True
+    searches: tuple[GovukSearch, ...] = ()
+
+
+class Sources(_Strict):
+    openalex: OpenAlexSource = OpenAlexSource()
+    govuk: GovukSource = GovukSource()
+
+
+class ReviewInfo(_Strict):
+    title: str = Field(min_length=1)
+    questions: tuple[str, ...] = Field(min_length=1)
+    reviewers: tuple[str, ...] = Field(min_length=1)
+    start_date: date | None = None
+    end_date: date | None = None
+    languages: tuple[str, ...] = ("en",)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ReviewInfo:
+        if self.start_date and self.end_date and self.start_date > self.end_date:
+            raise ValueError("start_date is after end_date")
+        return self
+
+
+class Protocol(_Strict):
+    review: ReviewInfo
+    criteria: Criteria
+    highlight: Highlight = Highlight()
+    rules: Rules = Rules()
+    screening: Screening = Screening()
+    sources: Sources = Sources()
+    extraction: dict[str, Any] | None = None  # the extraction form (see the extract stage)
+    queries: dict[str, str] = {}  # saved read-only SQL queries, by name
+
+    path: Path | None = Field(default=None, exclude=True)
+    sha256: str | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _reasons_exist(self) -> Protocol:
+        codes = set(self.criteria.reason_codes())
+        used = {
+            "rules.date_reason": self.rules.date_reason,
+            "rules.language_reason": self.rules.language_reason,
+            **{
+                f"rules.{k}.reason": getattr(getattr(self.rules, k), "reason", None)
+                for k in ("document_types", "setting", "required_terms", "excluded_terms")
+            },
+        }
+        for key, code in used.items():
+            if code is not None and code not in codes:
+                raise ValueError(
+                    f"{key} = {code!r} is not an exclusion code in [criteria]; "
+                    f"use one of {', '.join(sorted(codes))}"
+                )
+        return self
+
+    def reason_codes(self) -> tuple[str, ...]:
+        return self.criteria.reason_codes()
+
+    def stage_design(self, stage: str) -> StageDesign:
+        design: StageDesign = getattr(self.screening, stage)
+        return design
+
+
+def load_protocol(path: Path) -> Protocol:
+    """Read and validate a protocol file (or a review folder holding protocol/protocol.toml)."""
+    if path.is_dir():
+        path = path / PROTOCOL_FILE
+    if not path.exists():
+        raise ProtocolError(
+            f"No protocol at {path}: run `review init` to create one, or pass --protocol FILE."
+        )
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProtocolError(
+            f"{path}: not valid TOML ({exc}). Fix the syntax at that place."
+        ) from exc
+    try:
+        protocol = Protocol.model_validate(data)
+    except ValidationError as exc:
+        raise ProtocolError(_describe(path, exc)) from exc
+    return protocol.model_copy(update={"path": path, "sha256": hashlib.sha256(raw).hexdigest()})
+
+
+def _describe(path: Path, exc: ValidationError) -> str:
+    lines = [f"{path}: the protocol is not valid ({exc.error_count()} problem(s)):"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  {key}: {_fix(err)}")
+    return "\n".join(lines)
+
+
+def _fix(err: Any) -> str:
+    kind, msg = err["type"], err["msg"]
+    if kind == "missing":
+        return "missing: add this key (see `review init` for a template)."
+    if kind == "extra_forbidden":
+        return "unknown key: remove it or correct its spelling."
+    if kind == "literal_error":
+        return f"{msg}."
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ") + "."
+    return f"{msg} (got {err.get('input')!r})."

@@ -1,0 +1,209 @@
+"""Source records in and out of the store: the shape every connector and importer produces,
+the bulk upsert they all use, and the search-run log entries they write."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from review import __version__
+from review.db import utcnow
+from review.models import Record, RecordHit, SearchRun
+
+BATCH = 2000
+
+
+@dataclass(slots=True)
+class RecordIn:
+    """A record as a connector or importer yields it, before it has an ID in the store."""
+
+    source: str
+    source_id: str
+    title: str | None = None
+    abstract: str | None = None
+    authors: list[str] | None = None
+    year: int | None = None
+    publication_date: str | None = None
+    doi: str | None = None
+    journal: str | None = None
+    issn: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+    doc_type: str | None = None
+    language: str | None = None
+    url: str | None = None
+    openalex_id: str | None = None
+    pmid: str | None = None
+    govuk_base_path: str | None = None
+    govuk_content_id: str | None = None
+    countries: list[str] | None = None
+    keywords: list[str] | None = None
+    extra: dict[str, Any] | None = field(default=None)
+
+
+RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(RecordIn))
+_UPDATABLE = tuple(f for f in RECORD_FIELDS if f not in ("source", "source_id"))
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    received: int
+    new: int
+
+
+def upsert_records(
+    session: Session, run_id: int | None, records: Sequence[RecordIn]
+) -> UpsertResult:
+    """Insert or refresh records (keyed on source and source ID) and log them as hits of a run.
+
+    Bulk statements in batches: one INSERT ... ON CONFLICT per batch, never per-row ORM merges.
+    """
+    new = 0
+    for start in range(0, len(records), BATCH):
+        new += _upsert_batch(session, run_id, records[start : start + BATCH], rank0=start)
+    return UpsertResult(received=len(records), new=new)
+
+
+def _insert_for(session: Session, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def _upsert_batch(
+    session: Session, run_id: int | None, batch: Sequence[RecordIn], rank0: int
+) -> int:
+    if not batch:
+        return 0
+    # One row per key: a page may repeat a record, and ON CONFLICT cannot touch a row twice.
+    unique = {(r.source, r.source_id): r for r in batch}
+    table = Record.__table__  # type: ignore[attr-defined]
+    keys = list(unique)
+    before = _existing_ids(session, keys)
+    now = utcnow()
+    rows = [
+        {
+            **{f: getattr(r, f) for f in RECORD_FIELDS},
+            "created_at": now,
+            "updated_at": now,
+            "first_run_id": run_id,
+        }
+        for r in unique.values()
+    ]
+    stmt = _insert_for(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["source", "source_id"],
+        set_={**{f: stmt.excluded[f] for f in _UPDATABLE}, "updated_at": stmt.excluded.updated_at},
+    )
+    session.execute(stmt, rows)
+    ids = _existing_ids(session, keys)
+    if run_id is not None:
+        hits = [
+            {"record_id": ids[(r.source, r.source_id)], "search_run_id": run_id, "rank": rank0 + i}
+            for i, r in enumerate(batch)
+        ]
+        hit_stmt = _insert_for(session, RecordHit.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
+        session.execute(hit_stmt, hits)
+    return len(keys) - len(before)
+
+
+def _existing_ids(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    by_source: dict[str, list[str]] = {}
+    for source, source_id in keys:
+        by_source.setdefault(source, []).append(source_id)
+    found: dict[tuple[str, str], int] = {}
+    for source, ids in by_source.items():
+        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            q = select(Record.id, Record.source_id).where(  # type: ignore[call-overload]
+                Record.source == source,
+                Record.source_id.in_(chunk),  # type: ignore[attr-defined]
+            )
+            found.update({(source, sid): rid for rid, sid in session.execute(q)})
+    return found
+
+
+def start_run(
+    session: Session,
+    *,
+    source: str,
+    search_name: str,
+    arm: str,
+    platform: str,
+    request: str,
+    filters: dict[str, Any] | None,
+    protocol_hash: str | None,
+) -> SearchRun:
+    """Open a search-log entry (status `running`) and flush it so it has an ID."""
+    run = SearchRun(
+        source=source,
+        search_name=search_name,
+        arm=arm,
+        platform=platform,
+        request=request,
+        filters=filters,
+        started_at=utcnow(),
+        tool_version=__version__,
+        protocol_hash=protocol_hash,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(run: SearchRun, *, status: str, message: str | None = None) -> None:
+    """Close a search-log entry."""
+    run.status = status
+    run.message = message
+    run.finished_at = utcnow()
+
+
+class RawArchive:
+    """Raw responses of one run as gzip-compressed JSON lines under `sources/`, hashed on close.
+
+    Each line is {"request": ..., "status": ..., "body": ...}; the store can be rebuilt from these.
+    """
+
+    def __init__(self, root: Path, relpath: str) -> None:
+        self.relpath = relpath
+        self.path = root / relpath
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Append mode: a resumed run adds to the same file (gzip members concatenate cleanly).
+        self._fh = gzip.open(self.path, "at", encoding="utf-8")
+
+    def write(self, entry: dict[str, Any]) -> None:
+        self._fh.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._fh.flush()
+
+    def close(self) -> str:
+        self._fh.close()
+        return sha256_file(self.path)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_archive(path: Path) -> Iterable[dict[str, Any]]:
+    """The entries of a raw archive, skipping a torn last line left by a crash."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue

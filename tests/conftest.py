@@ -1,0 +1,88 @@
+"""Shared fixtures: a review folder on tmp_path, its store, and a CLI runner bound to it.
+
+Stage-specific fixtures live in the stage's own test modules (or tests/<stage>_helpers.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from review.cli import cli
+from review.db import init_db, make_engine, session_scope
+
+ROOT = Path(__file__).resolve().parent.parent
+PROTOCOL = ROOT / "protocol" / "protocol.toml"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's review settings or reaches the real services."""
+    for var in (
+        "REVIEW_DIR",
+        "REVIEW_DB",
+        "OPENALEX_API_KEY",
+        "REVIEW_OPENALEX_URL",
+        "REVIEW_GOVUK_URL",
+        "REVIEW_EMAIL",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("REVIEW_OPENALEX_URL", "http://127.0.0.1:9/openalex-unreachable")
+    monkeypatch.setenv("REVIEW_GOVUK_URL", "http://127.0.0.1:9/govuk-unreachable")
+
+
+@pytest.fixture
+def review_dir(tmp_path: Path) -> Path:
+    """A review folder holding a copy of the real protocol, with empty sources/ and extracted/."""
+    root = tmp_path / "review"
+    (root / "protocol").mkdir(parents=True)
+    (root / "sources").mkdir()
+    (root / "extracted").mkdir()
+    shutil.copy(PROTOCOL, root / "protocol" / "protocol.toml")
+    return root
+
+
+@pytest.fixture
+def db_url(review_dir: Path) -> str:
+    """The store under test: SQLite in the review folder (PostgreSQL legs override this)."""
+    return str(review_dir / "review.db")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    init_db(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session in one transaction, committed at the end of the test body's `with` use."""
+    with session_scope(engine) as s:
+        yield s
+
+
+class ReviewRunner:
+    """Invoke `review` against the fixture's folder and store: `run("dedupe")`."""
+
+    def __init__(self, root: Path, db: str) -> None:
+        self.root, self.db = root, db
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        return self.runner.invoke(
+            cli, ["--dir", str(self.root), "--db", self.db, *args], input=input
+        )
+
+
+@pytest.fixture
+def run(review_dir: Path, db_url: str) -> ReviewRunner:
+    return ReviewRunner(review_dir, db_url)

@@ -1,0 +1,30 @@
+"""Build store contents directly for stage tests that do not need a real search or dedupe."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session
+
+from review.db import utcnow
+from review.models import Record, Work
+
+
+def add_works(session: Session, items: Sequence[dict[str, Any]], source: str = "test") -> list[int]:
+    """One record and one work per item (title, abstract, year, doi, ... as keys); returns work IDs."""
+    ids = []
+    now = utcnow()
+    for i, item in enumerate(items):
+        work_fields = {k: v for k, v in item.items() if k in Work.model_fields}
+        work = Work(created_at=now, updated_at=now, **work_fields)
+        session.add(work)
+        session.flush()
+        rec_fields = {k: v for k, v in item.items() if k in Record.model_fields}
+        rec_fields.setdefault("source_id", f"{source}-{i}")
+        session.add(
+            Record(source=source, created_at=now, updated_at=now, work_id=work.id, **rec_fields)
+        )
+        ids.append(work.id)
+    session.flush()
+    return [i for i in ids if i is not None]

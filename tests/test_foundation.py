@@ -1,0 +1,104 @@
+"""Protocol loading, store creation and migrations, and the CLI contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from review.db import init_db, make_engine, schema_version
+from review.errors import ProtocolError, StoreError
+from review.models import SCHEMA_VERSION
+from review.protocol import load_protocol
+from tests.conftest import PROTOCOL, ReviewRunner
+
+
+def test_real_protocol_loads() -> None:
+    p = load_protocol(PROTOCOL)
+    assert len(p.sources.openalex.searches) >= 5
+    assert len(p.sources.govuk.searches) >= 6
+    assert "E-SETTING" in p.reason_codes()
+    assert p.sha256 and len(p.sha256) == 64
+
+
+def test_template_protocol_loads(tmp_path: Path) -> None:
+    from importlib.resources import files
+
+    tpl = tmp_path / "p.toml"
+    tpl.write_text(files("review.data").joinpath("protocol_template.toml").read_text())
+    assert load_protocol(tpl).review.reviewers
+
+
+def _write(tmp_path: Path, edit: tuple[str, str]) -> Path:
+    text_ = PROTOCOL.read_text()
+    assert edit[0] in text_
+    path = tmp_path / "protocol.toml"
+    path.write_text(text_.replace(edit[0], edit[1], 1))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (('title = "Integrated', 'titel = "Integrated'), "review.title: missing"),
+        (("per_page = 100\n", "per_page = 'many'\n"), "sources.openalex.per_page"),
+        (("seed = 2026\n", "seed = 2026\ncolour = 'blue'\n"), "screening.colour: unknown key"),
+        (('date_reason = "E-DATE"', 'date_reason = "E-NOPE"'), "not an exclusion code"),
+        (('design = "pilot"', 'design = "triple"'), "screening.title_abstract.design"),
+    ],
+)
+def test_bad_protocol_names_file_key_and_fix(
+    tmp_path: Path, edit: tuple[str, str], expected: str
+) -> None:
+    path = _write(tmp_path, edit)
+    with pytest.raises(ProtocolError) as err:
+        load_protocol(path)
+    assert str(path) in str(err.value)
+    assert expected in str(err.value)
+
+
+def test_bad_toml_syntax(tmp_path: Path) -> None:
+    path = _write(tmp_path, ("[review]", "[review"))
+    with pytest.raises(ProtocolError, match="not valid TOML"):
+        load_protocol(path)
+
+
+def test_new_store_has_version(tmp_path: Path) -> None:
+    engine = make_engine(tmp_path / "r.db")
+    init_db(engine)
+    init_db(engine)  # idempotent
+    assert schema_version(engine) == SCHEMA_VERSION
+
+
+def test_newer_store_refused(tmp_path: Path) -> None:
+    engine = make_engine(tmp_path / "r.db")
+    init_db(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE meta SET value = '999' WHERE key = 'schema_version'"))
+    with pytest.raises(StoreError, match="newer than this review"):
+        init_db(engine)
+
+
+def test_help_touches_no_database(tmp_path: Path) -> None:
+    runner = ReviewRunner(tmp_path, str(tmp_path / "r.db"))
+    result = runner("status", "--help")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "r.db").exists()
+
+
+def test_init_then_status(tmp_path: Path) -> None:
+    runner = ReviewRunner(tmp_path / "new", str(tmp_path / "new" / "review.db"))
+    result = runner.runner.invoke(
+        __import__("review.cli", fromlist=["cli"]).cli, ["init", str(tmp_path / "new")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "new" / "protocol" / "protocol.toml").exists()
+    again = runner.runner.invoke(
+        __import__("review.cli", fromlist=["cli"]).cli, ["init", str(tmp_path / "new")]
+    )
+    assert again.exit_code == 1
+    assert "already exists" in again.stderr
+    status = runner("status")
+    assert status.exit_code == 0, status.output
+    assert "No records yet" in status.stdout
