@@ -235,7 +235,9 @@ class Document(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     work_id: int = Field(foreign_key="work.id", index=True)
-    origin: str  # openalex_best_oa | openalex_location | openalex_oa_url | govuk_attachment | govuk_html | manual
+    origin: (
+        str  # openalex_best_oa | openalex_location | openalex_oa_url | govuk_attachment | govuk_html | manual
+    )
     url: str | None = None
     status: str = "pending"  # pending | retrieved | not_retrieved | readable | unreadable
     reason: str | None = _text()  # why not retrieved / unreadable

@@ -100,9 +100,7 @@ class OpenAlexSearch(_Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     search: str | None = None  # `search=`: title, abstract and full text
     title_and_abstract: str | None = None  # `filter=title_and_abstract.search:`
-    filters: dict[
-        str, str | int | bool
-    ] = {}  # extra OpenAlex filters, key: value as the API takes them
+    filters: dict[str, str | int | bool] = {}  # extra OpenAlex filters, key: value as the API takes them
     max_records: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
@@ -205,9 +203,7 @@ def load_protocol(path: Path) -> Protocol:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ProtocolError(
-            f"{path}: not valid TOML ({exc}). Fix the syntax at that place."
-        ) from exc
+        raise ProtocolError(f"{path}: not valid TOML ({exc}). Fix the syntax at that place.") from exc
     try:
         protocol = Protocol.model_validate(data)
     except ValidationError as exc:

@@ -63,9 +63,7 @@ class UpsertResult:
     new: int
 
 
-def upsert_records(
-    session: Session, run_id: int | None, records: Sequence[RecordIn]
-) -> UpsertResult:
+def upsert_records(session: Session, run_id: int | None, records: Sequence[RecordIn]) -> UpsertResult:
     """Insert or refresh records (keyed on source and source ID) and log them as hits of a run.
 
     Bulk statements in batches: one INSERT ... ON CONFLICT per batch, never per-row ORM merges.
@@ -81,9 +79,7 @@ def _insert_for(session: Session, table: Table) -> Any:
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
-def _upsert_batch(
-    session: Session, run_id: int | None, batch: Sequence[RecordIn], rank0: int
-) -> int:
+def _upsert_batch(session: Session, run_id: int | None, batch: Sequence[RecordIn], rank0: int) -> int:
     if not batch:
         return 0
     # One row per key: a page may repeat a record, and ON CONFLICT cannot touch a row twice.
@@ -180,7 +176,7 @@ class RawArchive:
         self.path = root / relpath
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Append mode: a resumed run adds to the same file (gzip members concatenate cleanly).
-        self._fh = gzip.open(self.path, "at", encoding="utf-8")
+        self._fh = gzip.open(self.path, "at", encoding="utf-8")  # noqa: SIM115 (closed in close())
 
     def write(self, entry: dict[str, Any]) -> None:
         self._fh.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")

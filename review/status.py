@@ -26,14 +26,10 @@ class StatusReport:
 
 def run(session: Session) -> StatusReport:
     """Counts per source from the search log and the records table."""
-    runs = dict(
-        session.execute(select(SearchRun.source, func.count()).group_by(SearchRun.source)).all()
-    )
+    runs = dict(session.execute(select(SearchRun.source, func.count()).group_by(SearchRun.source)).all())
     recs = dict(session.execute(select(Record.source, func.count()).group_by(Record.source)).all())
     last: dict[str, str] = {}
-    for source, status in session.execute(
-        select(SearchRun.source, SearchRun.status).order_by(SearchRun.id)
-    ):
+    for source, status in session.execute(select(SearchRun.source, SearchRun.status).order_by(SearchRun.id)):
         last[source] = status
     sources = tuple(
         SourceCount(s, runs.get(s, 0), recs.get(s, 0), last.get(s, "-"))

@@ -78,9 +78,7 @@ class ReviewRunner:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None) -> Result:
-        return self.runner.invoke(
-            cli, ["--dir", str(self.root), "--db", self.db, *args], input=input
-        )
+        return self.runner.invoke(cli, ["--dir", str(self.root), "--db", self.db, *args], input=input)
 
 
 @pytest.fixture

@@ -22,9 +22,7 @@ def add_works(session: Session, items: Sequence[dict[str, Any]], source: str = "
         session.flush()
         rec_fields = {k: v for k, v in item.items() if k in Record.model_fields}
         rec_fields.setdefault("source_id", f"{source}-{i}")
-        session.add(
-            Record(source=source, created_at=now, updated_at=now, work_id=work.id, **rec_fields)
-        )
+        session.add(Record(source=source, created_at=now, updated_at=now, work_id=work.id, **rec_fields))
         ids.append(work.id)
     session.flush()
     return [i for i in ids if i is not None]

@@ -48,9 +48,7 @@ def _write(tmp_path: Path, edit: tuple[str, str]) -> Path:
         (('design = "pilot"', 'design = "triple"'), "screening.title_abstract.design"),
     ],
 )
-def test_bad_protocol_names_file_key_and_fix(
-    tmp_path: Path, edit: tuple[str, str], expected: str
-) -> None:
+def test_bad_protocol_names_file_key_and_fix(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:
     path = _write(tmp_path, edit)
     with pytest.raises(ProtocolError) as err:
         load_protocol(path)

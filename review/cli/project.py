@@ -24,9 +24,7 @@ def init_cmd(app: App, folder: Path) -> None:
     result = init.run(folder)
     app.root = folder
     app.engine()  # create and migrate the store now, so a first `status` has something to show
-    click.echo(
-        f"Created review in {folder}: edit {result.protocol}, then run `review search --dry-run`."
-    )
+    click.echo(f"Created review in {folder}: edit {result.protocol}, then run `review search --dry-run`.")
 
 
 @cli.command("status")
