@@ -23,8 +23,8 @@ DEFAULT_DB = "review.db"
 
 
 def utcnow() -> datetime:
-    """Naive UTC now: how every time is stored."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Timezone-aware UTC now: how every time is stored (SQLModel refuses naive datetimes)."""
+    return datetime.now(UTC)
 
 
 def database_url(db: str | Path) -> str:

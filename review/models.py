@@ -5,7 +5,7 @@ SCHEMA_VERSION and adds a migration in `migrations.py`.
 
 Conventions:
 - table names are singular snake_case;
-- times are naive UTC datetimes (`db.utcnow()`); SQLite and PostgreSQL store them alike;
+- times are timezone-aware UTC datetimes (`db.utcnow()`); SQLModel stores and returns them in UTC;
 - stage values are `title_abstract` and `full_text` (the CLI spells them with a hyphen);
 - free-form structured values are JSON columns (lists of authors, URLs, scores).
 """
@@ -52,7 +52,7 @@ class SearchRun(SQLModel, table=True):
     search_name: str = Field(index=True)  # the protocol search's name, or the imported file name
     arm: str = "databases"  # PRISMA arm: "databases" (OpenAlex, RIS exports) or "other"
     platform: str = ""  # e.g. "OpenAlex API via pyalex 0.21", "GOV.UK Search API"
-    request: str = _text()  # the exact request as sent (first page URL, or the file path)
+    request: str | None = _text()  # the exact request as sent (first page URL, or the file path)
     filters: dict[str, Any] | None = _json()
     started_at: datetime
     finished_at: datetime | None = None
@@ -61,7 +61,7 @@ class SearchRun(SQLModel, table=True):
     retrieved: int = 0  # records received in this run (before any dedupe)
     pages: int = 0
     status: str = "running"  # running | complete | interrupted | budget_exhausted | failed
-    message: str = _text()
+    message: str | None = _text()
     resume_state: dict[str, Any] | None = _json()  # cursor/offset to resume from
     cost_usd: float = 0.0
     raw_path: str | None = None  # sources/<...>.jsonl.gz, relative to the review folder

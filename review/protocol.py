@@ -220,7 +220,7 @@ def _describe(path: Path, exc: ValidationError) -> str:
 
 
 def _fix(err: Any) -> str:
-    kind, msg = err["type"], err["msg"]
+    kind, msg = str(err["type"]), str(err["msg"])
     if kind == "missing":
         return "missing: add this key (see `review init` for a template)."
     if kind == "extra_forbidden":

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from review.models import Record, RecordHit, SearchRun
 
@@ -26,16 +26,20 @@ class StatusReport:
 
 def run(session: Session) -> StatusReport:
     """Counts per source from the search log and the records table."""
-    runs = dict(session.execute(select(SearchRun.source, func.count()).group_by(SearchRun.source)).all())
-    recs = dict(session.execute(select(Record.source, func.count()).group_by(Record.source)).all())
+    runs: dict[str, int] = dict(
+        session.exec(select(SearchRun.source, func.count()).group_by(col(SearchRun.source))).all()
+    )
+    recs: dict[str, int] = dict(
+        session.exec(select(Record.source, func.count()).group_by(col(Record.source))).all()
+    )
     last: dict[str, str] = {}
-    for source, status in session.execute(select(SearchRun.source, SearchRun.status).order_by(SearchRun.id)):
+    for source, status in session.exec(select(SearchRun.source, SearchRun.status).order_by(col(SearchRun.id))):
         last[source] = status
     sources = tuple(
         SourceCount(s, runs.get(s, 0), recs.get(s, 0), last.get(s, "-"))
         for s in sorted(set(runs) | set(recs))
     )
-    total = session.execute(select(func.count()).select_from(Record)).scalar_one()
+    total = session.exec(select(func.count()).select_from(Record)).one()
     _ = RecordHit  # hits per run are shown by `review searches`
     return StatusReport(sources=sources, records=total)
 

@@ -1,0 +1,144 @@
+"""Final decisions per work and stage, derived from the decision log, never typed.
+
+Every count downstream (queues, conflicts, full-text retrieval, PRISMA) reads these functions.
+
+Rules, in order:
+1. An adjudicator's standing decision is final.
+2. An active rule exclusion (automation) is final: exclude with the rule's reason code.
+3. Otherwise the screeners' standing decisions count: a reviewer's standing decision is their latest
+   event for the work and stage; a `retracted` event (an undo) leaves them with none.
+   - nobody has decided: pending;
+   - someone assigned to the work (dual, pilot, verify ...) has not decided yet: pending;
+   - all decided alike: that decision (`maybe` counts as include: the work goes on to full text);
+     at full text, excludes with different reason codes are a conflict;
+   - include against exclude: conflict (it waits for adjudication).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from review.models import Assignment, RuleResult, ScreeningDecision, Work
+
+SCREENER_ROLES = ("screener", "verifier")
+QUEUE_PURPOSES = ("dual", "pilot", "single", "verify", "rule_check")
+
+
+@dataclass(frozen=True)
+class Current:
+    """A reviewer's standing decision on one work at one stage."""
+
+    event_id: int
+    work_id: int
+    reviewer: str
+    role: str
+    decision: str  # include | exclude | maybe
+    reason_code: str | None
+    note: str | None
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class Final:
+    """Where one work stands at one stage."""
+
+    work_id: int
+    status: str  # include | exclude | conflict | pending
+    reason_code: str | None
+    basis: str  # adjudication | automation | agreement | single | disagreement | awaiting | unscreened
+
+
+def current_decisions(session: Session, stage: str, roles: Iterable[str] = SCREENER_ROLES) -> list[Current]:
+    """Standing decisions: the latest event per work, reviewer and role (retractions removed)."""
+    d = ScreeningDecision
+    latest = (
+        select(func.max(d.id))
+        .where(d.stage == stage, col(d.role).in_(tuple(roles)))
+        .group_by(col(d.work_id), col(d.reviewer), col(d.role))
+    )
+    rows = session.exec(select(d).where(col(d.id).in_(latest.scalar_subquery())))
+    return [
+        Current(r.id, r.work_id, r.reviewer, r.role, r.decision, r.reason_code, r.note, r.created_at)
+        for r in rows
+        if r.decision != "retracted" and r.id is not None
+    ]
+
+
+def final_decisions(session: Session, stage: str) -> dict[int, Final]:
+    """The final decision for every work in scope at `stage` (full text: title/abstract includes)."""
+    scope = _scope(session, stage)
+    adjudicated = {c.work_id: c for c in current_decisions(session, stage, roles=("adjudicator",))}
+    rules = _active_rules(session, stage)
+    votes: dict[int, list[Current]] = defaultdict(list)
+    for c in current_decisions(session, stage):
+        votes[c.work_id].append(c)
+    assigned = _assigned(session, stage)
+    result = {}
+    for work_id in scope:
+        if work_id in adjudicated:
+            adj = adjudicated[work_id]
+            status = "include" if adj.decision == "maybe" else adj.decision
+            result[work_id] = Final(work_id, status, adj.reason_code, "adjudication")
+        elif work_id in rules:
+            result[work_id] = Final(work_id, "exclude", rules[work_id], "automation")
+        else:
+            result[work_id] = _from_votes(work_id, stage, votes.get(work_id, []), assigned.get(work_id, set()))
+    return result
+
+
+def _from_votes(work_id: int, stage: str, votes: list[Current], assigned: set[str]) -> Final:
+    if not votes:
+        return Final(work_id, "pending", None, "unscreened")
+    decided = {v.reviewer for v in votes}
+    if assigned - decided:
+        return Final(work_id, "pending", None, "awaiting")
+    kinds = {"exclude" if v.decision == "exclude" else "include" for v in votes}
+    basis = "single" if len(votes) == 1 else "agreement"
+    if kinds == {"include"}:
+        return Final(work_id, "include", None, basis)
+    if kinds == {"exclude"}:
+        reasons = Counter(v.reason_code for v in sorted(votes, key=lambda v: v.decided_at))
+        if stage == "full_text" and len(reasons) > 1:
+            return Final(work_id, "conflict", None, "disagreement")
+        return Final(work_id, "exclude", reasons.most_common(1)[0][0], basis)
+    return Final(work_id, "conflict", None, "disagreement")
+
+
+def _scope(session: Session, stage: str) -> list[int]:
+    if stage == "title_abstract":
+        return [i for i in session.exec(select(Work.id).order_by(col(Work.id))) if i is not None]
+    earlier = final_decisions(session, "title_abstract")
+    return sorted(w for w, f in earlier.items() if f.status == "include")
+
+
+def _active_rules(session: Session, stage: str) -> dict[int, str]:
+    q = select(RuleResult.work_id, RuleResult.reason_code).where(
+        RuleResult.stage == stage,
+        col(RuleResult.active).is_(True),
+    )
+    found: dict[int, str] = {}
+    for work_id, reason in session.exec(q.order_by(col(RuleResult.id))):
+        found.setdefault(work_id, reason)
+    return found
+
+
+def _assigned(session: Session, stage: str) -> dict[int, set[str]]:
+    q = select(Assignment.work_id, Assignment.reviewer).where(
+        Assignment.stage == stage,
+        col(Assignment.purpose).in_(QUEUE_PURPOSES),
+    )
+    found: dict[int, set[str]] = defaultdict(set)
+    for work_id, reviewer in session.exec(q):
+        found[work_id].add(reviewer)
+    return found
+
+
+def counts(finals: dict[int, Final]) -> Counter[str]:
+    """How many works stand at each status."""
+    return Counter(f.status for f in finals.values())
