@@ -12,9 +12,14 @@ nox.options.reuse_existing_virtualenvs = True
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite against the installed package (SQLite; PostgreSQL if a URL is set)."""
+    """Run the suite on SQLite, then its store tests on PostgreSQL if REVIEW_TEST_POSTGRES_URL is set."""
     session.install("-e", ".[test,postgres]")
-    session.run("pytest", *session.posargs, env={"PYTHONHASHSEED": "0"})
+    session.run("pytest", *session.posargs)
+    pg_url = os.environ.get("REVIEW_TEST_POSTGRES_URL")
+    if not pg_url:
+        session.log("PostgreSQL leg skipped: set REVIEW_TEST_POSTGRES_URL (see .ci/postgres.sh) to run it.")
+        return
+    session.run("pytest", "--db-url", pg_url, *session.posargs)
 
 
 @nox.session

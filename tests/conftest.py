@@ -5,13 +5,15 @@ Stage-specific fixtures live in the stage's own test modules (or tests/<stage>_h
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session
 
 from review.cli import cli
@@ -49,10 +51,43 @@ def review_dir(tmp_path: Path) -> Path:
     return root
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db-url",
+        default=os.environ.get("REVIEW_TEST_DB_URL", ""),
+        help="Run store tests against this PostgreSQL URL (one fresh schema per test) instead of SQLite.",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--db-url"):
+        return
+    # The PostgreSQL leg runs only the tests that use a store; the rest ran in the SQLite leg.
+    keep = [item for item in items if "db_url" in getattr(item, "fixturenames", ())]
+    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+    items[:] = keep
+    skip = pytest.mark.skip(reason="SQLite-only behaviour (this leg runs on PostgreSQL)")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
-def db_url(review_dir: Path) -> str:
-    """The store under test: SQLite in the review folder (PostgreSQL legs override this)."""
-    return str(review_dir / "review.db")
+def db_url(request: pytest.FixtureRequest, review_dir: Path) -> Iterator[str]:
+    """The store under test: SQLite in the review folder, or a fresh schema on --db-url's server."""
+    server = request.config.getoption("--db-url")
+    if not server:
+        yield str(review_dir / "review.db")
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in server else "?"
+    yield f"{server}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture
