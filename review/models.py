@@ -25,7 +25,8 @@ DECISIONS = ("include", "exclude", "maybe")
 
 
 def _json(default: Any = None) -> Any:
-    return Field(default=default, sa_column=Column(JSON, nullable=True))
+    # none_as_null: a missing value is SQL NULL, not the JSON text "null".
+    return Field(default=default, sa_column=Column(JSON(none_as_null=True), nullable=True))
 
 
 def _text() -> Any:
@@ -207,6 +208,22 @@ class RuleResult(SQLModel, table=True):
     reason_code: str
     detail: str | None = _text()
     active: bool = True  # false once a person overturns it, or the protocol no longer fires it
+    created_at: datetime
+    # The decision (a rule check's include) that overturned it; re-running the rules keeps it off.
+    overturned_by: int | None = Field(default=None, foreign_key="screening_decision.id")
+
+
+class ScreeningNote(SQLModel, table=True):
+    """A reviewer's note on a work at a stage, kept the moment it is typed (append-only)."""
+
+    __tablename__ = "screening_note"
+    __table_args__ = (Index("ix_note_work_stage", "work_id", "stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_id: int = Field(foreign_key="work.id")
+    stage: str
+    reviewer: str = Field(index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime
 
 

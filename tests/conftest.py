@@ -9,6 +9,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@contextmanager
+def _pg_schema_url(server: str) -> Iterator[str]:
+    """A URL whose connections use a fresh, empty schema on the server; dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in server else "?"
+    try:
+        yield f"{server}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
 @pytest.fixture
 def db_url(request: pytest.FixtureRequest, review_dir: Path) -> Iterator[str]:
     """The store under test: SQLite in the review folder, or a fresh schema on --db-url's server."""
@@ -79,15 +96,8 @@ def db_url(request: pytest.FixtureRequest, review_dir: Path) -> Iterator[str]:
     if not server:
         yield str(review_dir / "review.db")
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in server else "?"
-    yield f"{server}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with _pg_schema_url(server) as url:
+        yield url
 
 
 @pytest.fixture
