@@ -70,15 +70,22 @@ def current_decisions(session: Session, stage: str, roles: Iterable[str] = SCREE
     ]
 
 
-def final_decisions(session: Session, stage: str) -> dict[int, Final]:
-    """The final decision for every work in scope at `stage` (full text: title/abstract includes)."""
-    scope = _scope(session, stage)
+def final_decisions(session: Session, stage: str, *, touched_only: bool = False) -> dict[int, Final]:
+    """The final decision for every work in scope at `stage` (full text: title/abstract includes).
+
+    With `touched_only`, works nobody and no rule has acted on are left out (they are pending and
+    unscreened): at a million records that keeps counts interactive; see `summary`.
+    """
     adjudicated = {c.work_id: c for c in current_decisions(session, stage, roles=("adjudicator",))}
     rules = _active_rules(session, stage)
     votes: dict[int, list[Current]] = defaultdict(list)
     for c in current_decisions(session, stage):
         votes[c.work_id].append(c)
     assigned = _assigned(session, stage)
+    if touched_only and stage == "title_abstract":
+        scope: Iterable[int] = sorted(set(adjudicated) | set(rules) | set(votes) | set(assigned))
+    else:
+        scope = _scope(session, stage)
     result = {}
     for work_id in scope:
         if work_id in adjudicated:
@@ -89,6 +96,16 @@ def final_decisions(session: Session, stage: str) -> dict[int, Final]:
             result[work_id] = Final(work_id, "exclude", rules[work_id], "automation")
         else:
             result[work_id] = _from_votes(work_id, stage, votes.get(work_id, []), assigned.get(work_id, set()))
+    return result
+
+
+def summary(session: Session, stage: str) -> Counter[str]:
+    """Works per final status at `stage`, without materialising untouched works."""
+    finals = final_decisions(session, stage, touched_only=True)
+    result = counts(finals)
+    if stage == "title_abstract":
+        total = session.exec(select(func.count()).select_from(Work)).one()
+        result["pending"] += total - len(finals)
     return result
 
 
@@ -113,7 +130,7 @@ def _from_votes(work_id: int, stage: str, votes: list[Current], assigned: set[st
 def _scope(session: Session, stage: str) -> list[int]:
     if stage == "title_abstract":
         return [i for i in session.exec(select(Work.id).order_by(col(Work.id))) if i is not None]
-    earlier = final_decisions(session, "title_abstract")
+    earlier = final_decisions(session, "title_abstract", touched_only=True)
     return sorted(w for w, f in earlier.items() if f.status == "include")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from review.db import utcnow
-from review.decisions import counts, final_decisions
+from review.decisions import counts, final_decisions, summary
 from review.models import Assignment, RuleResult, ScreeningDecision
 from tests.factories import add_works
 
@@ -37,6 +37,8 @@ def test_agreement_conflict_pending_and_single(session: Session) -> None:
     assert [finals[x].status for x in w] == ["include", "conflict", "pending", "exclude", "pending"]
     assert finals[w[3]].reason_code == "E-SETTING"
     assert counts(finals)["pending"] == 2
+    assert summary(session, "title_abstract") == counts(finals)
+    assert len(final_decisions(session, "title_abstract", touched_only=True)) == 4
 
 
 def test_undo_and_change_of_mind_use_latest_event(session: Session) -> None:
