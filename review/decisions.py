@@ -54,14 +54,21 @@ class Final:
     basis: str  # adjudication | automation | agreement | single | disagreement | awaiting | unscreened
 
 
-def current_decisions(session: Session, stage: str, roles: Iterable[str] = SCREENER_ROLES) -> list[Current]:
-    """Standing decisions: the latest event per work, reviewer and role (retractions removed)."""
+def current_decisions(
+    session: Session, stage: str, roles: Iterable[str] = SCREENER_ROLES, *, works: Iterable[int] | None = None
+) -> list[Current]:
+    """Standing decisions: the latest event per work, reviewer and role (retractions removed).
+
+    With `works`, only those works (a pilot batch, one record) are read.
+    """
     d = ScreeningDecision
     latest = (
         select(func.max(d.id))
         .where(d.stage == stage, col(d.role).in_(tuple(roles)))
         .group_by(col(d.work_id), col(d.reviewer), col(d.role))
     )
+    if works is not None:
+        latest = latest.where(col(d.work_id).in_(tuple(works)))
     rows = session.exec(select(d).where(col(d.id).in_(latest.scalar_subquery())))
     return [
         Current(r.id, r.work_id, r.reviewer, r.role, r.decision, r.reason_code, r.note, r.created_at)
@@ -76,7 +83,9 @@ def final_decisions(session: Session, stage: str, *, touched_only: bool = False)
     With `touched_only`, works nobody and no rule has acted on are left out (they are pending and
     unscreened): at a million records that keeps counts interactive; see `summary`.
     """
-    adjudicated = {c.work_id: c for c in current_decisions(session, stage, roles=("adjudicator",))}
+    # Sorted so that, with two adjudicators on one work, the later adjudication stands.
+    adjudications = current_decisions(session, stage, roles=("adjudicator",))
+    adjudicated = {c.work_id: c for c in sorted(adjudications, key=lambda c: c.event_id)}
     rules = _active_rules(session, stage)
     votes: dict[int, list[Current]] = defaultdict(list)
     for c in current_decisions(session, stage):

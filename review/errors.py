@@ -29,3 +29,19 @@ class StageOrderError(ReviewError):
 
 class InputError(ReviewError):
     """A value given by the user (record ID, reviewer, file) is not valid."""
+
+
+class AgreementError(ReviewError):
+    """Agreement cannot be computed (for example, no record was screened by two people)."""
+
+
+class AdjudicationError(ReviewError):
+    """A conflict cannot be resolved as asked (wrong adjudicator, not a conflict, bad decision)."""
+
+
+class ExtractionError(ReviewError):
+    """An extraction value, form or record is not valid; the message names the field."""
+
+
+class QueryError(ReviewError):
+    """A `review query` was refused (it would write) or failed."""

@@ -8,6 +8,7 @@ from review.cli import (  # noqa: F401  (each module registers its commands on `
     extract,
     fulltext,
     imports,
+    pipeline,
     project,
     report,
     screen,

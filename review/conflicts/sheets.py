@@ -1,0 +1,237 @@
+"""The spreadsheet round trip for adjudication: export open conflicts, import the decisions.
+
+The sheet shows each screener's decision, reason and note side by side, with empty adjudicator
+columns to fill in. Import validates every row before writing any: one bad row and nothing is applied.
+A row left without a decision is skipped, and re-importing the same sheet changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from review.conflicts import (
+    Conflict,
+    adjudication_event,
+    list_conflicts,
+    problem,
+    split_for,
+    target_for,
+    targets,
+    write_events,
+)
+from review.errors import AdjudicationError, InputError, ReviewError
+from review.protocol import Protocol
+
+FORMATS = ("csv", "xlsx")
+FIXED = ("record_id", "stage", "title", "year", "conflict")
+ADJUDICATOR = ("adjudicator", "decision", "reason_code", "note")
+SHORT = {"i": "include", "e": "exclude"}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """Where the sheet went, how many conflicts it holds, and how many were left out."""
+
+    path: Path
+    rows: int
+    own: int  # conflicts the adjudicator screened themselves (not exported)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import applied."""
+
+    applied: int
+    blank: int  # rows without a decision yet
+    unchanged: int  # rows already applied by an earlier import
+
+
+def export(session: Session, protocol: Protocol, stage: str, adjudicator: str, path: Path) -> ExportResult:
+    """Write the open conflicts `adjudicator` may resolve to a CSV or XLSX file (by `path`'s suffix)."""
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise InputError(f"Cannot write {path.name}: give a file ending in .csv or .xlsx.")
+    found, own = split_for(list_conflicts(session, stage), protocol, adjudicator)
+    if not found:
+        mine = f" ({own} more were screened by {adjudicator}, who may not adjudicate them)" if own else ""
+        raise AdjudicationError(f"No open conflicts at {stage.replace('_', '-')} for {adjudicator}{mine}.")
+    width = max(2, *(len(c.votes) for c in found))
+    header = [*FIXED, *_screener_columns(width), "abstract", *ADJUDICATOR]
+    rows = [_row(c, width, adjudicator) for c in found]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        _write_csv(path, header, rows)
+    else:
+        _write_xlsx(path, header, rows, protocol)
+    return ExportResult(path, len(rows), own)
+
+
+def _screener_columns(width: int) -> list[str]:
+    return [f"{k}_{i}" for i in range(1, width + 1) for k in ("screener", "decision", "reason", "note")]
+
+
+def _row(c: Conflict, width: int, adjudicator: str) -> list[Any]:
+    cells: list[Any] = [c.work_id, c.stage.replace("_", "-"), c.title or "", c.year or "", c.kind]
+    for i in range(width):
+        v = c.votes[i] if i < len(c.votes) else None
+        cells += [v.reviewer, v.decision, v.reason_code or "", v.note or ""] if v else ["", "", "", ""]
+    return [*cells, c.abstract or "", adjudicator, "", "", ""]
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]], protocol: Protocol) -> None:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "conflicts"
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # a title or note starting with "=" is text, not a formula
+    ws.freeze_panes = "A2"
+    last = len(rows) + 1
+    for name, allowed in (
+        ("decision", "include,exclude"),
+        ("reason_code", ",".join(protocol.reason_codes())),
+    ):
+        letter = ws.cell(row=1, column=header.index(name) + 1).column_letter
+        check = DataValidation(type="list", formula1=f'"{allowed}"', allow_blank=True)
+        ws.add_data_validation(check)
+        check.add(f"{letter}2:{letter}{last}")
+    wb.save(path)
+
+
+def import_sheet(session: Session, protocol: Protocol, path: Path) -> ImportResult:
+    """Apply the adjudicators' decisions in a sheet made by `export`; all rows or none."""
+    rows = list(_read(path))
+    missing = [c for c in ("record_id", "stage", *ADJUDICATOR) if rows and c not in rows[0][1]]
+    if not rows or missing:
+        what = f"it lacks the column(s) {', '.join(missing)}" if missing else "it holds no rows"
+        raise InputError(f"Cannot import {path.name}: {what}. Use a sheet from `review conflicts export`.")
+    checker = _Checker(session, protocol)
+    for line, row in rows:
+        checker.check(line, row)
+    if checker.errors:
+        listed = "\n".join(f"  {e}" for e in checker.errors)
+        raise InputError(
+            f"{path.name}: {len(checker.errors)} bad row(s); nothing was applied. Fix them:\n{listed}"
+        )
+    write_events(session, checker.events)
+    return ImportResult(len(checker.events), checker.blank, checker.unchanged)
+
+
+def _read(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            yield from enumerate(csv.DictReader(fh), start=2)
+    elif suffix == ".xlsx":
+        yield from _read_xlsx(path)
+    else:
+        raise InputError(
+            f"Cannot import {path.name}: give a .csv or .xlsx file from `review conflicts export`."
+        )
+
+
+def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a damaged file
+        raise InputError(f"Cannot read {path.name} as an Excel workbook: {exc}") from exc
+    try:
+        cells = wb.worksheets[0].iter_rows(values_only=True)
+        header = [str(h or "").strip() for h in next(cells, ())]
+        for line, values in enumerate(cells, start=2):
+            if any(v not in (None, "") for v in values):
+                yield line, dict(zip(header, values, strict=False))
+    finally:
+        wb.close()
+
+
+class _Checker:
+    """Validates rows one by one, collecting every problem and the events to write."""
+
+    def __init__(self, session: Session, protocol: Protocol) -> None:
+        self.session, self.protocol = session, protocol
+        self.errors: list[str] = []
+        self.events: list[dict[str, Any]] = []
+        self.blank = self.unchanged = 0
+        self._targets: dict[str, dict[int, Conflict]] = {}
+        self._seen: set[tuple[str, int]] = set()
+
+    def check(self, line: int, row: dict[str, Any]) -> None:
+        decision = _text(row.get("decision")).lower()
+        if not decision:
+            self.blank += 1
+            return
+        try:
+            self._check(line, row, SHORT.get(decision, decision))
+        except ReviewError as exc:
+            self.errors.append(f"row {line}: {exc}")
+
+    def _check(self, line: int, row: dict[str, Any], decision: str) -> None:
+        work_id, stage = _record_id(row.get("record_id")), _stage(row.get("stage"))
+        if (stage, work_id) in self._seen:
+            raise InputError(f"record {work_id} appears twice in the sheet")
+        self._seen.add((stage, work_id))
+        if stage not in self._targets:
+            self._targets[stage] = targets(self.session, stage)
+        target = target_for(self.session, stage, work_id, self._targets[stage])
+        who, reason, note = (_text(row.get(k)) for k in ("adjudicator", "reason_code", "note"))
+        issue = problem(self.protocol, target, who, decision, reason or None)
+        if issue:
+            raise InputError(f"record {work_id}: {issue}")
+        if _same(target, who, decision, reason, note):
+            self.unchanged += 1
+        else:
+            self.events.append(adjudication_event(target, who, decision, reason, note))
+
+
+def _same(target: Conflict, who: str, decision: str, reason: str, note: str) -> bool:
+    adj = target.adjudication
+    return adj is not None and (adj.reviewer, adj.decision, adj.reason_code or "", adj.note or "") == (
+        who,
+        decision,
+        reason,
+        note,
+    )
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _record_id(value: Any) -> int:
+    text = _text(value)
+    try:
+        number = float(text)
+    except ValueError:
+        number = float("nan")
+    if not number.is_integer():
+        raise InputError(f"record_id {text!r} is not a record number")
+    return int(number)
+
+
+def _stage(value: Any) -> str:
+    stage = _text(value).replace("-", "_")
+    if stage not in ("title_abstract", "full_text"):
+        raise InputError(f"stage {_text(value)!r} is not title-abstract or full-text")
+    return stage

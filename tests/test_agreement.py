@@ -1,0 +1,260 @@
+"""Agreement statistics (methods.md section 3), the stage reports and the pilot gate."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from review.agreement import compute, from_table, kappa_band, pilot_gate, reason_agreement, stage_agreement
+from review.db import session_scope
+from review.errors import AgreementError, InputError
+from review.protocol import Protocol, load_protocol
+from tests.conflicts_helpers import ADJ, A, B, assign, decide
+from tests.conftest import PROTOCOL
+from tests.factories import add_works
+
+WORKED = (20, 5, 10, 15)  # both include, only A includes, only B includes, both exclude
+
+
+def _lists(table: tuple[int, int, int, int]) -> tuple[list[str], list[str]]:
+    a, b, c, d = table
+    first = ["include"] * (a + b) + ["exclude"] * (c + d)
+    second = ["include"] * a + ["exclude"] * b + ["include"] * c + ["exclude"] * d
+    return first, second
+
+
+@pytest.fixture
+def protocol() -> Protocol:
+    return load_protocol(PROTOCOL)
+
+
+def test_worked_example_from_methods() -> None:
+    result = compute(*_lists(WORKED), seed=2026)
+    assert result.n == 50
+    assert result.table == WORKED
+    assert result.po == pytest.approx(0.70)
+    assert result.kappa == pytest.approx(0.40)
+    assert result.pabak == pytest.approx(0.40)
+    # AC1: pi = (0.5 + 0.6) / 2 = 0.55, p_e* = 2 * 0.55 * 0.45 = 0.495
+    assert result.ac1 == pytest.approx((0.70 - 0.495) / (1 - 0.495))
+
+
+def test_analytic_kappa_interval_matches_hand_calculation() -> None:
+    # Fleiss, Cohen & Everitt (1969) worked by hand for the table above: var = 0.0504 / 3.125
+    result = from_table(WORKED, seed=1)
+    assert result.kappa_se == pytest.approx((0.0504 / 3.125) ** 0.5, abs=1e-4)
+    assert result.kappa_ci_analytic is not None
+    assert result.kappa_ci_analytic.low == pytest.approx(0.40 - 1.96 * 0.12700, abs=1e-3)
+    # the bootstrap interval is about as wide as the analytic one
+    assert result.kappa_ci is not None
+    width = result.kappa_ci.high - result.kappa_ci.low
+    assert width == pytest.approx(2 * 1.96 * 0.127, rel=0.15)
+
+
+def test_maybe_counts_as_include() -> None:
+    assert compute(["maybe", "exclude"], ["include", "exclude"], seed=1).po == 1.0
+
+
+def test_same_seed_same_intervals_and_other_seed_differs() -> None:
+    one, two = from_table(WORKED, seed=5), from_table(WORKED, seed=5)
+    assert one == two
+    assert from_table(WORKED, seed=6).kappa_ci != one.kappa_ci
+
+
+def test_one_decision_for_everything_leaves_kappa_undefined() -> None:
+    result = compute(["exclude"] * 10, ["exclude"] * 10, seed=1)
+    assert result.kappa is None and result.kappa_ci is None
+    assert (result.pabak, result.ac1, result.po) == (1.0, 1.0, 1.0)
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(InputError, match="paired"):
+        compute(["include"], [], seed=1)
+    with pytest.raises(AgreementError):
+        compute([], [], seed=1)
+    with pytest.raises(InputError, match="Unknown decision"):
+        compute(["yes"], ["include"], seed=1)
+
+
+tables = st.tuples(*(st.integers(0, 40),) * 4).filter(lambda t: sum(t) > 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(includes=st.integers(1, 30), excludes=st.integers(1, 30))
+def test_perfect_agreement_gives_one(includes: int, excludes: int) -> None:
+    result = from_table((includes, 0, 0, excludes), seed=3, replicates=200)
+    assert (result.kappa, result.pabak, result.ac1, result.po) == (1.0, 1.0, 1.0, 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(table=tables, seed=st.integers(0, 2**32 - 1))
+def test_swapping_screeners_changes_nothing(table: tuple[int, int, int, int], seed: int) -> None:
+    first, second = _lists(table)
+    one, two = compute(first, second, seed, replicates=200), compute(second, first, seed, replicates=200)
+    assert two.table == (table[0], table[2], table[1], table[3])
+    assert (one.po, one.kappa, one.pabak, one.ac1) == (two.po, two.kappa, two.pabak, two.ac1)
+    assert (one.kappa_ci, one.pabak_ci, one.ac1_ci, one.kappa_se) == (
+        two.kappa_ci,
+        two.pabak_ci,
+        two.ac1_ci,
+        two.kappa_se,
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(table=tables, seed=st.integers(0, 1000))
+def test_intervals_contain_the_estimate_and_stay_in_range(
+    table: tuple[int, int, int, int], seed: int
+) -> None:
+    result = from_table(table, seed, replicates=200)
+    for stat in ("po", "kappa", "pabak", "ac1"):
+        value, ci = result.value(stat), result.interval(stat)
+        if value is None:
+            assert ci is None
+            continue
+        assert ci is not None
+        assert -1 - 1e-9 <= ci.low <= value <= ci.high <= 1 + 1e-9
+    if result.kappa_ci_analytic is not None:
+        assert result.kappa_ci_analytic.low <= result.kappa <= result.kappa_ci_analytic.high  # type: ignore[operator]
+
+
+# --- in the store -----------------------------------------------------------------------------
+
+
+def _dual(
+    session: Session, table: tuple[int, int, int, int], purpose: str = "dual", batch: str = "b1"
+) -> list[int]:
+    """Works screened by A and B with the cells of `table`."""
+    works = add_works(session, [{"title": f"t{i}"} for i in range(sum(table))], source=batch)
+    first, second = _lists(table)
+    for work, x, y in zip(works, first, second, strict=True):
+        assign(session, work, purpose=purpose)
+        decide(session, work, A, x, "E-TOPIC" if x == "exclude" else None)
+        decide(session, work, B, y, "E-TOPIC" if y == "exclude" else None)
+    return works
+
+
+def test_stage_agreement_from_standing_decisions(session: Session, protocol: Protocol) -> None:
+    works = _dual(session, WORKED)
+    decide(session, works[0], A, "exclude", "E-TOPIC")  # change of mind: the latest counts
+    decide(session, works[0], A, "include")
+    decide(session, works[1], ADJ, "exclude", "E-TOPIC", role="adjudicator")  # adjudicators do not count
+    report = stage_agreement(session, protocol, "title_abstract")
+    assert report.overall.n == 50
+    assert report.overall.kappa == pytest.approx(0.40)
+    assert [(p.reviewer_a, p.reviewer_b) for p in report.pairs] == [(A, B)]
+    assert report.statistic == "kappa" and report.threshold == 0.6
+
+
+def test_pairs_are_every_two_reviewers_sharing_works(session: Session, protocol: Protocol) -> None:
+    works = add_works(session, [{"title": f"t{i}"} for i in range(3)])
+    for w in works:
+        decide(session, w, A, "include")
+        decide(session, w, B, "include")
+    decide(session, works[0], ADJ, "exclude", "E-TOPIC")  # a third screener on one work
+    report = stage_agreement(session, protocol, "title_abstract")
+    assert {(p.reviewer_a, p.reviewer_b): p.agreement.n for p in report.pairs} == {
+        (ADJ, A): 1,
+        (ADJ, B): 1,
+        (A, B): 3,
+    }
+    assert report.overall.n == 5
+
+
+def test_no_dual_screened_records_is_a_clear_error(session: Session, protocol: Protocol) -> None:
+    (w,) = add_works(session, [{"title": "t"}])
+    decide(session, w, A, "include")
+    with pytest.raises(AgreementError, match="two screeners"):
+        stage_agreement(session, protocol, "full_text")
+    with pytest.raises(AgreementError, match="two screeners"):
+        stage_agreement(session, protocol, "title_abstract")
+
+
+def test_reason_agreement_among_works_both_excluded(session: Session) -> None:
+    works = add_works(session, [{"title": f"t{i}"} for i in range(4)])
+    for w, (ra, rb) in zip(
+        works, [("E-TOPIC", "E-TOPIC"), ("E-TOPIC", "E-SETTING"), ("E-TYPE", "E-TYPE")], strict=False
+    ):
+        decide(session, w, A, "exclude", ra)
+        decide(session, w, B, "exclude", rb)
+    decide(session, works[3], A, "exclude", "E-TOPIC")
+    decide(session, works[3], B, "include")
+    (found,) = reason_agreement(session, "title_abstract")
+    assert (found.both_excluded, found.same_reason) == (3, 2)
+    assert found.po == pytest.approx(2 / 3)
+    rows = {r.reason: (r.by_a, r.by_b, r.both) for r in found.rows}
+    assert rows == {"E-TOPIC": (3, 1, 1), "E-SETTING": (0, 1, 0), "E-TYPE": (1, 1, 1)}
+
+
+def test_pilot_gate_fails_below_threshold_and_says_what_next(session: Session, protocol: Protocol) -> None:
+    _dual(session, WORKED, purpose="pilot")
+    gate = pilot_gate(session, protocol, "title_abstract")
+    assert not gate.passed
+    assert (gate.statistic, gate.n, gate.threshold) == ("kappa", 50, 0.6)
+    assert gate.value == pytest.approx(0.40)
+    assert "below the threshold" in gate.message
+    assert "15 disagreements" in gate.message and "review conflicts --stage title-abstract" in gate.message
+
+
+def test_pilot_gate_judges_the_latest_batch(session: Session, protocol: Protocol) -> None:
+    _dual(session, WORKED, purpose="pilot")  # the first batch failed
+    _dual(session, (24, 1, 1, 24), purpose="pilot", batch="b2")  # the second, after discussion, agrees well
+    gate = pilot_gate(session, protocol, "title_abstract")
+    assert gate.passed and gate.n == 50
+    assert gate.value == pytest.approx(0.92)
+    assert gate.message.startswith("Pilot passed") and "review screen assign" in gate.message
+
+
+def test_pilot_gate_passes_at_exactly_the_threshold(session: Session, protocol: Protocol) -> None:
+    design = protocol.screening.title_abstract.model_copy(
+        update={"agreement_statistic": "pabak", "agreement_threshold": 0.4}
+    )
+    at_threshold = protocol.model_copy(
+        update={"screening": protocol.screening.model_copy(update={"title_abstract": design})}
+    )
+    _dual(session, WORKED, purpose="pilot")  # PABAK 0.40, computed as 0.3999...
+    gate = pilot_gate(session, at_threshold, "title_abstract")
+    assert gate.passed and gate.statistic == "pabak"
+    assert kappa_band(0.39999999999999) == "fair"
+
+
+def test_pilot_gate_waits_for_the_pilot_to_finish(session: Session, protocol: Protocol) -> None:
+    assert "No pilot set" in pilot_gate(session, protocol, "title_abstract").message
+    works = _dual(session, (3, 0, 0, 3), purpose="pilot")
+    (extra,) = add_works(session, [{"title": "late"}], source="late")
+    assign(session, extra, purpose="pilot")
+    decide(session, extra, A, "include")
+    gate = pilot_gate(session, protocol, "title_abstract")
+    assert not gate.passed and gate.waiting == 1 and "not finished" in gate.message
+    decide(session, extra, B, "include")
+    assert pilot_gate(session, protocol, "title_abstract").n == len(works) + 1
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+
+def test_agreement_command(run, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as session:
+        _dual(session, WORKED, purpose="pilot")
+    result = run("agreement", "--by", "pair")
+    assert result.exit_code == 0, result.output
+    assert '"maybe" counts as include' in result.output
+    assert "Cohen's kappa" in result.output and "0.40" in result.output
+    assert f"{A} / {B}" in result.output
+    assert "Agreement is below the threshold" in result.output
+    data = json.loads(run("agreement", "--json").output)
+    assert data["agreement"]["overall"]["kappa"] == pytest.approx(0.40)
+    assert data["pilot_gate"]["passed"] is False
+    reasons = run("agreement", "--by", "reason")
+    assert reasons.exit_code == 0 and "E-TOPIC" in reasons.output
+
+
+def test_agreement_command_without_dual_screening_fails_cleanly(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("agreement", "--stage", "full-text")
+    assert result.exit_code == 1
+    assert "Error:" in result.stderr and "two screeners" in result.stderr
