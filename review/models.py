@@ -161,6 +161,19 @@ class DedupePair(SQLModel, table=True):
     created_at: datetime
 
 
+class DedupeEvent(SQLModel, table=True):
+    """An append-only log of people's dedupe actions (merge, keep_both, skip, undo) on a pair."""
+
+    __tablename__ = "dedupe_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="dedupe_pair.id", index=True)
+    action: str  # merge | keep_both | undo
+    reviewer: str
+    work_id: int | None = None  # the work the records ended up in (merge) or were split from (undo)
+    created_at: datetime
+
+
 # --- screening ----------------------------------------------------------------------------
 
 
@@ -269,6 +282,10 @@ class Document(SQLModel, table=True):
     tables: int | None = None
     fetched_at: datetime | None = None
     read_at: datetime | None = None
+    record_id: int | None = Field(default=None, foreign_key="record.id")  # the record the URL came from
+    title: str | None = None  # attachment title, or the file name given to `fulltext add`
+    attempts: int = 0  # fetch attempts of this URL (a retry adds to them)
+    method: str | None = None  # how the text was read: pdfium | pdfplumber | html
 
 
 class Page(SQLModel, table=True):
@@ -292,6 +309,21 @@ class PdfTable(SQLModel, table=True):
     page_no: int
     table_no: int
     rows: list[list[str | None]] = Field(sa_column=Column(JSON, nullable=False))
+
+
+# Full-text search over page text (SQLite only; db.init_db runs these). External content: the
+# index holds no copy of the text, and the triggers keep it in step with `page`.
+SQLITE_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS page_fts USING fts5("
+    "text, content='page', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS page_fts_ai AFTER INSERT ON page BEGIN "
+    "INSERT INTO page_fts(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS page_fts_ad AFTER DELETE ON page BEGIN "
+    "INSERT INTO page_fts(page_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER IF NOT EXISTS page_fts_au AFTER UPDATE ON page BEGIN "
+    "INSERT INTO page_fts(page_fts, rowid, text) VALUES ('delete', old.id, old.text); "
+    "INSERT INTO page_fts(rowid, text) VALUES (new.id, new.text); END",
+)
 
 
 # --- extraction ---------------------------------------------------------------------------

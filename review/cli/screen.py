@@ -1,5 +1,344 @@
-"""`review screen` commands."""
+"""`review screen` commands: the keyboard screen, rules, queues, progress and spreadsheets."""
 
 from __future__ import annotations
 
-from review.cli.base import cli, pass_app  # noqa: F401
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from review.cli.base import STAGE_CHOICE, App, cli, pass_app, stage_value
+from review.cli.terminal import Card, Choice, run_terminal
+from review.errors import InputError
+from review.protocol import Protocol
+
+if TYPE_CHECKING:
+    from review.screen.assign import AssignResult
+    from review.screen.progress import Progress
+    from review.screen.queue import Item
+    from review.screen.rules import RulesResult
+
+BATCH = 25
+
+
+@cli.group("screen", invoke_without_command=True)
+@click.option("--reviewer", help="Who is screening (a name from the protocol's [review] reviewers).")
+@click.option("--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage.")
+@click.option("--explain", type=int, metavar="RECORD", help="Show which protocol rules fired for a record.")
+@click.pass_context
+def screen_cmd(ctx: click.Context, reviewer: str | None, stage: str, explain: int | None) -> None:
+    """Screen works one at a time from the keyboard (blind to other reviewers).
+
+    Keys: i include, e exclude (then a reason number), m maybe, u undo, s skip, n note,
+    ? criteria, q quit. Each decision is saved at once; the next start resumes.
+
+    \b
+    Example:
+        review screen assign
+        review screen --reviewer reviewer1
+        review screen --explain 42
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    app = ctx.ensure_object(App)
+    if explain is not None:
+        click.echo(_explain(app, explain))
+    elif reviewer is None:
+        raise click.UsageError("Give --reviewer NAME to screen, --explain RECORD, or a subcommand.")
+    else:
+        _screen(app, app.check_reviewer(reviewer), stage_value(stage))
+
+
+@screen_cmd.command("rules")
+@click.option("--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage.")
+@pass_app
+def rules_cmd(app: App, stage: str) -> None:
+    """Apply the protocol's [rules]: automatic, reasoned exclusions (safe to re-run).
+
+    \b
+    Example:
+        review screen rules --stage title-abstract
+    """
+    from review.screen import rules
+
+    with app.session() as session:
+        result = rules.run(session, app.protocol(), stage_value(stage))
+    click.echo(_rules_line(result))
+
+
+@screen_cmd.command("assign")
+@click.option("--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage.")
+@click.option("--reviewers", help="Comma-separated screeners (default: those already screening, else all).")
+@pass_app
+def assign_cmd(app: App, stage: str, reviewers: str | None) -> None:
+    """Apply the rules, then fill reviewers' queues by the protocol's screening design.
+
+    Safe to re-run: after a pilot it checks the agreement gate; with single+verify it gives
+    new excludes to a second screener.
+
+    \b
+    Example:
+        review screen assign --stage title-abstract --reviewers reviewer1,reviewer2
+    """
+    from review.screen import assign, rules
+
+    team = [r.strip() for r in reviewers.split(",") if r.strip()] if reviewers else None
+    with app.session() as session:
+        ruled = rules.run(session, app.protocol(), stage_value(stage))
+        result = assign.run(session, app.protocol(), stage_value(stage), team)
+    click.echo(_rules_line(ruled))
+    click.echo(_assign_lines(result))
+
+
+@screen_cmd.command("progress")
+@click.option("--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage.")
+@pass_app
+def progress_cmd(app: App, stage: str) -> None:
+    """Show where each reviewer stands, and the stage's final decisions so far.
+
+    \b
+    Example:
+        review screen progress --stage full-text
+    """
+    from review.screen import progress
+
+    with app.session() as session:
+        result = progress.run(session, app.protocol(), stage_value(stage))
+    click.echo(_progress_lines(result))
+
+
+@screen_cmd.command("export")
+@click.option("--reviewer", required=True, help="Whose queue to write.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True,
+              help="Spreadsheet format.")  # fmt: skip
+@click.option("--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: in extracted/).",
+)
+@pass_app
+def export_cmd(app: App, reviewer: str, fmt: str, stage: str, output: Path | None) -> None:
+    """Write a reviewer's queue to a spreadsheet to screen in Excel or LibreOffice.
+
+    Fill in decision (include, exclude, maybe), reason_code (for excludes) and note, then
+    bring it back with `review screen import FILE`.
+
+    \b
+    Example:
+        review screen export --reviewer reviewer1 --format xlsx
+    """
+    from review.screen import sheets
+
+    path = output or app.extracted_dir / f"screening-{reviewer}-{stage}.{fmt}"
+    if path.suffix.lower() != f".{fmt}":
+        raise InputError(f"--output {path} does not end in .{fmt}: name the file *.{fmt} or change --format.")
+    with app.session() as session:
+        result = sheets.export(
+            session, app.protocol(), app.check_reviewer(reviewer), stage_value(stage), path
+        )
+    click.echo(f"Wrote {result.rows} records ({result.decided} already decided) to {result.path}")
+
+
+@screen_cmd.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reviewer", help="Whose decisions the file holds (default: the file's reviewer column).")
+@pass_app
+def import_cmd(app: App, file: Path, reviewer: str | None) -> None:
+    """Read decisions back from a screening spreadsheet: all rows, or none if any is bad.
+
+    \b
+    Example:
+        review screen import extracted/screening-reviewer1-title-abstract.xlsx
+    """
+    from review.screen import sheets
+
+    with app.session() as session:
+        result = sheets.import_file(session, app.protocol(), file, reviewer and app.check_reviewer(reviewer))
+    click.echo(
+        f"Imported {file} for {result.reviewer}: {result.applied} new decision(s), {result.unchanged} "
+        f"unchanged, {result.blank} without a decision ({result.notes} note(s) kept)."
+    )
+
+
+# --- the keyboard screen ------------------------------------------------------------------
+
+
+class _ScreenSession:
+    """Connects the terminal loop to the store: one committed transaction per action."""
+
+    def __init__(self, app: App, protocol: Protocol, reviewer: str, stage: str) -> None:
+        self.app, self.protocol, self.reviewer, self.stage = app, protocol, reviewer, stage
+
+    def cards(self, pending: Sequence[int]) -> Iterator[Card]:
+        from review.screen import queue
+
+        for start in range(0, len(pending), BATCH):
+            with self.app.session() as session:
+                decided = queue.standing(session, self.reviewer, self.stage)
+                batch = [w for w in pending[start : start + BATCH] if w not in decided]
+                items = queue.items(session, batch, self.stage, self.reviewer)
+            yield from (_card(item) for item in items)
+
+    def decide(self, choice: Choice) -> None:
+        from review.screen import decide
+
+        with self.app.session() as session:
+            decide.record(
+                session, self.protocol, work_id=choice.work_id, stage=self.stage, reviewer=self.reviewer,
+                decision=choice.decision, reason_code=choice.reason_code, note=choice.note,
+            )  # fmt: skip
+
+    def undo(self) -> Card | None:
+        from review.screen import decide, queue
+
+        with self.app.session() as session:
+            undone = decide.undo(session, self.reviewer, self.stage)
+            items = queue.items(session, [undone.work_id], self.stage, self.reviewer) if undone else []
+        return _card(items[0]) if items else None
+
+    def note(self, work_id: int, text: str) -> None:
+        from review.screen import decide
+
+        with self.app.session() as session:
+            decide.add_note(session, work_id, self.stage, self.reviewer, text)
+
+    def status(self) -> str:
+        from review.screen import queue
+
+        with self.app.session() as session:
+            q = queue.build(session, self.reviewer, self.stage, ordered=False)
+        where = self.stage.replace("_", "/")
+        return f"{self.reviewer} · {where}: {q.done}/{q.assigned} done, {q.count('include')} included"
+
+
+def _screen(app: App, reviewer: str, stage: str) -> None:
+    from review.screen import queue
+
+    protocol = app.protocol()
+    with app.session() as session:
+        q = queue.build(session, reviewer, stage, protocol=protocol)
+    if q.assigned == 0:
+        cli_stage = stage.replace("_", "-")
+        raise InputError(
+            f"Nothing is assigned to {reviewer} at {cli_stage}: "
+            f"run `review screen assign --stage {cli_stage}` first."
+        )
+    link = _ScreenSession(app, protocol, reviewer, stage)
+    result = run_terminal(
+        link.cards(q.pending),
+        reasons=[(c.code, c.text) for c in protocol.criteria.exclude],
+        on_decide=link.decide,
+        on_undo=link.undo,
+        on_note=link.note,
+        status=link.status,
+        criteria_help=_criteria_help(protocol),
+        include_terms=protocol.highlight.include,
+        exclude_terms=protocol.highlight.exclude,
+    )
+    click.echo(f"{result.decided} decision(s) saved this session. {link.status()}.")
+
+
+def _card(item: Item) -> Card:
+    venue = f" ({item.venue})" if item.venue else ""
+    source = f"Source: {', '.join(item.sources) or '-'}{venue}"
+    meta = f"{source} | Year: {item.year or '-'} | Type: {item.doc_type or '-'}"
+    extra = [f"Checking a rule exclusion: {d}" for d in item.rule_details]
+    if item.stage == "full_text":
+        extra += _document_lines(item)
+    if item.note:
+        extra.append(f"Your note: {item.note}")
+    return Card(item.work_id, item.title or "(no title)", meta, item.abstract, tuple(extra))
+
+
+def _document_lines(item: Item) -> list[str]:
+    if not item.documents:
+        return [click.style("Full text not retrieved: decide from the title and abstract.", fg="yellow")]
+    lines = []
+    for d in item.documents:
+        pages = f", {d.pages} pages" if d.pages else ""
+        where = f": {d.path}" if d.path else ""
+        why = f" ({d.reason})" if d.reason else ""
+        lines.append(f"Full text {d.status}{pages}{where}{why}")
+    return lines
+
+
+def _criteria_help(protocol: Protocol) -> str:
+    lines = ["Include when:"] + [f"  {c.code}: {c.text}" for c in protocol.criteria.include]
+    lines += ["Exclude (reason by number):"]
+    lines += [f"  {n}. {c.code}: {c.text}" for n, c in enumerate(protocol.criteria.exclude, start=1)]
+    return "\n".join(lines)
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+def _explain(app: App, work_id: int) -> str:
+    from review.screen import rules
+
+    with app.session() as session:
+        found = rules.explain(session, app.protocol(), work_id)
+    lines = [f"Record {found.work_id}: {found.title or '(no title)'}", "Stored rule results:"]
+    for r in found.stored:
+        state = (
+            "active"
+            if r.active
+            else f"overturned by decision {r.overturned_by}"
+            if r.overturned_by
+            else "inactive"
+        )
+        lines.append(f"  {r.stage.replace('_', '-')}: {r.rule} -> {r.reason_code} ({state}): {r.detail}")
+    if not found.stored:
+        lines.append("  none: no rule has excluded this record.")
+    lines.append("The protocol's rules applied now:")
+    lines += [
+        f"  {v.rule}: {'EXCLUDE ' + v.reason_code if v.fires else 'keep'} - {v.detail}"
+        for v in found.verdicts
+    ]
+    if not found.verdicts:
+        lines.append("  none: the protocol's [rules] is empty.")
+    return "\n".join(lines)
+
+
+def _rules_line(result: RulesResult) -> str:
+    if not result.configured:
+        return "The protocol's [rules] sets no rules: nothing excluded automatically."
+    by_rule = ", ".join(f"{rule} {n}" for rule, n in result.by_rule) or "none"
+    return (
+        f"Rules at {result.stage.replace('_', '-')}: {result.examined} works checked; "
+        f"{result.excluded} excluded by rule ({by_rule}); {result.added} new, {result.cleared} cleared."
+    )
+
+
+def _assign_lines(result: AssignResult) -> str:
+    added = ", ".join(f"{p} {n}" for p, n in result.added) or "none"
+    return "\n".join(
+        [
+            f"Design {result.design} at {result.stage.replace('_', '-')}; "
+            f"screeners {', '.join(result.reviewers)}.",
+            f"{result.eligible} works to screen, {result.rule_excluded} excluded by rule.",
+            f"New assignments: {added}.",
+            result.message,
+        ]
+    )
+
+
+def _progress_lines(result: Progress) -> str:
+    lines = [
+        f"{result.stage.replace('_', '-')} ({result.design}): {result.in_scope} works, "
+        f"{result.rule_excluded} excluded by rule, {result.unassigned} not yet in a queue.",
+        "Final: " + ", ".join(f"{s} {n}" for s, n in result.finals),
+        "",
+        f"{'reviewer':<16} {'done':>6} {'assigned':>9} {'left':>6} {'incl':>6} {'excl':>6} {'maybe':>6}"
+        "  queues",
+    ]
+    for r in result.reviewers:
+        queues = ", ".join(f"{p} {n}" for p, n in r.by_purpose)
+        lines.append(
+            f"{r.reviewer:<16} {r.done:>6} {r.assigned:>9} {r.remaining:>6} {r.includes:>6} "
+            f"{r.excludes:>6} {r.maybes:>6}  {queues}"
+        )
+    if not result.reviewers:
+        lines.append("(nobody has a queue yet: run `review screen assign`)")
+    return "\n".join(lines)

@@ -1,0 +1,244 @@
+"""Reviewers' queues from the protocol's screening design (methods.md section 2).
+
+Designs, per stage:
+- `dual`: every work to two screeners (pairs rotate when there are more than two);
+- `single`: every work to one screener, round-robin in a seeded order;
+- `single+verify`: as `single`, then a seeded `verify_fraction` of each screener's excludes goes to
+  another screener (run `assign` again as excludes come in);
+- `pilot`: a seeded calibration batch of `pilot_size` works to every screener; once the pilot gate
+  (review.agreement) passes, the rest by `after_pilot`; a failed gate gives out a new batch.
+Rule exclusions are kept out of queues, except a seeded `rule_check_fraction` of them given to
+screeners to check. Assigning is idempotent: one assignment per work, stage and reviewer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from review.db import utcnow
+from review.decisions import current_decisions, final_decisions
+from review.errors import InputError
+from review.models import Assignment
+from review.protocol import Protocol, StageDesign
+from review.screen.rules import active_exclusions
+
+if TYPE_CHECKING:
+    from review.agreement import GateResult
+
+MAIN_PURPOSES = ("pilot", "dual", "single")
+
+
+@dataclass(frozen=True)
+class AssignResult:
+    """What `assign` gave out at one stage, and what happens next."""
+
+    stage: str
+    design: str
+    reviewers: tuple[str, ...]
+    eligible: int  # works in scope without an active rule exclusion
+    rule_excluded: int
+    added: tuple[tuple[str, int], ...]  # (purpose, new assignments)
+    message: str
+    gate_passed: bool | None = None
+
+
+@dataclass
+class _Plan:
+    stage: str
+    seed: int
+    team: tuple[str, ...]
+    existing: dict[int, dict[str, str]]  # work -> reviewer -> purpose
+    rows: list[dict[str, Any]]
+
+    def add(self, work_id: int, reviewer: str, purpose: str) -> None:
+        if reviewer not in self.existing[work_id]:
+            self.existing[work_id][reviewer] = purpose
+            self.rows.append(dict(work_id=work_id, stage=self.stage, reviewer=reviewer, purpose=purpose))
+
+    def count(self, purpose: str) -> int:
+        return sum(1 for by in self.existing.values() if purpose in by.values())
+
+    def key(self, purpose: str, work_id: int) -> str:
+        return hashlib.sha256(f"{self.seed}:{self.stage}:{purpose}:{work_id}".encode()).hexdigest()
+
+
+def run(
+    session: Session, protocol: Protocol, stage: str, reviewers: Sequence[str] | None = None
+) -> AssignResult:
+    """Give out works at `stage` by the protocol's design; safe to re-run."""
+    design = protocol.stage_design(stage)
+    plan = _plan(session, protocol, stage, reviewers)
+    ruled = active_exclusions(session, stage)
+    eligible = [w for w in final_decisions(session, stage) if w not in ruled]
+    fresh = _shuffled([w for w in eligible if not _main(plan, w)], plan, "order")
+    message, passed = "", None
+    if not eligible and not ruled:
+        message = _nothing(stage)
+    elif design.design == "pilot":
+        message, passed = _pilot(session, protocol, plan, design, fresh)
+    else:
+        _give(session, plan, design.design, fresh, design.verify_fraction)
+    if design.rule_check_fraction > 0 and len(plan.team) > 0:
+        _rule_checks(plan, sorted(ruled), design.rule_check_fraction)
+    _insert(session, plan.rows)
+    added = Counter(r["purpose"] for r in plan.rows)
+    return AssignResult(stage, design.design, plan.team, len(eligible), len(ruled),
+                        tuple(sorted(added.items())), message or _done(plan, fresh), passed)  # fmt: skip
+
+
+def _plan(session: Session, protocol: Protocol, stage: str, reviewers: Sequence[str] | None) -> _Plan:
+    existing: dict[int, dict[str, str]] = defaultdict(dict)
+    for a in session.exec(select(Assignment).where(Assignment.stage == stage).order_by(col(Assignment.id))):
+        existing[a.work_id][a.reviewer] = a.purpose
+    team = tuple(reviewers) if reviewers else _team(session, existing, protocol)
+    unknown = [r for r in team if r not in protocol.review.reviewers]
+    if unknown:
+        names = ", ".join(protocol.review.reviewers)
+        raise InputError(f"Unknown reviewer(s) {', '.join(unknown)}: the protocol names {names}.")
+    return _Plan(stage, protocol.screening.seed, tuple(dict.fromkeys(team)), existing, [])
+
+
+def _team(session: Session, existing: dict[int, dict[str, str]], protocol: Protocol) -> tuple[str, ...]:
+    """Whoever already screens this stage, else whoever screened another, else everyone in the protocol."""
+    found = {r for by in existing.values() for r, p in by.items() if p in MAIN_PURPOSES}
+    if not found:
+        q = select(Assignment.reviewer).where(col(Assignment.purpose).in_(MAIN_PURPOSES)).distinct()
+        found = set(session.exec(q))
+    return tuple(r for r in protocol.review.reviewers if r in found) or protocol.review.reviewers
+
+
+def _main(plan: _Plan, work_id: int) -> bool:
+    # A rule check that overturns its rule counts as the work's screening: it is not given out again.
+    return any(p in (*MAIN_PURPOSES, "rule_check") for p in plan.existing.get(work_id, {}).values())
+
+
+def _shuffled(works: list[int], plan: _Plan, purpose: str) -> list[int]:
+    return sorted(works, key=lambda w: plan.key(purpose, w))
+
+
+def _need_two(plan: _Plan, design: str) -> None:
+    if len(plan.team) < 2:
+        raise InputError(
+            f"The {design!r} design needs at least two screeners at {plan.stage}; got "
+            f"{', '.join(plan.team) or 'none'}. Name them with --reviewers a,b."
+        )
+
+
+def _give(session: Session, plan: _Plan, design: str, works: list[int], verify_fraction: float) -> None:
+    if design == "dual":
+        _need_two(plan, design)
+        start = plan.count("dual")
+        for i, w in enumerate(works):
+            first = (start + i) % len(plan.team)
+            plan.add(w, plan.team[first], "dual")
+            plan.add(w, plan.team[(first + 1) % len(plan.team)], "dual")
+        return
+    if design == "single+verify":
+        _need_two(plan, design)
+    start = plan.count("single")
+    for i, w in enumerate(works):
+        plan.add(w, plan.team[(start + i) % len(plan.team)], "single")
+    if design == "single+verify":
+        _verify(session, plan, verify_fraction)
+
+
+def _verify(session: Session, plan: _Plan, fraction: float) -> None:
+    """A seeded share of each single screener's excludes goes to another screener."""
+    excludes: dict[str, list[int]] = defaultdict(list)
+    for c in current_decisions(session, plan.stage, roles=("screener",)):
+        if c.decision == "exclude" and plan.existing.get(c.work_id, {}).get(c.reviewer) == "single":
+            excludes[c.reviewer].append(c.work_id)
+    for screener, works in sorted(excludes.items()):
+        others = [r for r in plan.team if r != screener]
+        done = [w for w in works if "verify" in plan.existing[w].values()]
+        need = math.ceil(fraction * len(works)) - len(done)
+        todo = [w for w in _shuffled(works, plan, "verify") if w not in done][: max(need, 0)]
+        for w in todo:
+            if others:
+                plan.add(w, others[int(plan.key("verifier", w), 16) % len(others)], "verify")
+
+
+def _rule_checks(plan: _Plan, ruled: list[int], fraction: float) -> None:
+    done = [w for w in ruled if "rule_check" in plan.existing.get(w, {}).values()]
+    need = math.ceil(fraction * len(ruled)) - len(done)
+    todo = [w for w in _shuffled(ruled, plan, "rule_check") if w not in done][: max(need, 0)]
+    start = plan.count("rule_check")
+    for i, w in enumerate(todo):
+        plan.add(w, plan.team[(start + i) % len(plan.team)], "rule_check")
+
+
+def _pilot(
+    session: Session, protocol: Protocol, plan: _Plan, design: StageDesign, fresh: list[int]
+) -> tuple[str, bool | None]:
+    _need_two(plan, "pilot")
+    if plan.count("pilot") == 0:
+        return _batch_message(plan, _pilot_batch(plan, design, fresh), 1), None
+    gate = _gate(session, protocol, plan.stage)
+    if gate is None:
+        return "The pilot gate cannot be evaluated yet (review.agreement is not available).", None
+    if gate.passed:
+        _give(session, plan, design.after_pilot, fresh, design.verify_fraction)
+        return f"Pilot passed ({_facts(gate)}): the rest go out by {design.after_pilot!r}.", True
+    if gate.waiting or gate.n == 0:
+        return gate.message, False
+    size = _pilot_batch(plan, design, fresh)
+    batches = math.ceil(plan.count("pilot") / design.pilot_size)
+    discuss = f"discuss the {gate.disagreements} disagreements (`review conflicts`) and clarify the criteria"
+    return f"Pilot not passed ({_facts(gate)}): {discuss}. {_batch_message(plan, size, batches)}", False
+
+
+def _facts(gate: GateResult) -> str:
+    shown = "undefined" if gate.value is None else f"{gate.value:.2f}"
+    return f"{gate.statistic} = {shown} on {gate.n} records, threshold {gate.threshold:.2f}"
+
+
+def _pilot_batch(plan: _Plan, design: StageDesign, fresh: list[int]) -> int:
+    batch = _shuffled(fresh, plan, "pilot")[: design.pilot_size]
+    for w in batch:
+        for reviewer in plan.team:
+            plan.add(w, reviewer, "pilot")
+    return len(batch)
+
+
+def _nothing(stage: str) -> str:
+    if stage == "full_text":
+        return "No works at full text yet: works come here when included at title/abstract."
+    return "No works to screen yet: run `review search` and `review dedupe` first."
+
+
+def _batch_message(plan: _Plan, size: int, number: int) -> str:
+    cli_stage = plan.stage.replace("_", "-")
+    return (
+        f"Pilot batch {number} ({size} records) given to {', '.join(plan.team)}. When all have "
+        f"screened it, run `review screen assign --stage {cli_stage}` again to check the agreement gate."
+    )
+
+
+def _gate(session: Session, protocol: Protocol, stage: str) -> GateResult | None:
+    try:
+        from review.agreement import pilot_gate
+    except ModuleNotFoundError as exc:  # pragma: no cover - only while the agreement stage is missing
+        if exc.name and exc.name.startswith("review.agreement"):
+            return None
+        raise
+    return pilot_gate(session, protocol, stage)
+
+
+def _done(plan: _Plan, fresh: list[int]) -> str:
+    if not plan.rows and not fresh:
+        return "Nothing new to give out: every eligible work is already in a queue."
+    return f"Queues ready: `review screen --reviewer NAME --stage {plan.stage.replace('_', '-')}`."
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        now = utcnow()
+        session.execute(insert(Assignment), [{**r, "created_at": now} for r in rows])

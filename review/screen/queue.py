@@ -1,0 +1,161 @@
+"""A reviewer's queue at a stage: what is assigned, what is done, what comes next.
+
+Blinded: everything here is read from the reviewer's own decisions and notes, never anyone else's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from review.decisions import QUEUE_PURPOSES, Current, current_decisions
+from review.models import Assignment, Document, Record, RuleResult, Work
+from review.protocol import Protocol
+from review.screen.decide import notes
+from review.screen.rules import active_exclusions
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A full text sought for the work (filled by the full-text stage)."""
+
+    status: str
+    pages: int | None
+    path: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Item:
+    """What a screener sees for one work."""
+
+    work_id: int
+    stage: str
+    title: str | None
+    abstract: str | None
+    year: int | None
+    doc_type: str | None
+    venue: str | None
+    sources: tuple[str, ...]
+    purpose: str
+    rule_details: tuple[str, ...] = ()
+    documents: tuple[DocumentInfo, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A reviewer's progress at a stage and the works still to screen, next first."""
+
+    reviewer: str
+    stage: str
+    assigned: int
+    done: int
+    decided: tuple[tuple[str, int], ...]  # (include|exclude|maybe, count) of the reviewer's own decisions
+    pending: tuple[int, ...]
+
+    def count(self, decision: str) -> int:
+        return dict(self.decided).get(decision, 0)
+
+
+def assigned(session: Session, reviewer: str, stage: str) -> dict[int, str]:
+    """Works in the reviewer's queue (work -> purpose); rule exclusions only when given to check."""
+    q = select(Assignment.work_id, Assignment.purpose).where(
+        Assignment.reviewer == reviewer,
+        Assignment.stage == stage,
+        col(Assignment.purpose).in_(QUEUE_PURPOSES),
+    )
+    ruled = active_exclusions(session, stage)
+    return {w: p for w, p in session.exec(q) if p == "rule_check" or w not in ruled}
+
+
+def standing(session: Session, reviewer: str, stage: str) -> dict[int, Current]:
+    """The reviewer's own standing decision on each work (undone ones left out)."""
+    return {c.work_id: c for c in current_decisions(session, stage) if c.reviewer == reviewer}
+
+
+def build(
+    session: Session, reviewer: str, stage: str, *, ordered: bool = True, protocol: Protocol | None = None
+) -> Queue:
+    """The reviewer's queue: counts, and the undecided works (in screening order when `ordered`)."""
+    queue = assigned(session, reviewer, stage)
+    mine = {w: d for w, d in standing(session, reviewer, stage).items() if w in queue}
+    decided = Counter(d.decision for d in mine.values())
+    todo = [w for w in queue if w not in mine]
+    pending = order(session, stage, todo, protocol) if ordered else sorted(todo)
+    return Queue(reviewer, stage, len(queue), len(mine), tuple(sorted(decided.items())), tuple(pending))
+
+
+def order(
+    session: Session, stage: str, work_ids: Sequence[int], protocol: Protocol | None = None
+) -> list[int]:
+    """Most likely relevant first (review.screen.rank), learned from the decisions so far."""
+    from review.screen import rank  # numpy and scikit-learn: only when a queue is ordered
+
+    return rank.order(session, stage, list(work_ids), protocol=protocol)
+
+
+def items(session: Session, work_ids: Sequence[int], stage: str, reviewer: str) -> list[Item]:
+    """Screening cards for the given works, in the given order."""
+    ids = list(work_ids)
+    works = {w.id: w for w in session.exec(select(Work).where(col(Work.id).in_(ids)))}
+    sources: dict[int, set[str]] = defaultdict(set)
+    for work_id, source in session.exec(
+        select(Record.work_id, Record.source).where(col(Record.work_id).in_(ids))
+    ):
+        if work_id is not None:
+            sources[work_id].add(source)
+    purposes = assigned(session, reviewer, stage)
+    rules = _rule_details(session, ids, stage)
+    docs = _documents(session, ids) if stage == "full_text" else {}
+    own_notes = notes(session, stage, reviewer)
+    return [
+        _item(works[w], stage, tuple(sorted(sources[w])), purposes.get(w, "-"), rules, docs, own_notes.get(w))
+        for w in ids
+        if w in works
+    ]
+
+
+def _item(
+    work: Work,
+    stage: str,
+    sources: tuple[str, ...],
+    purpose: str,
+    rules: dict[int, list[str]],
+    docs: dict[int, list[DocumentInfo]],
+    note: str | None,
+) -> Item:
+    assert work.id is not None
+    return Item(
+        work_id=work.id,
+        stage=stage,
+        title=work.title,
+        abstract=work.abstract,
+        year=work.year,
+        doc_type=work.doc_type,
+        venue=work.journal or work.publisher,
+        sources=sources,
+        purpose=purpose,
+        rule_details=tuple(rules.get(work.id, [])) if purpose == "rule_check" else (),
+        documents=tuple(docs.get(work.id, [])),
+        note=note,
+    )
+
+
+def _rule_details(session: Session, ids: list[int], stage: str) -> dict[int, list[str]]:
+    q = select(RuleResult).where(col(RuleResult.work_id).in_(ids), RuleResult.stage == stage)
+    found: dict[int, list[str]] = defaultdict(list)
+    for r in session.exec(q.order_by(col(RuleResult.id))):
+        state = "" if r.active else " (overturned)" if r.overturned_by else " (no longer fires)"
+        found[r.work_id].append(f"{r.reason_code} by rule {r.rule}: {r.detail}{state}")
+    return found
+
+
+def _documents(session: Session, ids: list[int]) -> dict[int, list[DocumentInfo]]:
+    found: dict[int, list[DocumentInfo]] = defaultdict(list)
+    for d in session.exec(select(Document).where(col(Document.work_id).in_(ids)).order_by(col(Document.id))):
+        found[d.work_id].append(DocumentInfo(d.status, d.pages, d.path, d.reason))
+    return found
