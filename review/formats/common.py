@@ -1,0 +1,110 @@
+"""Helpers shared by the readers and writers: field normalisers and stable record IDs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import NoReturn
+
+from review.errors import ImportFormatError
+from review.records import RecordIn
+
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun"), 1)} | {
+    m: i for i, m in enumerate(("jul", "aug", "sep", "oct", "nov", "dec"), 7)
+}
+MAX_ERRORS = 5
+
+
+def clean(value: str | None) -> str | None:
+    """Collapse runs of whitespace; an empty value becomes None."""
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def parse_date(value: str | None) -> str | None:
+    """An ISO date (or year-month) from "2019/03/15", "2019-03", "2019 Mar 15"; None if not a date."""
+    if not value:
+        return None
+    parts = [p for p in re.split(r"[/\-\s]+", value.strip()) if p]
+    if len(parts) < 2 or not re.fullmatch(r"\d{4}", parts[0]):
+        return None
+    month = _MONTHS.get(parts[1][:3].lower()) or (int(parts[1]) if parts[1].isdigit() else None)
+    if not month or not 1 <= month <= 12:
+        return None
+    if len(parts) > 2 and parts[2].isdigit():
+        try:
+            return date(int(parts[0]), month, int(parts[2])).isoformat()
+        except ValueError:
+            return None
+    return f"{parts[0]}-{month:02d}"
+
+
+def split_list(value: str | None, separators: str = ";") -> list[str] | None:
+    """Split a delimited cell on the first separator it contains; None when empty."""
+    text = clean(value)
+    if not text:
+        return None
+    for sep in separators:
+        if sep in text:
+            items = [clean(p) for p in text.split(sep)]
+            return [p for p in items if p] or None
+    return [text]
+
+
+def non_empty(values: Iterable[str | None]) -> list[str] | None:
+    items = [c for c in (clean(v) for v in values) if c]
+    return items or None
+
+
+def _fold(text: str | None) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "").casefold()
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", stripped).split())
+
+
+def derived_id(record: RecordIn) -> str:
+    """A stable ID from the normalised title, year and first author's surname.
+
+    Its own folding, not `review.normalize`: a change there must never change the IDs of records
+    already stored, or re-importing a file would duplicate them.
+
+    Unaffected by the record's position in the file and by case, accents or punctuation, so
+    re-importing an edited export finds the same records again.
+    """
+    first = (record.authors or [""])[0].split(",")[0]
+    key = "|".join((_fold(record.title), str(record.year or ""), _fold(first)))
+    if key == "||":
+        key = "|".join(_fold(v) for v in (record.abstract, record.url, record.journal, record.publisher))
+    return "h" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def assign_ids(records: Sequence[RecordIn]) -> None:
+    """Give records without an ID a derived one; the n-th exact repeat gets the suffix `-n`."""
+    seen: dict[str, int] = {}
+    for record in records:
+        if record.source_id:
+            continue
+        base = derived_id(record)
+        seen[base] = seen.get(base, 0) + 1
+        record.source_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
+
+
+def raise_errors(name: str, kind: str, errors: list[str]) -> None:
+    """Reject a whole file if there is any problem, listing the first few."""
+    if errors:
+        fail(name, kind, errors)
+
+
+def fail(name: str, kind: str, errors: list[str]) -> NoReturn:
+    """Reject a whole file, listing its first few problems."""
+    more = f"\n  ... and {len(errors) - MAX_ERRORS} more" if len(errors) > MAX_ERRORS else ""
+    listed = "\n  ".join(errors[:MAX_ERRORS])
+    raise ImportFormatError(
+        f"{name} is not a valid {kind} file; nothing was imported. Fix these lines and import again:\n"
+        f"  {listed}{more}"
+    )
