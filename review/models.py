@@ -180,12 +180,16 @@ class DedupeEvent(SQLModel, table=True):
 class Assignment(SQLModel, table=True):
     """A work put in a reviewer's queue for a stage, and why (design)."""
 
-    __table_args__ = (UniqueConstraint("work_id", "stage", "reviewer", name="uq_assignment"),)
+    __table_args__ = (
+        UniqueConstraint("work_id", "stage", "reviewer", name="uq_assignment"),
+        # Covers a reviewer's queue and its counts (screen.queue): chosen with EXPLAIN at 1M works.
+        Index("ix_assignment_queue", "reviewer", "stage", "purpose", "work_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     work_id: int = Field(foreign_key="work.id", index=True)
     stage: str
-    reviewer: str = Field(index=True)
+    reviewer: str
     purpose: str  # dual | pilot | single | verify | rule_check | adjudicate
     created_at: datetime
 

@@ -9,10 +9,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from review.decisions import QUEUE_PURPOSES, Current, current_decisions
-from review.models import Assignment, Document, Record, RuleResult, Work
+from review.models import Assignment, Document, Record, RuleResult, ScreeningDecision, Work
 from review.protocol import Protocol
 from review.screen.decide import notes
 from review.screen.rules import active_exclusions
@@ -61,13 +62,17 @@ class Queue:
         return dict(self.decided).get(decision, 0)
 
 
-def assigned(session: Session, reviewer: str, stage: str) -> dict[int, str]:
+def assigned(
+    session: Session, reviewer: str, stage: str, work_ids: Sequence[int] | None = None
+) -> dict[int, str]:
     """Works in the reviewer's queue (work -> purpose); rule exclusions only when given to check."""
     q = select(Assignment.work_id, Assignment.purpose).where(
         Assignment.reviewer == reviewer,
         Assignment.stage == stage,
         col(Assignment.purpose).in_(QUEUE_PURPOSES),
     )
+    if work_ids is not None:
+        q = q.where(col(Assignment.work_id).in_(list(work_ids)))
     ruled = active_exclusions(session, stage)
     return {w: p for w, p in session.exec(q) if p == "rule_check" or w not in ruled}
 
@@ -75,6 +80,66 @@ def assigned(session: Session, reviewer: str, stage: str) -> dict[int, str]:
 def standing(session: Session, reviewer: str, stage: str) -> dict[int, Current]:
     """The reviewer's own standing decision on each work (undone ones left out)."""
     return {c.work_id: c for c in current_decisions(session, stage) if c.reviewer == reviewer}
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The status line: assigned, decided and included, for one reviewer at one stage."""
+
+    assigned: int
+    done: int
+    included: int
+
+
+def counts(session: Session, reviewer: str, stage: str) -> Counts:
+    """`Counts` by SQL aggregates only, so the status line stays interactive at a million works."""
+    a, d, r = Assignment, ScreeningDecision, RuleResult
+    ruled = (
+        select(r.id)
+        .where(r.work_id == a.work_id, r.stage == a.stage, col(r.active).is_(True))
+        .exists()
+    )
+    mine = (
+        col(a.reviewer) == reviewer,
+        col(a.stage) == stage,
+        col(a.purpose).in_(QUEUE_PURPOSES),
+        (col(a.purpose) == "rule_check") | ~ruled,
+    )
+    # Count the queue, then take off its rule exclusions by joining from the (few) active rules:
+    # a NOT EXISTS per assignment row would cost one lookup per queued work.
+    total = session.exec(select(func.count()).select_from(a).where(*mine[:3])).one()
+    total -= session.exec(
+        select(func.count())
+        .select_from(r)
+        .join(a, (col(a.work_id) == r.work_id) & (col(a.stage) == r.stage))
+        .where(col(r.active).is_(True), col(a.purpose) != "rule_check", *mine[:3])
+    ).one()
+    latest = (
+        select(func.max(d.id))
+        .where(d.reviewer == reviewer, d.stage == stage, col(d.role).in_(("screener", "verifier")))
+        .group_by(col(d.work_id))
+    )
+    rows = session.exec(
+        select(d.decision, func.count())
+        .join(a, (col(a.work_id) == d.work_id) & (col(a.stage) == d.stage) & (col(a.reviewer) == d.reviewer))
+        .where(col(d.id).in_(latest.scalar_subquery()), d.decision != "retracted", *mine)
+        .group_by(col(d.decision))
+    ).all()
+    by_decision = dict(rows)
+    return Counts(total, sum(by_decision.values()), by_decision.get("include", 0))
+
+
+def is_decided(session: Session, reviewer: str, stage: str, work_id: int) -> bool:
+    """Whether the reviewer has a standing decision on one work (one indexed lookup)."""
+    d = ScreeningDecision
+    last = session.exec(
+        select(d.decision)
+        .where(d.work_id == work_id, d.stage == stage, d.reviewer == reviewer,
+               col(d.role).in_(("screener", "verifier")))
+        .order_by(col(d.id).desc())
+        .limit(1)
+    ).first()
+    return last is not None and last != "retracted"
 
 
 def build(
@@ -108,7 +173,7 @@ def items(session: Session, work_ids: Sequence[int], stage: str, reviewer: str) 
     ):
         if work_id is not None:
             sources[work_id].add(source)
-    purposes = assigned(session, reviewer, stage)
+    purposes = assigned(session, reviewer, stage, ids)
     rules = _rule_details(session, ids, stage)
     docs = _documents(session, ids) if stage == "full_text" else {}
     own_notes = notes(session, stage, reviewer)

@@ -74,12 +74,20 @@ def measure(engine: Engine) -> dict[str, tuple[float, float]]:
         with session_scope(engine) as session:
             status.run(session)
 
-    def next_record() -> None:
-        with session_scope(engine) as session:
-            q = queue.build(session, "reviewer1", "title_abstract", ordered=False)
-            queue.items(session, q.pending[:1], "title_abstract", "reviewer1")
+    with session_scope(engine) as session:
+        start = time.perf_counter()
+        pending = list(queue.build(session, "reviewer1", "title_abstract", ordered=False).pending)
+        opened = (time.perf_counter() - start) * 1000
 
-    return {"status": timed(status_once), "next record": timed(next_record)}
+    def next_record() -> None:
+        # What the terminal does per card: is it still undecided, its card, the status line.
+        with session_scope(engine) as session:
+            work_id = pending.pop(0)
+            queue.is_decided(session, "reviewer1", "title_abstract", work_id)
+            queue.items(session, [work_id], "title_abstract", "reviewer1")
+            queue.counts(session, "reviewer1", "title_abstract")
+
+    return {"status": timed(status_once), "next record": timed(next_record), "queue open": (opened, opened)}
 
 
 def _engine(backend: str, pg_url: str, folder: Path, n: int) -> Engine:
