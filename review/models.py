@@ -216,7 +216,11 @@ class RuleResult(SQLModel, table=True):
     """An exclusion by a protocol rule: automation, never a person's decision."""
 
     __tablename__ = "rule_result"
-    __table_args__ = (UniqueConstraint("work_id", "stage", "rule", name="uq_rule_result"),)
+    __table_args__ = (
+        UniqueConstraint("work_id", "stage", "rule", name="uq_rule_result"),
+        # Lets queue counts start from the (few) active rules, not from every queued work.
+        Index("ix_rule_result_active", "stage", "active", "work_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     work_id: int = Field(foreign_key="work.id", index=True)

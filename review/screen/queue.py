@@ -6,7 +6,7 @@ Blinded: everything here is read from the reviewer's own decisions and notes, ne
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -71,9 +71,20 @@ def assigned(
         Assignment.stage == stage,
         col(Assignment.purpose).in_(QUEUE_PURPOSES),
     )
-    if work_ids is not None:
-        q = q.where(col(Assignment.work_id).in_(list(work_ids)))
-    ruled = active_exclusions(session, stage)
+    if work_ids is None:
+        ruled: Collection[int] = active_exclusions(session, stage)
+    else:
+        ids = list(work_ids)
+        q = q.where(col(Assignment.work_id).in_(ids))
+        ruled = set(
+            session.exec(
+                select(RuleResult.work_id).where(
+                    col(RuleResult.work_id).in_(ids),
+                    RuleResult.stage == stage,
+                    col(RuleResult.active).is_(True),
+                )
+            )
+        )
     return {w: p for w, p in session.exec(q) if p == "rule_check" or w not in ruled}
 
 
@@ -94,11 +105,7 @@ class Counts:
 def counts(session: Session, reviewer: str, stage: str) -> Counts:
     """`Counts` by SQL aggregates only, so the status line stays interactive at a million works."""
     a, d, r = Assignment, ScreeningDecision, RuleResult
-    ruled = (
-        select(r.id)
-        .where(r.work_id == a.work_id, r.stage == a.stage, col(r.active).is_(True))
-        .exists()
-    )
+    ruled = select(r.id).where(r.work_id == a.work_id, r.stage == a.stage, col(r.active).is_(True)).exists()
     mine = (
         col(a.reviewer) == reviewer,
         col(a.stage) == stage,
@@ -134,8 +141,12 @@ def is_decided(session: Session, reviewer: str, stage: str, work_id: int) -> boo
     d = ScreeningDecision
     last = session.exec(
         select(d.decision)
-        .where(d.work_id == work_id, d.stage == stage, d.reviewer == reviewer,
-               col(d.role).in_(("screener", "verifier")))
+        .where(
+            d.work_id == work_id,
+            d.stage == stage,
+            d.reviewer == reviewer,
+            col(d.role).in_(("screener", "verifier")),
+        )
         .order_by(col(d.id).desc())
         .limit(1)
     ).first()
