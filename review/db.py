@@ -17,7 +17,7 @@ from review import __version__
 from review import models as _models  # noqa: F401  (registers every table on SQLModel.metadata)
 from review.errors import StoreError
 from review.migrations import MIGRATIONS
-from review.models import SCHEMA_VERSION, Meta
+from review.models import SCHEMA_VERSION, SQLITE_DDL, Meta
 
 DEFAULT_DB = "review.db"
 
@@ -83,6 +83,7 @@ def init_db(engine: Engine) -> None:
         raise StoreError(f"Cannot open the review database ({exc.orig}).") from exc
     if version is None:
         SQLModel.metadata.create_all(engine)
+        _sqlite_ddl(engine)
         with Session(engine) as session, session.begin():
             session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
             session.add(Meta(key="created_at", value=utcnow().isoformat()))
@@ -95,6 +96,15 @@ def init_db(engine: Engine) -> None:
         )
     for target in range(version + 1, SCHEMA_VERSION + 1):
         _migrate(engine, target)
+    _sqlite_ddl(engine)
+
+
+def _sqlite_ddl(engine: Engine) -> None:
+    # What SQLModel cannot declare (the FTS5 index over page text); every statement is IF NOT EXISTS.
+    if is_sqlite(engine):
+        with engine.begin() as conn:
+            for statement in SQLITE_DDL:
+                conn.execute(text(statement))
 
 
 def _migrate(engine: Engine, target: int) -> None:
@@ -104,6 +114,16 @@ def _migrate(engine: Engine, target: int) -> None:
         meta = session.get(Meta, "schema_version")
         assert meta is not None
         meta.value = str(target)
+
+
+def write_lock(session: Session) -> None:
+    """Serialise this transaction with every other writer until it ends (SQLite and PostgreSQL).
+
+    For read-then-write work that must not interleave (two `screen assign` runs at once would both
+    see a work as unassigned and give it out twice). A no-op write takes SQLite's write lock at
+    once, and a row lock on PostgreSQL; later reads in READ COMMITTED see what the other committed.
+    """
+    session.execute(text("UPDATE meta SET value = value WHERE key = 'schema_version'"))
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from review.db import utcnow
+from review.db import write_lock
 from review.decisions import current_decisions, final_decisions
 from review.errors import InputError
 from review.models import Assignment
@@ -73,7 +74,8 @@ class _Plan:
 def run(
     session: Session, protocol: Protocol, stage: str, reviewers: Sequence[str] | None = None
 ) -> AssignResult:
-    """Give out works at `stage` by the protocol's design; safe to re-run."""
+    """Give out works at `stage` by the protocol's design; safe to re-run, and to run twice at once."""
+    write_lock(session)
     design = protocol.stage_design(stage)
     plan = _plan(session, protocol, stage, reviewers)
     ruled = active_exclusions(session, stage)
