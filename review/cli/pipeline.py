@@ -2,4 +2,80 @@
 
 from __future__ import annotations
 
-from review.cli.base import cli, pass_app  # noqa: F401
+from pathlib import Path
+
+import click
+
+from review.cli.base import App, cli, pass_app
+
+
+class _Bar:
+    """Progress on stderr: the stage being run, then a bar (or a running count) within it."""
+
+    def stage(self, name: str, index: int, total: int) -> None:
+        click.echo(f"\n[{index}/{total}] {name}", nl=False, err=True)
+
+    def tick(self, done: int, total: int | None) -> None:
+        if total:
+            filled = min(20, 20 * done // max(total, 1))
+            click.echo(f"\r  [{'#' * filled}{'-' * (20 - filled)}] {done}/{total}", nl=False, err=True)
+        else:
+            click.echo(f"\r  {done} received", nl=False, err=True)
+
+
+@cli.command("run")
+@click.option("--stages", default=None, metavar="LIST", help="Comma list of stages to run (default: all).")
+@click.option("--offline", is_flag=True, help="Skip the network stages (search, full-text fetch).")
+@click.option(
+    "--reviewers", default=None, metavar="A,B", help="Screeners for new queues (default: as `screen assign`)."
+)
+@pass_app
+def run_cmd(app: App, stages: str | None, offline: bool, reviewers: str | None) -> None:
+    """Run every automated stage in order; list what waits for people.
+
+    Stages: search, dedupe, rules, rank, assign, fulltext, fulltext-screening, prefill, report.
+    Each stage commits on its own, so an interrupted run keeps what finished; running again
+    does only what is new. Screening, conflicts and extraction wait for people: the summary
+    says who has what to do.
+
+    \b
+    Example:
+        review run
+        review run --offline
+        review run --stages dedupe,rules,assign --reviewers reviewer1,reviewer2
+    """
+    from review import pipeline
+
+    chosen = pipeline.parse_stages(stages)
+    team = [app.check_reviewer(r.strip()) for r in reviewers.split(",")] if reviewers else None
+    result = pipeline.run(
+        app.session, app.protocol(), app.root, stages=chosen, progress=_Bar(), offline=offline, screeners=team
+    )
+    click.echo("", err=True)
+    click.echo(pipeline.render(result))
+
+
+@cli.command("demo")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Build the demo review in this folder (kept). Default: a temporary folder.",
+)
+@click.option("--keep", is_flag=True, help="Keep the temporary folder afterwards.")
+def demo_cmd(folder: Path | None, keep: bool) -> None:
+    """Build a sample review from bundled real records and take it through every stage, offline.
+
+    Simulated reviewers screen, resolve conflicts and extract; the output tells each stage's
+    counts (read from the store) and where the PRISMA diagram, exports and database are.
+
+    \b
+    Example:
+        review demo
+        review demo --dir demo-review
+    """
+    from review import demo
+
+    for line in demo.run(folder, keep=keep):
+        click.echo(line)

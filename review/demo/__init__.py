@@ -1,0 +1,234 @@
+"""`review demo`: a sample review built from bundled real records and taken through every stage, offline.
+
+The bundled recordings (review/data/demo/, see its PROVENANCE.md) are served to the real OpenAlex
+and GOV.UK connectors by a replay server on 127.0.0.1; simulated reviewers (`people`) screen,
+adjudicate and extract through the same stage functions people's commands use. `run` yields the
+narrative line by line; every number in it is read from the store.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from review import dedupe, pipeline
+from review.db import init_db, make_engine, session_scope
+from review.demo import people
+from review.demo.replay import GOVUK, OPENALEX, ReplayServer
+from review.errors import InputError
+from review.models import Assignment, Record, ScreeningDecision, SearchRun, Work
+from review.protocol import PROTOCOL_FILE, Protocol, load_protocol
+from review.screen import assign
+from review.screen.rules import active_exclusions
+
+SCREENERS = ("demo-reviewer1", "demo-reviewer2")
+ADJUDICATOR = "demo-adjudicator"
+INTRO = (
+    "This demo runs `review` on real recorded records: an OpenAlex search for 'biodiversity AND finance' "
+    "(recorded March 2026) and a GOV.UK listing of Ministry of Justice statistics (recorded November 2024), "
+    "replayed offline. They are not about the early-years review: this shows the machinery, not findings. "
+    "Reviewers are simulated by seeded rules."
+)
+
+
+def run(folder: Path | None, *, keep: bool = False) -> Iterator[str]:
+    """Build the demo review in `folder` (or a temporary folder) and narrate each stage.
+
+    Raises:
+        InputError: `folder` exists and is not empty.
+    """
+    temporary = folder is None
+    root = Path(tempfile.mkdtemp(prefix="review-demo-")) if folder is None else _prepare(folder)
+    _write_protocol(root)
+    engine = make_engine(str(root / "review.db"))
+    try:
+        init_db(engine)
+        protocol = load_protocol(root / PROTOCOL_FILE)
+        yield INTRO
+        with ReplayServer() as server, _pointed_at(server.url):
+            yield from _story(engine, protocol, root)
+        yield from _where(root, removed=temporary and not keep)
+    finally:
+        engine.dispose()
+        if temporary and not keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _prepare(folder: Path) -> Path:
+    if folder.exists() and any(folder.iterdir()):
+        raise InputError(f"{folder} is not empty: give `review demo --dir` a new or empty folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder.resolve()
+
+
+def _write_protocol(root: Path) -> None:
+    for name in ("protocol", "sources", "extracted"):
+        (root / name).mkdir(exist_ok=True)
+    text = resources.files("review.data").joinpath("demo", "protocol.toml").read_text(encoding="utf-8")
+    (root / PROTOCOL_FILE).write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def _pointed_at(url: str) -> Iterator[None]:
+    """The connectors talk to the replay server (this process only); the environment is restored after."""
+    wanted = {
+        "REVIEW_OPENALEX_URL": url + OPENALEX,
+        "REVIEW_GOVUK_URL": url + GOVUK,
+        "OPENALEX_API_KEY": None,  # a real key has no business going to the replay server
+    }
+    saved = {k: os.environ.get(k) for k in wanted}
+    try:
+        for key, value in wanted.items():
+            _set(key, value)
+        yield
+    finally:
+        for key, value in saved.items():
+            _set(key, value)
+
+
+def _set(key: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
+
+
+def _story(engine: Engine, protocol: Protocol, root: Path) -> Iterator[str]:
+    sessions = partial(session_scope, engine)
+
+    def passes(*stages: str, offline: bool = True) -> pipeline.PipelineResult:
+        return pipeline.run(sessions, protocol, root, stages=stages, offline=offline)
+
+    passes("search", "dedupe", offline=False)
+    with session_scope(engine) as s:
+        yield from _found(s)
+        merged, kept = people.dedupe_pairs(s, SCREENERS[0])
+    yield f"Dedupe review: {SCREENERS[0]} merged {merged} queued pairs and kept {kept} apart."
+    passes("rules", "rank")
+    with session_scope(engine) as s:
+        # The adjudicator is in the protocol's team but must not screen: name the screeners once;
+        # later `assign` runs (the pipeline's) keep to whoever already screens.
+        assign.run(s, protocol, "title_abstract", SCREENERS)
+    with session_scope(engine) as s:
+        yield from _queued(s)
+        people.screen(s, protocol, "title_abstract")
+    with session_scope(engine) as s:
+        yield from _screened(s, "title_abstract")
+        yield from _adjudicated(s, protocol, "title_abstract")
+    result = passes("fulltext", "fulltext-screening")
+    yield (
+        f"Full text: {result.outcomes[0].status}: the demo stays offline and the included works' PDFs are on "
+        "publishers' sites (`review fulltext fetch` gets them in a real review); the simulated full-text "
+        "screener reads the abstract instead."
+    )
+    with session_scope(engine) as s:
+        people.screen(s, protocol, "full_text", disagree=0.0)
+    with session_scope(engine) as s:
+        yield from _screened(s, "full_text")
+    prefill = passes("prefill").outcomes[0]
+    with session_scope(engine) as s:
+        works, values = people.extract_all(s, protocol, SCREENERS[0], SCREENERS[1])
+    yield (
+        f"Extraction: prefill {prefill.status} ({dict(prefill.counts).get('suggestions', 0)} suggestions); "
+        f"{SCREENERS[0]} extracted {works} included studies accepting the suggestions, {SCREENERS[1]} "
+        f"verified them ({values} values written)."
+    )
+    reported = passes("report")
+    with session_scope(engine) as s:
+        yield from _reported(reported, s, protocol)
+    again = passes(*pipeline.STAGES)
+    changed = [o.stage for o in again.outcomes if o.changed]
+    yield "Again, `review run --offline`: " + (f"changed {', '.join(changed)}." if changed else "no change.")
+
+
+def _count(session: Session, q: object) -> int:
+    return int(session.exec(q).one())  # type: ignore[call-overload]
+
+
+def _found(s: Session) -> Iterator[str]:
+    by_source = dict(s.exec(select(Record.source, func.count()).group_by(col(Record.source))).all())
+    runs = _count(s, select(func.count()).select_from(SearchRun))
+    records = sum(by_source.values())
+    works = _count(s, select(func.count()).select_from(Work))
+    pairs = dedupe.pending_count(s)
+    per_source = ", ".join(f"{n} from {src}" for src, n in sorted(by_source.items()))
+    yield f"Search: {records} records ({per_source}) in {runs} search runs; raw responses kept in sources/."
+    yield f"Dedupe: {records} records grouped into {works} works; {pairs} uncertain pairs queued for people."
+
+
+def _queued(s: Session) -> Iterator[str]:
+    works = _count(s, select(func.count()).select_from(Work))
+    yield f"Works after dedupe: {works}."
+    ruled = active_exclusions(s, "title_abstract")
+    yield f"Rules: {len(ruled)} works excluded automatically at title/abstract (date, language, type)."
+    assigned = dict(
+        s.exec(
+            select(Assignment.reviewer, func.count())
+            .where(Assignment.stage == "title_abstract")
+            .group_by(col(Assignment.reviewer))
+        ).all()
+    )
+    queues = ", ".join(f"{r} has {n} works" for r, n in sorted(assigned.items()))
+    yield f"Assign (dual screening): {queues}."
+
+
+def _screened(s: Session, stage: str) -> Iterator[str]:
+    from review.decisions import summary
+
+    label = pipeline.STAGE_LABELS[stage]
+    decisions = _count(
+        s, select(func.count()).select_from(ScreeningDecision).where(ScreeningDecision.stage == stage)
+    )
+    finals = summary(s, stage)
+    shown = ", ".join(f"{k} {finals[k]}" for k in ("include", "exclude", "conflict", "pending") if finals[k])
+    yield f"Screening at {label}: {decisions} decisions by simulated reviewers; works now: {shown}."
+
+
+def _adjudicated(s: Session, protocol: Protocol, stage: str) -> Iterator[str]:
+    from review import agreement
+    from review.decisions import summary
+
+    stats = agreement.stage_agreement(s, protocol, stage).overall
+    kappa = "undefined" if stats.kappa is None else f"{stats.kappa:.2f}"
+    yield f"Agreement: {stats.n} works screened by both; observed agreement {stats.po:.2f}, kappa {kappa}."
+    resolved = people.adjudicate(s, protocol, stage, ADJUDICATOR)
+    finals = summary(s, stage)
+    yield (
+        f"Conflicts: {ADJUDICATOR} resolved {resolved}; title/abstract now include {finals['include']}, "
+        f"exclude {finals['exclude']}."
+    )
+
+
+def _reported(result: pipeline.PipelineResult, s: Session, protocol: Protocol) -> Iterator[str]:
+    from review import report
+
+    outcome = result.outcomes[0]
+    yield f"Report: {dict(outcome.counts).get('total_included', 0)} included studies; {outcome.note}."
+    found = report.counts(s, {c.code: c.text for c in protocol.criteria.exclude})
+    yield from (f"  PRISMA {line}" for line in report.summary(found).splitlines())
+    if result.waiting:
+        yield "Still waiting for people: " + "; ".join(result.waiting)
+
+
+def _where(root: Path, *, removed: bool) -> Iterator[str]:
+    out = root / "extracted"
+    if removed:
+        yield f"The demo folder {root} (PRISMA diagram, exports, database) is removed now."
+        yield "To explore it: review demo --keep   (or: review demo --dir FOLDER)"
+        return
+    yield f"PRISMA flow diagram: {out / 'prisma.svg'}"
+    yield f"Exports and tables: {out}/ (included.csv, included.ris, extract_demo.csv, methods.md ...)"
+    yield f"Database: {root / 'review.db'}"
+    yield f"Try: review --dir {root} status"
+    yield f"     review --dir {root} log 3"
+    yield f"     review --dir {root} query --saved designs"
+    yield f"     review --dir {root} screen progress"
