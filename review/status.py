@@ -1,13 +1,31 @@
-"""`review status`: where the review stands, computed from the store."""
+"""`review status`: where the review stands at every stage, and what to run next.
+
+Everything is computed from the store with aggregate queries, so it stays interactive at a million
+records (see tests/bench/scale.py).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
-from review.models import Record, RecordHit, SearchRun
+from review.decisions import final_decisions, summary
+from review.models import (
+    Assignment,
+    DedupePair,
+    Document,
+    ExtractionValue,
+    Record,
+    RuleResult,
+    SearchRun,
+    Work,
+)
+from review.protocol import Protocol
+
+STAGE_NAMES = {"title_abstract": "title/abstract", "full_text": "full text"}
 
 
 @dataclass(frozen=True)
@@ -19,35 +37,176 @@ class SourceCount:
 
 
 @dataclass(frozen=True)
+class ReviewerCount:
+    reviewer: str
+    assigned: int
+    done: int
+    included: int
+
+
+@dataclass(frozen=True)
+class StageCount:
+    stage: str
+    finals: dict[str, int]  # include | exclude | conflict | pending
+    by_rule: int
+    reviewers: tuple[ReviewerCount, ...]
+    gate: str | None = None  # the pilot gate's message, when the design has a pilot
+
+
+@dataclass(frozen=True)
 class StatusReport:
     sources: tuple[SourceCount, ...]
     records: int
+    works: int
+    undeduplicated: int
+    pairs_to_review: int
+    stages: tuple[StageCount, ...]
+    documents: dict[str, int]  # works by full-text state: readable | retrieved | not_retrieved | none
+    extracted: int
+    next_steps: tuple[str, ...] = field(default=())
 
 
-def run(session: Session) -> StatusReport:
-    """Counts per source from the search log and the records table."""
-    runs: dict[str, int] = dict(
-        session.exec(select(SearchRun.source, func.count()).group_by(col(SearchRun.source))).all()
+def run(session: Session, protocol: Protocol | None = None) -> StatusReport:
+    """Counts at every stage from the store, and the next commands to run."""
+    report = StatusReport(
+        sources=_sources(session),
+        records=_count(session, select(func.count()).select_from(Record)),
+        works=_count(session, select(func.count()).select_from(Work)),
+        undeduplicated=_count(session, select(func.count()).where(col(Record.work_id).is_(None))),
+        pairs_to_review=_count(session, select(func.count()).where(
+            DedupePair.band == "review", col(DedupePair.decision).is_(None), col(DedupePair.undone_at).is_(None))),
+        stages=tuple(_stage(session, protocol, s) for s in ("title_abstract", "full_text")),
+        documents=_documents(session),
+        extracted=_count(session, select(func.count(distinct(ExtractionValue.work_id))).where(
+            col(ExtractionValue.role).in_(("extractor", "consensus")))),
     )
-    recs: dict[str, int] = dict(
-        session.exec(select(Record.source, func.count()).group_by(col(Record.source))).all()
-    )
+    return StatusReport(**{**report.__dict__, "next_steps": next_steps(report, protocol)})
+
+
+def _count(session: Session, query: object) -> int:
+    return int(session.exec(query).one())  # type: ignore[call-overload]
+
+
+def _sources(session: Session) -> tuple[SourceCount, ...]:
+    runs = dict(session.exec(select(SearchRun.source, func.count()).group_by(col(SearchRun.source))).all())
+    recs = dict(session.exec(select(Record.source, func.count()).group_by(col(Record.source))).all())
     last: dict[str, str] = {}
     for source, status in session.exec(select(SearchRun.source, SearchRun.status).order_by(col(SearchRun.id))):
         last[source] = status
-    sources = tuple(
-        SourceCount(s, runs.get(s, 0), recs.get(s, 0), last.get(s, "-"))
-        for s in sorted(set(runs) | set(recs))
+    return tuple(
+        SourceCount(s, runs.get(s, 0), recs.get(s, 0), last.get(s, "-")) for s in sorted(set(runs) | set(recs))
     )
-    total = session.exec(select(func.count()).select_from(Record)).one()
-    _ = RecordHit  # hits per run are shown by `review searches`
-    return StatusReport(sources=sources, records=total)
+
+
+def _stage(session: Session, protocol: Protocol | None, stage: str) -> StageCount:
+    from review.screen import queue
+
+    finals = dict(summary(session, stage)) if stage == "title_abstract" else _full_text_finals(session)
+    by_rule = _count(session, select(func.count(distinct(RuleResult.work_id))).where(
+        RuleResult.stage == stage, col(RuleResult.active).is_(True)))
+    people = session.exec(
+        select(Assignment.reviewer).where(Assignment.stage == stage).distinct().order_by(col(Assignment.reviewer))
+    ).all()
+    reviewers = []
+    for name in people:
+        c = queue.counts(session, name, stage)
+        reviewers.append(ReviewerCount(name, c.assigned, c.done, c.included))
+    return StageCount(stage, finals, by_rule, tuple(reviewers), _gate(session, protocol, stage))
+
+
+def _full_text_finals(session: Session) -> dict[str, int]:
+    return dict(Counter(f.status for f in final_decisions(session, "full_text").values()))
+
+
+def _gate(session: Session, protocol: Protocol | None, stage: str) -> str | None:
+    if protocol is None or protocol.stage_design(stage).design != "pilot":
+        return None
+    pilots = _count(session, select(func.count()).where(Assignment.stage == stage, Assignment.purpose == "pilot"))
+    if not pilots:
+        return None
+    from review.agreement import pilot_gate
+
+    return pilot_gate(session, protocol, stage).message
+
+
+def _documents(session: Session) -> dict[str, int]:
+    """Works sought at full text by their best document state."""
+    sought = [w for w, f in final_decisions(session, "title_abstract", touched_only=True).items()
+              if f.status == "include"]
+    best: dict[int, str] = {}
+    rank = {"readable": 3, "retrieved": 2, "unreadable": 1, "not_retrieved": 0, "pending": 0}
+    for work_id, status in session.exec(select(Document.work_id, Document.status)):
+        if rank.get(status, 0) >= rank.get(best.get(work_id, "pending"), 0):
+            best[work_id] = status
+    states = Counter(best.get(w, "none") for w in sought)
+    return dict(states)
+
+
+def next_steps(report: StatusReport, protocol: Protocol | None) -> tuple[str, ...]:
+    """The commands to run next, most urgent first."""
+    if not report.sources:
+        return ("review search --dry-run", "review search", "review import FILE --format ris --source NAME")
+    steps = [f"review search   (resumes {s.source}: its last run is {s.last_status})"
+             for s in report.sources if s.last_status in ("interrupted", "budget_exhausted", "running")]
+    if report.undeduplicated:
+        steps.append(f"review dedupe   ({report.undeduplicated} records not yet deduplicated)")
+    if report.pairs_to_review:
+        steps.append(f"review dedupe review --reviewer NAME   ({report.pairs_to_review} possible duplicates)")
+    for stage in report.stages:
+        steps += _stage_steps(stage, report)
+    return tuple(steps) or ("review prisma", "review export")
+
+
+def _stage_steps(stage: StageCount, report: StatusReport) -> list[str]:
+    cli = stage.stage.replace("_", "-")
+    steps = []
+    queued = sum(r.assigned for r in stage.reviewers)
+    if stage.stage == "full_text":
+        missing = report.documents.get("none", 0)
+        if missing:
+            steps.append(f"review fulltext fetch   ({missing} included records have no full text yet)")
+    if stage.finals.get("pending", 0) and not queued:
+        steps.append(f"review screen assign --stage {cli}")
+    if stage.gate and "passed" not in stage.gate.lower():
+        steps.append(f"review agreement --stage {cli}   ({stage.gate})")
+    steps += [f"review screen --reviewer {r.reviewer} --stage {cli}   ({r.assigned - r.done} to screen)"
+              for r in stage.reviewers if r.assigned > r.done]
+    if stage.finals.get("conflict", 0):
+        steps.append(f"review conflicts resolve --reviewer NAME --stage {cli}   "
+                     f"({stage.finals['conflict']} conflicts)")
+    if stage.stage == "full_text":
+        todo = stage.finals.get("include", 0) - report.extracted
+        if todo > 0:
+            steps.append(f"review extract RECORD --reviewer NAME   ({todo} included studies to extract)")
+    return steps
 
 
 def render(report: StatusReport) -> str:
+    """The status screen as text."""
     if not report.sources:
-        return "No records yet: run `review search --dry-run`, then `review search`."
+        return "No records yet.\n\nNext:\n  " + "\n  ".join(report.next_steps)
     lines = [f"{'source':<24} {'runs':>5} {'records':>8}  last run", "-" * 52]
     lines += [f"{s.source:<24} {s.runs:>5} {s.records:>8}  {s.last_status}" for s in report.sources]
     lines.append(f"{'total':<24} {'':>5} {report.records:>8}")
+    lines.append(f"\nWorks after deduplication: {report.works}"
+                 + (f" ({report.undeduplicated} records not yet deduplicated)" if report.undeduplicated else ""))
+    for stage in report.stages:
+        lines += _render_stage(stage)
+    if report.documents:
+        lines.append("Full texts of title/abstract includes: "
+                     + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.documents.items())))
+    lines.append(f"Studies with extraction values: {report.extracted}")
+    lines.append("\nNext:\n  " + "\n  ".join(report.next_steps))
     return "\n".join(lines)
+
+
+def _render_stage(stage: StageCount) -> list[str]:
+    f = stage.finals
+    lines = [f"\nScreening, {STAGE_NAMES[stage.stage]}: {f.get('include', 0)} included, "
+             f"{f.get('exclude', 0)} excluded ({stage.by_rule} by protocol rules), "
+             f"{f.get('conflict', 0)} in conflict, {f.get('pending', 0)} pending"]
+    lines += [f"  {r.reviewer:<20} {r.done:>6}/{r.assigned:<6} done, {r.included} included"
+              for r in stage.reviewers]
+    if stage.gate:
+        lines.append(f"  Pilot gate: {stage.gate}")
+    return lines

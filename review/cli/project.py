@@ -37,7 +37,13 @@ def status_cmd(app: App) -> None:
         review status
     """
     from review import status
+    from review.errors import ProtocolError
 
+    try:
+        protocol = app.protocol()
+    except ProtocolError as exc:  # the counts are still worth showing; say what is wrong
+        click.echo(f"Warning: {exc}", err=True)
+        protocol = None
     with app.session() as session:
-        report = status.run(session)
+        report = status.run(session, protocol)
     click.echo(status.render(report))

@@ -34,25 +34,70 @@ def build(engine: Engine, n: int, seed: int = 7) -> None:
     with engine.begin() as conn:
         for start in range(1, n + 1, BATCH):
             ids = range(start, min(start + BATCH, n + 1))
-            conn.execute(insert(Work), [{"id": i, "title": f"Sure Start evaluation report {i}",
-                                         "year": 1998 + i % 28, "created_at": now, "updated_at": now}
-                                        for i in ids])
-            conn.execute(insert(Record), [{"source": "openalex", "source_id": f"W{i}", "work_id": i,
-                                           "title": f"Sure Start evaluation report {i}",
-                                           "created_at": now, "updated_at": now} for i in ids])
-            conn.execute(insert(Assignment), [{"work_id": i, "stage": "title_abstract",
-                                               "reviewer": "reviewer1" if i % 2 else "reviewer2",
-                                               "purpose": "single", "created_at": now} for i in ids])
+            conn.execute(
+                insert(Work),
+                [
+                    {
+                        "id": i,
+                        "title": f"Sure Start evaluation report {i}",
+                        "year": 1998 + i % 28,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i in ids
+                ],
+            )
+            conn.execute(
+                insert(Record),
+                [
+                    {
+                        "source": "openalex",
+                        "source_id": f"W{i}",
+                        "work_id": i,
+                        "title": f"Sure Start evaluation report {i}",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i in ids
+                ],
+            )
+            conn.execute(
+                insert(Assignment),
+                [
+                    {
+                        "work_id": i,
+                        "stage": "title_abstract",
+                        "reviewer": "reviewer1" if i % 2 else "reviewer2",
+                        "purpose": "single",
+                        "created_at": now,
+                    }
+                    for i in ids
+                ],
+            )
             decided = [i for i in ids if rng.random() < 0.01]
-            conn.execute(insert(ScreeningDecision), [{"work_id": i, "stage": "title_abstract",
-                                                      "reviewer": "reviewer1" if i % 2 else "reviewer2",
-                                                      "role": "screener", "decision": rng.choice(
-                                                          ["include", "exclude"]), "reason_code": None,
-                                                      "created_at": now} for i in decided])
+            conn.execute(
+                insert(ScreeningDecision),
+                [
+                    {
+                        "work_id": i,
+                        "stage": "title_abstract",
+                        "reviewer": "reviewer1" if i % 2 else "reviewer2",
+                        "role": "screener",
+                        "decision": rng.choice(["include", "exclude"]),
+                        "reason_code": None,
+                        "created_at": now,
+                    }
+                    for i in decided
+                ],
+            )
         if engine.dialect.name == "postgresql":
             for table in ("work", "record", "assignment", "screening_decision"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                  f"(SELECT MAX(id) FROM {table}))"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT MAX(id) FROM {table}))"
+                    )
+                )
             conn.execute(text("ANALYZE"))
 
 
@@ -116,8 +161,10 @@ def main(shared: Path, argv: list[str]) -> None:
                 built = time.perf_counter() - start
                 for name, (p50, p95) in measure(engine).items():
                     flag = "" if p95 <= 50 else "  (over the 50 ms target)"
-                    print(f"{backend:<11} {n:>9} {built:>8.1f}  {name:<12} {p50:>8.1f} {p95:>8.1f}{flag}",
-                          flush=True)
+                    print(
+                        f"{backend:<11} {n:>9} {built:>8.1f}  {name:<12} {p50:>8.1f} {p95:>8.1f}{flag}",
+                        flush=True,
+                    )
                 engine.dispose()
     if not args.postgres:
         print("PostgreSQL not measured: pass --postgres URL or set REVIEW_TEST_POSTGRES_URL.")
