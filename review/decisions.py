@@ -104,7 +104,9 @@ def final_decisions(session: Session, stage: str, *, touched_only: bool = False)
         elif work_id in rules:
             result[work_id] = Final(work_id, "exclude", rules[work_id], "automation")
         else:
-            result[work_id] = _from_votes(work_id, stage, votes.get(work_id, []), assigned.get(work_id, set()))
+            result[work_id] = _from_votes(
+                work_id, stage, votes.get(work_id, []), assigned.get(work_id, set())
+            )
     return result
 
 

@@ -52,8 +52,11 @@ def _tables() -> list[Table]:
 
 def _is_empty(engine: Engine) -> bool:
     with engine.connect() as conn:
-        return all(conn.execute(select(func.count()).select_from(t)).scalar_one() == 0
-                   for t in _tables() if t.name != "meta")
+        return all(
+            conn.execute(select(func.count()).select_from(t)).scalar_one() == 0
+            for t in _tables()
+            if t.name != "meta"
+        )
 
 
 def _norm(value: Any) -> Any:
@@ -84,8 +87,10 @@ def copy(source: Engine, target: Engine, *, force: bool = False) -> CopyResult:
     init_db(source)
     init_db(target)
     if not force and not _is_empty(target):
-        raise InputError(f"The target store {_safe_url(target)} already holds a review: "
-                         "choose an empty one, or pass --force to replace its contents.")
+        raise InputError(
+            f"The target store {_safe_url(target)} already holds a review: "
+            "choose an empty one, or pass --force to replace its contents."
+        )
     with target.begin() as dst:
         for table in reversed(_tables()):
             dst.execute(table.delete())
@@ -110,18 +115,19 @@ def _reset_sequences(conn: Any) -> None:
     # Rows were inserted with their ids: move each serial sequence past the largest one.
     for table in _tables():
         if "id" in table.columns and table.c.id.autoincrement is not False and table.c.id.primary_key:
-            conn.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-            ))
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                )
+            )
 
 
 def _after_copy(target: Engine) -> None:
     """Rebuild derived structures that are not copied row by row."""
     if is_sqlite(target):
         with target.begin() as conn:
-            has_fts = conn.execute(text(
-                "SELECT 1 FROM sqlite_master WHERE name = 'page_fts'")).first()
+            has_fts = conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'page_fts'")).first()
             if has_fts:
                 conn.execute(text("INSERT INTO page_fts(page_fts) VALUES ('rebuild')"))
 
@@ -129,9 +135,11 @@ def _after_copy(target: Engine) -> None:
 def _compare(before: tuple[TableCheck, ...], after: tuple[TableCheck, ...]) -> None:
     for a, b in zip(before, after, strict=True):
         if (a.rows, a.checksum) != (b.rows, b.checksum):
-            raise InputError(f"Copy check failed for table {a.table}: {a.rows} rows in the source, "
-                             f"{b.rows} in the target (checksums differ). The target is incomplete: "
-                             "run the copy again with --force.")
+            raise InputError(
+                f"Copy check failed for table {a.table}: {a.rows} rows in the source, "
+                f"{b.rows} in the target (checksums differ). The target is incomplete: "
+                "run the copy again with --force."
+            )
 
 
 def _safe_url(engine: Engine) -> str:

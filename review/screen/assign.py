@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from review.db import utcnow
-from review.db import write_lock
+from review.db import utcnow, write_lock
 from review.decisions import current_decisions, final_decisions
 from review.errors import InputError
 from review.models import Assignment
