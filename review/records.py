@@ -63,14 +63,18 @@ class UpsertResult:
     new: int
 
 
-def upsert_records(session: Session, run_id: int | None, records: Sequence[RecordIn]) -> UpsertResult:
+def upsert_records(
+    session: Session, run_id: int | None, records: Sequence[RecordIn], *, rank0: int = 0
+) -> UpsertResult:
     """Insert or refresh records (keyed on source and source ID) and log them as hits of a run.
 
-    Bulk statements in batches: one INSERT ... ON CONFLICT per batch, never per-row ORM merges.
+    `rank0` is the rank of the first record in the run's results (a later page continues the
+    run's ranking). Bulk statements in batches: one INSERT ... ON CONFLICT per batch, never
+    per-row ORM merges.
     """
     new = 0
     for start in range(0, len(records), BATCH):
-        new += _upsert_batch(session, run_id, records[start : start + BATCH], rank0=start)
+        new += _upsert_batch(session, run_id, records[start : start + BATCH], rank0=rank0 + start)
     return UpsertResult(received=len(records), new=new)
 
 
