@@ -100,6 +100,19 @@ def db_url(request: pytest.FixtureRequest, review_dir: Path) -> Iterator[str]:
         yield url
 
 
+def wipe_store(db_url: str) -> None:
+    """Lose the whole store, as a deleted review.db would (on PostgreSQL: drop every table)."""
+    if "://" not in db_url:
+        for suffix in ("", "-wal", "-shm"):
+            Path(db_url + suffix).unlink(missing_ok=True)
+        return
+    from sqlmodel import SQLModel
+
+    eng = make_engine(db_url)
+    SQLModel.metadata.drop_all(eng)
+    eng.dispose()
+
+
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)

@@ -14,7 +14,7 @@ from review.db import session_scope
 from review.models import Record
 from review.protocol import load_protocol
 from review.search import govuk
-from tests.conftest import ReviewRunner
+from tests.conftest import ReviewRunner, wipe_store
 from tests.replay import ReplayServer, Reply
 from tests.search_helpers import (
     GOV,
@@ -209,8 +209,7 @@ def test_rebuild_after_an_interrupted_and_resumed_run(
     harvest(review_dir, engine)
     before = {k: (r.title, r.extra) for k, r in gov_records(engine).items()}
     engine.dispose()
-    for suffix in ("", "-wal", "-shm"):
-        Path(db_url + suffix).unlink(missing_ok=True)
+    wipe_store(db_url)
     engine = make_engine(db_url)
     init_db(engine)
     result = search.rebuild(sessions_for(engine), review_dir)

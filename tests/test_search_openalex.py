@@ -19,7 +19,7 @@ from review.protocol import load_protocol
 from review.records import sha256_file
 from review.search import http
 from review.search.openalex import invert_abstract, parse_work, strip_commas
-from tests.conftest import ReviewRunner
+from tests.conftest import ReviewRunner, wipe_store
 from tests.replay import ReplayServer, Reply
 from tests.search_helpers import (
     BUDGET_429,
@@ -270,9 +270,7 @@ def test_rebuild_reproduces_the_records_after_the_database_is_deleted(
 ) -> None:
     assert run("search").exit_code == 0
     before = _snapshot(db_url)
-    Path(db_url).unlink()
-    Path(db_url + "-wal").unlink(missing_ok=True)
-    Path(db_url + "-shm").unlink(missing_ok=True)
+    wipe_store(db_url)
     served = len(replay.requests)
     result = run("search", "--rebuild")
     assert result.exit_code == 0, result.stderr
