@@ -41,6 +41,8 @@ def typecheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks on ../shared/data: `nox -s bench -- [search|dedupe|screen|fulltext|scale] [--quick]`."""
     session.install("-e", ".[test,postgres]")
+    # Peers measured in the same run where they install (kept out of the project's own dependencies).
     session.install("bib-dedupe", success_codes=[0, 1])
+    session.install("asreview", success_codes=[0, 1])
     shared = os.environ.get("REVIEW_SHARED", os.path.join("..", "shared"))
     session.run("python", "-m", "tests.bench", "--shared", shared, *session.posargs)

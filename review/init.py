@@ -10,7 +10,7 @@ from review.errors import InputError
 from review.protocol import PROTOCOL_FILE
 
 FOLDERS = ("protocol", "sources", "extracted")
-GITIGNORE = "review.db\nreview.db-*\nfulltexts/\n"
+GITIGNORE = "review.db\nreview.db-*\nfulltexts/\n.review-cache/\n"
 
 
 @dataclass(frozen=True)
