@@ -73,12 +73,22 @@ def run(session: Session, protocol: Protocol | None = None) -> StatusReport:
         records=_count(session, select(func.count()).select_from(Record)),
         works=_count(session, select(func.count()).select_from(Work)),
         undeduplicated=_count(session, select(func.count()).where(col(Record.work_id).is_(None))),
-        pairs_to_review=_count(session, select(func.count()).where(
-            DedupePair.band == "review", col(DedupePair.decision).is_(None), col(DedupePair.undone_at).is_(None))),
+        pairs_to_review=_count(
+            session,
+            select(func.count()).where(
+                DedupePair.band == "review",
+                col(DedupePair.decision).is_(None),
+                col(DedupePair.undone_at).is_(None),
+            ),
+        ),
         stages=tuple(_stage(session, protocol, s) for s in ("title_abstract", "full_text")),
         documents=_documents(session),
-        extracted=_count(session, select(func.count(distinct(ExtractionValue.work_id))).where(
-            col(ExtractionValue.role).in_(("extractor", "consensus")))),
+        extracted=_count(
+            session,
+            select(func.count(distinct(col(ExtractionValue.work_id)))).where(
+                col(ExtractionValue.role).in_(("extractor", "consensus"))
+            ),
+        ),
     )
     return StatusReport(**{**report.__dict__, "next_steps": next_steps(report, protocol)})
 
@@ -91,10 +101,13 @@ def _sources(session: Session) -> tuple[SourceCount, ...]:
     runs = dict(session.exec(select(SearchRun.source, func.count()).group_by(col(SearchRun.source))).all())
     recs = dict(session.exec(select(Record.source, func.count()).group_by(col(Record.source))).all())
     last: dict[str, str] = {}
-    for source, status in session.exec(select(SearchRun.source, SearchRun.status).order_by(col(SearchRun.id))):
+    for source, status in session.exec(
+        select(SearchRun.source, SearchRun.status).order_by(col(SearchRun.id))
+    ):
         last[source] = status
     return tuple(
-        SourceCount(s, runs.get(s, 0), recs.get(s, 0), last.get(s, "-")) for s in sorted(set(runs) | set(recs))
+        SourceCount(s, runs.get(s, 0), recs.get(s, 0), last.get(s, "-"))
+        for s in sorted(set(runs) | set(recs))
     )
 
 
@@ -102,10 +115,17 @@ def _stage(session: Session, protocol: Protocol | None, stage: str) -> StageCoun
     from review.screen import queue
 
     finals = dict(summary(session, stage)) if stage == "title_abstract" else _full_text_finals(session)
-    by_rule = _count(session, select(func.count(distinct(RuleResult.work_id))).where(
-        RuleResult.stage == stage, col(RuleResult.active).is_(True)))
+    by_rule = _count(
+        session,
+        select(func.count(distinct(col(RuleResult.work_id)))).where(
+            RuleResult.stage == stage, col(RuleResult.active).is_(True)
+        ),
+    )
     people = session.exec(
-        select(Assignment.reviewer).where(Assignment.stage == stage).distinct().order_by(col(Assignment.reviewer))
+        select(Assignment.reviewer)
+        .where(Assignment.stage == stage)
+        .distinct()
+        .order_by(col(Assignment.reviewer))
     ).all()
     reviewers = []
     for name in people:
@@ -121,7 +141,9 @@ def _full_text_finals(session: Session) -> dict[str, int]:
 def _gate(session: Session, protocol: Protocol | None, stage: str) -> str | None:
     if protocol is None or protocol.stage_design(stage).design != "pilot":
         return None
-    pilots = _count(session, select(func.count()).where(Assignment.stage == stage, Assignment.purpose == "pilot"))
+    pilots = _count(
+        session, select(func.count()).where(Assignment.stage == stage, Assignment.purpose == "pilot")
+    )
     if not pilots:
         return None
     from review.agreement import pilot_gate
@@ -131,8 +153,11 @@ def _gate(session: Session, protocol: Protocol | None, stage: str) -> str | None
 
 def _documents(session: Session) -> dict[str, int]:
     """Works sought at full text by their best document state."""
-    sought = [w for w, f in final_decisions(session, "title_abstract", touched_only=True).items()
-              if f.status == "include"]
+    sought = [
+        w
+        for w, f in final_decisions(session, "title_abstract", touched_only=True).items()
+        if f.status == "include"
+    ]
     best: dict[int, str] = {}
     rank = {"readable": 3, "retrieved": 2, "unreadable": 1, "not_retrieved": 0, "pending": 0}
     for work_id, status in session.exec(select(Document.work_id, Document.status)):
@@ -146,8 +171,11 @@ def next_steps(report: StatusReport, protocol: Protocol | None) -> tuple[str, ..
     """The commands to run next, most urgent first."""
     if not report.sources:
         return ("review search --dry-run", "review search", "review import FILE --format ris --source NAME")
-    steps = [f"review search   (resumes {s.source}: its last run is {s.last_status})"
-             for s in report.sources if s.last_status in ("interrupted", "budget_exhausted", "running")]
+    steps = [
+        f"review search   (resumes {s.source}: its last run is {s.last_status})"
+        for s in report.sources
+        if s.last_status in ("interrupted", "budget_exhausted", "running")
+    ]
     if report.undeduplicated:
         steps.append(f"review dedupe   ({report.undeduplicated} records not yet deduplicated)")
     if report.pairs_to_review:
@@ -169,11 +197,15 @@ def _stage_steps(stage: StageCount, report: StatusReport) -> list[str]:
         steps.append(f"review screen assign --stage {cli}")
     if stage.gate and "passed" not in stage.gate.lower():
         steps.append(f"review agreement --stage {cli}   ({stage.gate})")
-    steps += [f"review screen --reviewer {r.reviewer} --stage {cli}   ({r.assigned - r.done} to screen)"
-              for r in stage.reviewers if r.assigned > r.done]
+    steps += [
+        f"review screen --reviewer {r.reviewer} --stage {cli}   ({r.assigned - r.done} to screen)"
+        for r in stage.reviewers
+        if r.assigned > r.done
+    ]
     if stage.finals.get("conflict", 0):
-        steps.append(f"review conflicts resolve --reviewer NAME --stage {cli}   "
-                     f"({stage.finals['conflict']} conflicts)")
+        steps.append(
+            f"review conflicts resolve --reviewer NAME --stage {cli}   ({stage.finals['conflict']} conflicts)"
+        )
     if stage.stage == "full_text":
         todo = stage.finals.get("include", 0) - report.extracted
         if todo > 0:
@@ -188,13 +220,17 @@ def render(report: StatusReport) -> str:
     lines = [f"{'source':<24} {'runs':>5} {'records':>8}  last run", "-" * 52]
     lines += [f"{s.source:<24} {s.runs:>5} {s.records:>8}  {s.last_status}" for s in report.sources]
     lines.append(f"{'total':<24} {'':>5} {report.records:>8}")
-    lines.append(f"\nWorks after deduplication: {report.works}"
-                 + (f" ({report.undeduplicated} records not yet deduplicated)" if report.undeduplicated else ""))
+    lines.append(
+        f"\nWorks after deduplication: {report.works}"
+        + (f" ({report.undeduplicated} records not yet deduplicated)" if report.undeduplicated else "")
+    )
     for stage in report.stages:
         lines += _render_stage(stage)
     if report.documents:
-        lines.append("Full texts of title/abstract includes: "
-                     + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.documents.items())))
+        lines.append(
+            "Full texts of title/abstract includes: "
+            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.documents.items()))
+        )
     lines.append(f"Studies with extraction values: {report.extracted}")
     lines.append("\nNext:\n  " + "\n  ".join(report.next_steps))
     return "\n".join(lines)
@@ -202,11 +238,14 @@ def render(report: StatusReport) -> str:
 
 def _render_stage(stage: StageCount) -> list[str]:
     f = stage.finals
-    lines = [f"\nScreening, {STAGE_NAMES[stage.stage]}: {f.get('include', 0)} included, "
-             f"{f.get('exclude', 0)} excluded ({stage.by_rule} by protocol rules), "
-             f"{f.get('conflict', 0)} in conflict, {f.get('pending', 0)} pending"]
-    lines += [f"  {r.reviewer:<20} {r.done:>6}/{r.assigned:<6} done, {r.included} included"
-              for r in stage.reviewers]
+    lines = [
+        f"\nScreening, {STAGE_NAMES[stage.stage]}: {f.get('include', 0)} included, "
+        f"{f.get('exclude', 0)} excluded ({stage.by_rule} by protocol rules), "
+        f"{f.get('conflict', 0)} in conflict, {f.get('pending', 0)} pending"
+    ]
+    lines += [
+        f"  {r.reviewer:<20} {r.done:>6}/{r.assigned:<6} done, {r.included} included" for r in stage.reviewers
+    ]
     if stage.gate:
         lines.append(f"  Pilot gate: {stage.gate}")
     return lines

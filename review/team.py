@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import Engine, Table, func, select, text
 from sqlmodel import SQLModel
 
+from review import models as _models  # noqa: F401  (registers the tables)
 from review.db import database_url, init_db, is_sqlite, make_engine
 from review.errors import InputError
-from review import models as _models  # noqa: F401  (registers the tables)
 
 BATCH = 5000
 # Rebuilt by their owners after a copy (e.g. the full-text index), never copied row by row.

@@ -10,10 +10,26 @@ from review.models import Assignment, RuleResult, ScreeningDecision
 from tests.factories import add_works
 
 
-def _decide(session: Session, work: int, reviewer: str, decision: str, reason: str | None = None,
-            stage: str = "title_abstract", role: str = "screener") -> None:
-    session.add(ScreeningDecision(work_id=work, stage=stage, reviewer=reviewer, role=role,
-                                  decision=decision, reason_code=reason, created_at=utcnow()))
+def _decide(
+    session: Session,
+    work: int,
+    reviewer: str,
+    decision: str,
+    reason: str | None = None,
+    stage: str = "title_abstract",
+    role: str = "screener",
+) -> None:
+    session.add(
+        ScreeningDecision(
+            work_id=work,
+            stage=stage,
+            reviewer=reviewer,
+            role=role,
+            decision=decision,
+            reason_code=reason,
+            created_at=utcnow(),
+        )
+    )
     session.flush()
 
 
@@ -55,12 +71,19 @@ def test_adjudication_beats_conflict_and_rules_are_automation(session: Session) 
     _decide(session, w[0], "a", "include")
     _decide(session, w[0], "b", "exclude", "E-TOPIC")
     _decide(session, w[0], "c", "exclude", "E-TOPIC", role="adjudicator")
-    session.add(RuleResult(work_id=w[1], stage="title_abstract", rule="date_range", reason_code="E-DATE",
-                           created_at=utcnow()))
+    session.add(
+        RuleResult(
+            work_id=w[1], stage="title_abstract", rule="date_range", reason_code="E-DATE", created_at=utcnow()
+        )
+    )
     session.flush()
     finals = final_decisions(session, "title_abstract")
     assert (finals[w[0]].status, finals[w[0]].basis) == ("exclude", "adjudication")
-    assert (finals[w[1]].status, finals[w[1]].basis, finals[w[1]].reason_code) == ("exclude", "automation", "E-DATE")
+    assert (finals[w[1]].status, finals[w[1]].basis, finals[w[1]].reason_code) == (
+        "exclude",
+        "automation",
+        "E-DATE",
+    )
 
 
 def test_full_text_scope_and_reason_conflicts(session: Session) -> None:

@@ -24,5 +24,7 @@ def test_every_command_has_help_and_an_example() -> None:
         assert cmd is not None
         if not cmd.help or "Example" not in cmd.help:
             missing.append(" ".join(path))
-        missing += [f"{' '.join(path)} {p.name}" for p in cmd.params if isinstance(p, click.Option) and not p.help]
+        missing += [
+            f"{' '.join(path)} {p.name}" for p in cmd.params if isinstance(p, click.Option) and not p.help
+        ]
     assert not missing, f"commands or options without help or an example: {missing}"

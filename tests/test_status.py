@@ -16,10 +16,25 @@ def _next(run: ReviewRunner) -> str:
     return result.stdout.split("Next:")[1]
 
 
-def _decide(session: object, work: int, reviewer: str, decision: str, stage: str = "title_abstract",
-            role: str = "screener") -> None:
-    session.add(ScreeningDecision(work_id=work, stage=stage, reviewer=reviewer, decision=decision, role=role,  # type: ignore[attr-defined]
-                                  reason_code="E-TOPIC" if decision == "exclude" else None, created_at=utcnow()))
+def _decide(
+    session: object,
+    work: int,
+    reviewer: str,
+    decision: str,
+    stage: str = "title_abstract",
+    role: str = "screener",
+) -> None:
+    session.add(
+        ScreeningDecision(
+            work_id=work,
+            stage=stage,
+            reviewer=reviewer,
+            decision=decision,
+            role=role,  # type: ignore[attr-defined]
+            reason_code="E-TOPIC" if decision == "exclude" else None,
+            created_at=utcnow(),
+        )
+    )
 
 
 def _assign(session: object, works: list[int], reviewers: list[str], stage: str = "title_abstract") -> None:
@@ -34,9 +49,18 @@ def test_new_review_says_search(run: ReviewRunner) -> None:
 
 def test_harvested_says_dedupe_then_assign(run: ReviewRunner, engine: Engine) -> None:
     with session_scope(engine) as session:
-        session.add(SearchRun(source="openalex", search_name="s", started_at=utcnow(), tool_version="t",
-                              status="budget_exhausted"))
-        session.add(Record(source="openalex", source_id="W1", title="t", created_at=utcnow(), updated_at=utcnow()))
+        session.add(
+            SearchRun(
+                source="openalex",
+                search_name="s",
+                started_at=utcnow(),
+                tool_version="t",
+                status="budget_exhausted",
+            )
+        )
+        session.add(
+            Record(source="openalex", source_id="W1", title="t", created_at=utcnow(), updated_at=utcnow())
+        )
     text = _next(run)
     assert "review search   (resumes openalex" in text
     assert "review dedupe   (1 records not yet deduplicated)" in text
@@ -48,8 +72,11 @@ def test_harvested_says_dedupe_then_assign(run: ReviewRunner, engine: Engine) ->
 
 def test_mid_screening_conflicts_and_extraction(run: ReviewRunner, engine: Engine) -> None:
     with session_scope(engine) as session:
-        session.add(SearchRun(source="openalex", search_name="s", started_at=utcnow(), tool_version="t",
-                              status="complete"))
+        session.add(
+            SearchRun(
+                source="openalex", search_name="s", started_at=utcnow(), tool_version="t", status="complete"
+            )
+        )
         works = add_works(session, [{"title": f"w{i}"} for i in range(4)], source="openalex")
         _assign(session, works, ["reviewer1", "reviewer2"])
         _decide(session, works[0], "reviewer1", "include")
@@ -72,7 +99,10 @@ def test_mid_screening_conflicts_and_extraction(run: ReviewRunner, engine: Engin
     assert "review extract RECORD --reviewer NAME   (3 included studies to extract)" in _next(run)
     with session_scope(engine) as session:
         for w in works[1:]:
-            session.add(ExtractionValue(work_id=w, reviewer="reviewer1", field="study.title", value="x",
-                                        created_at=utcnow()))
+            session.add(
+                ExtractionValue(
+                    work_id=w, reviewer="reviewer1", field="study.title", value="x", created_at=utcnow()
+                )
+            )
     text = _next(run)
     assert "review extract" not in text

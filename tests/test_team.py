@@ -18,10 +18,27 @@ from tests.factories import add_works
 
 def _fill(engine: Engine) -> None:
     with session_scope(engine) as session:
-        ids = add_works(session, [{"title": f"Sure Start evaluation {i}", "year": 2000 + i,
-                                   "authors": ["Melhuish, E."], "countries": ["GB"]} for i in range(30)])
-        session.add(ScreeningDecision(work_id=ids[0], stage="title_abstract", reviewer="reviewer1",
-                                      decision="include", created_at=utcnow()))
+        ids = add_works(
+            session,
+            [
+                {
+                    "title": f"Sure Start evaluation {i}",
+                    "year": 2000 + i,
+                    "authors": ["Melhuish, E."],
+                    "countries": ["GB"],
+                }
+                for i in range(30)
+            ],
+        )
+        session.add(
+            ScreeningDecision(
+                work_id=ids[0],
+                stage="title_abstract",
+                reviewer="reviewer1",
+                decision="include",
+                created_at=utcnow(),
+            )
+        )
 
 
 def test_backup_and_restore_round_trip(run: ReviewRunner, engine: Engine, tmp_path: Path) -> None:
