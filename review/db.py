@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
@@ -35,6 +36,15 @@ def database_url(db: str | Path) -> str:
     return f"sqlite:///{Path(text_db).expanduser().resolve()}"
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# JSON columns (record extras, scores) are the bulk of a harvest's writes: orjson codes them
+# several times faster than the standard library.
+_JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -58,12 +68,12 @@ def make_engine(db: str | Path) -> Engine:
             raise StoreError(
                 f"Cannot create the review database {path}: folder {path.parent} does not exist."
             )
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, **_JSON_CODEC)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **_JSON_CODEC)
 
 
 def schema_version(engine: Engine) -> int | None:

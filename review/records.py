@@ -6,12 +6,12 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
@@ -172,7 +172,8 @@ def finish_run(run: SearchRun, *, status: str, message: str | None = None) -> No
 class RawArchive:
     """Raw responses of one run as gzip-compressed JSON lines under `sources/`, hashed on close.
 
-    Each line is {"request": ..., "status": ..., "body": ...}; the store can be rebuilt from these.
+    Each line is {"request": ..., "status": ..., "body": ...}; the store can be rebuilt from these
+    (`review.search.archive.entries` reads them back, safely after a crash).
     """
 
     def __init__(self, root: Path, relpath: str) -> None:
@@ -183,7 +184,7 @@ class RawArchive:
         self._fh = gzip.open(self.path, "at", encoding="utf-8")  # noqa: SIM115 (closed in close())
 
     def write(self, entry: dict[str, Any]) -> None:
-        self._fh.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._fh.write(orjson.dumps(entry).decode() + "\n")
         self._fh.flush()
 
     def close(self) -> str:
@@ -197,13 +198,3 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def read_archive(path: Path) -> Iterable[dict[str, Any]]:
-    """The entries of a raw archive, skipping a torn last line left by a crash."""
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                continue

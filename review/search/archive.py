@@ -8,12 +8,13 @@ appended after it would be unreadable. These readers stop cleanly at such an end
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 CHUNK = 1 << 20
 
@@ -39,8 +40,8 @@ def entries(path: Path) -> Iterator[dict[str, Any]]:
     """The archive's entries, skipping torn lines; safe on an archive cut short by a kill."""
     for line in _lines(path):
         try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
+            entry = orjson.loads(line)
+        except orjson.JSONDecodeError:
             continue
         if isinstance(entry, dict):
             yield entry

@@ -23,7 +23,8 @@ from sqlmodel import Session
 
 from review.db import init_db, make_engine, session_scope, utcnow
 from review.models import Record
-from review.records import RawArchive, read_archive, start_run
+from review.records import RawArchive, start_run
+from review.search.archive import entries as read_archive
 from review.search.harvest import store
 from review.search.openalex import FIELDS, parse_page, parse_work
 
