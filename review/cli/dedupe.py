@@ -1,5 +1,140 @@
-"""`review dedupe` commands."""
+"""`review dedupe` commands: run, review the queue, undo a merge, export the record-to-work table."""
 
 from __future__ import annotations
 
-from review.cli.base import cli, pass_app  # noqa: F401
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from review.cli.base import App, cli, pass_app
+
+if TYPE_CHECKING:
+    from review.dedupe import PairView
+
+KEYS = {"m": "merge", "k": "keep_both", "s": "skip", "q": "quit"}
+
+
+@cli.group("dedupe", invoke_without_command=True)
+@click.pass_context
+def dedupe_cmd(ctx: click.Context) -> None:
+    """Group records into works: the same study from several searches is screened once.
+
+    Without a subcommand, compares new records with everything stored: sure duplicates are
+    merged, likely ones are queued for `review dedupe review`, and every record gets a work.
+
+    \b
+    Example:
+        review dedupe
+        review dedupe review --reviewer alice
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(run_cmd)
+
+
+@dedupe_cmd.command("run")
+@pass_app
+def run_cmd(app: App) -> None:
+    """Compare new records with stored ones and merge sure duplicates (same as `review dedupe`).
+
+    \b
+    Example:
+        review dedupe run
+    """
+    from review import dedupe
+
+    with app.session() as session:
+        res = dedupe.run(session, protocol_hash=app.protocol().sha256)
+    click.echo(f"{res.examined} records ({res.new} new): {res.auto_merges} pairs merged automatically,")
+    click.echo(f"{res.queued} pairs queued for a person; {res.works} works ({res.works_created} new).")
+    for a, b in res.flagged:
+        click.echo(f"Warning: records {a} and {b} match but both works are screened; queued.", err=True)
+    if res.queued:
+        click.echo("Check the queue with: review dedupe review --reviewer NAME")
+
+
+def _show(view: PairView) -> None:
+    click.echo(f"\nPair {view.pair_id} ({view.rule}): {json.dumps(view.scores)}")
+    for name in view.left:
+        left, right = _cell(view.left[name]), _cell(view.right[name])
+        mark = " " if left == right else "*"
+        click.echo(f"{mark} {name:<9} | {left[:48]:<48} | {right[:48]}")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+@dedupe_cmd.command("review")
+@click.option("--reviewer", required=True, help="Your name, as listed in the protocol's reviewers.")
+@pass_app
+def review_cmd(app: App, reviewer: str) -> None:
+    """Decide queued pairs one by one: [m]erge, [k]eep both, [s]kip, [q]uit.
+
+    \b
+    Example:
+        review dedupe review --reviewer alice
+    """
+    from review import dedupe
+
+    app.check_reviewer(reviewer)
+    skipped: set[int] = set()
+    while True:
+        with app.session() as session:
+            view = dedupe.next_pending(session, skipped)
+            if view is None:
+                return click.echo("No pairs left to review.")
+            _show(view)
+            key = click.prompt("[m]erge, [k]eep both, [s]kip, [q]uit", type=click.Choice(list(KEYS)))
+            if KEYS[key] == "quit":
+                return None
+            if KEYS[key] == "skip":
+                skipped.add(view.pair_id)
+                continue
+            dedupe.decide(session, view.pair_id, KEYS[key], reviewer)
+
+
+@dedupe_cmd.command("undo")
+@click.argument("work_id", type=int)
+@click.option("--record", "records", type=int, multiple=True, help="Split off only this record (repeatable).")
+@click.option("--reviewer", required=True, help="Your name, as listed in the protocol's reviewers.")
+@pass_app
+def undo_cmd(app: App, work_id: int, records: tuple[int, ...], reviewer: str) -> None:
+    """Split a merged work again: each record (or each --record) becomes a work of its own.
+
+    The work keeps its ID (and any screening); split-off records get new works, and the pairs
+    that joined them are marked undone so later runs never merge them again.
+
+    \b
+    Example:
+        review dedupe undo 42 --reviewer alice
+        review dedupe undo 42 --record 1301 --reviewer alice
+    """
+    from review import dedupe
+
+    app.check_reviewer(reviewer)
+    with app.session() as session:
+        res = dedupe.undo(session, work_id, reviewer, records)
+    moved = zip(res.split_records, res.new_work_ids, strict=True)
+    pairs = ", ".join(f"record {r} → work {w}" for r, w in moved)
+    click.echo(f"Split from work {res.work_id}: {pairs}.")
+
+
+@dedupe_cmd.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@pass_app
+def export_cmd(app: App, file: Path) -> None:
+    """Write each source record with its source, its own ID and its work as CSV.
+
+    \b
+    Example:
+        review dedupe export extracted/dedupe.csv
+    """
+    from review import dedupe
+
+    with app.session() as session:
+        count = dedupe.export(session, file)
+    click.echo(f"{count} records written to {file}.")

@@ -1,0 +1,277 @@
+"""The dedupe stage on a store: bands, works, incremental runs, people's decisions, undo, GOV.UK links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from review import dedupe
+from review.db import utcnow
+from review.errors import InputError
+from review.models import DedupeEvent, DedupePair, ScreeningDecision, StageRun, Work
+from tests.dedupe_helpers import add_records, special_cases, work_of
+
+PAPER = {
+    "title": "Universal free school meals and attainment in English primary schools",
+    "authors": ["Holford, Angus", "Rabe, Birgitta"],
+    "year": 2022,
+    "journal": "Education Economics",
+    "volume": "30",
+    "pages": "112-130",
+}
+
+
+def _variant(**changes: Any) -> dict[str, Any]:
+    return {**PAPER, **changes}
+
+
+def test_every_record_gets_a_work_and_duplicates_share_one(session: Session) -> None:
+    ids = add_records(
+        session,
+        [
+            _variant(doi="10.1080/09645292.2021.1"),
+            _variant(doi="https://doi.org/10.1080/09645292.2021.1", title=PAPER["title"].upper()),
+            _variant(title="Universal free school meals and attainment in English primary schools."),
+            {"title": "A different study of nursery places in Leeds", "year": 2021},
+        ],
+    )
+    result = dedupe.run(session)
+    works = work_of(session, ids)
+    assert None not in works
+    assert works[0] == works[1] == works[2] != works[3]
+    assert (result.examined, result.new, result.works) == (4, 4, 2)
+    single = session.get(Work, works[3])
+    assert single is not None and (single.title, single.year) == (
+        "A different study of nursery places in Leeds",
+        2021,
+    )
+
+
+def test_special_cases_follow_the_gold_groups(session: Session) -> None:
+    items, gold = special_cases()
+    ids = add_records(session, items, source="bib")
+    dedupe.run(session)
+    by_source_id = dict(zip([i["source_id"] for i in items], work_of(session, ids), strict=True))
+    for group in gold:
+        assert len({by_source_id[s] for s in group}) == 1, group
+    merged = {s for group in gold for s in group}
+    singles = [w for s, w in by_source_id.items() if s not in merged]
+    assert len(set(singles)) == len(singles)  # yearly editorials, conference vs journal: kept apart
+
+
+def test_conflicting_fields_queue_instead_of_merging(session: Session) -> None:
+    ids = add_records(
+        session,
+        [
+            _variant(doi="10.1080/aaaa.1"),
+            _variant(doi="10.1080/aaaa.2"),  # same title, different DOI: a person decides
+            _variant(year=2019),  # three years apart: a different work
+        ],
+    )
+    dedupe.run(session)
+    assert len(set(work_of(session, ids))) == 3
+    pairs = {(p.record_a, p.record_b): p for p in session.execute(select(DedupePair)).scalars()}
+    assert pairs[(ids[0], ids[1])].band == "review"
+    assert "doi" in pairs[(ids[0], ids[1])].scores["conflicts"]  # type: ignore[index]
+    assert (ids[0], ids[2]) not in pairs  # years apart: not even a near miss
+
+
+def test_merge_is_explained(session: Session) -> None:
+    add_records(session, [_variant(), _variant(title=PAPER["title"] + " (abstract)")])
+    dedupe.run(session)
+    pair = session.execute(select(DedupePair)).scalar_one()
+    assert (pair.band, pair.decision, pair.decided_by) == ("auto", "merge", "automation")
+    assert pair.rule == "fuzzy_title+year+authors"
+    assert pair.scores == {"title": 100.0, "authors": "agree", "journal": "agree"}
+
+
+def test_canonical_work_takes_the_richest_fields(session: Session) -> None:
+    ids = add_records(
+        session,
+        [
+            _variant(),
+            _variant(abstract="We use a policy change in 2014...", doi="10.1080/09645292.2021.1"),
+        ],
+    )
+    dedupe.run(session)
+    work = session.get(Work, work_of(session, ids)[0])
+    assert work is not None
+    assert (work.doi, work.abstract) == ("10.1080/09645292.2021.1", "We use a policy change in 2014...")
+
+
+def test_incremental_run_keeps_work_ids_and_compares_only_new(session: Session) -> None:
+    first = add_records(
+        session, [_variant(), {"title": "Another study of early years funding", "year": 2020}]
+    )
+    dedupe.run(session)
+    before = work_of(session, first)
+    later = add_records(session, [_variant(doi="10.1080/09645292.2021.1")], source="openalex")
+    result = dedupe.run(session)
+    assert work_of(session, first) == before
+    assert work_of(session, later) == [before[0]]
+    assert (result.new, result.works_created) == (1, 0)
+    again = dedupe.run(session)
+    assert (again.new, again.auto_merges) == (0, 0)
+    runs = session.execute(select(StageRun).where(StageRun.stage == "dedupe")).scalars().all()
+    assert [r.counts["new_records"] for r in runs] == [2, 1, 0]  # type: ignore[index]
+    assert "rapidfuzz" in runs[0].counts["method"]  # type: ignore[index]
+
+
+def _queued_pair(session: Session) -> tuple[list[int], dedupe.PairView]:
+    ids = add_records(session, [_variant(), _variant(title=PAPER["title"] + " in 2015-2019", authors=None)])
+    dedupe.run(session)
+    view = dedupe.next_pending(session)
+    assert view is not None
+    return ids, view
+
+
+def test_person_merges_a_queued_pair(session: Session) -> None:
+    ids, view = _queued_pair(session)
+    assert {view.left["id"], view.right["id"]} == set(ids)
+    work = dedupe.decide(session, view.pair_id, "merge", "reviewer1")
+    assert work_of(session, ids) == [work, work]
+    assert dedupe.next_pending(session) is None
+    event = session.execute(select(DedupeEvent)).scalar_one()
+    assert (event.action, event.reviewer) == ("merge", "reviewer1")
+
+
+def test_keep_both_answers_every_pair_between_the_two_works(session: Session) -> None:
+    ids = add_records(
+        session, [_variant(), _variant(), _variant(title=PAPER["title"] + " in 2015-2019", authors=None)]
+    )
+    dedupe.run(session)
+    assert dedupe.pending_count(session) == 1
+    view = dedupe.next_pending(session)
+    assert view is not None
+    dedupe.decide(session, view.pair_id, "keep_both", "reviewer1")
+    assert dedupe.pending_count(session) == 0
+    decided = session.execute(select(DedupePair).where(DedupePair.record_b == ids[2])).scalars().all()
+    assert {(p.decision, p.decided_by) for p in decided} == {("keep_both", "reviewer1")}
+
+
+def test_keep_both_survives_a_rerun_with_a_bridging_record(session: Session) -> None:
+    ids, view = _queued_pair(session)
+    dedupe.decide(session, view.pair_id, "keep_both", "reviewer1")
+    # a new record that matches both must not chain them together
+    add_records(session, [_variant(title=PAPER["title"] + " in 2015-2019")], source="other")
+    dedupe.run(session)
+    works = work_of(session, ids)
+    assert works[0] != works[1]
+    pair = session.get(DedupePair, view.pair_id)
+    assert pair is not None and (pair.decision, pair.decided_by) == ("keep_both", "reviewer1")
+
+
+def test_undo_splits_and_later_runs_respect_it(session: Session) -> None:
+    ids = add_records(session, [_variant(), _variant(), _variant()])
+    dedupe.run(session)
+    work = work_of(session, ids)[0]
+    assert work is not None
+    result = dedupe.undo(session, work, "reviewer1", [ids[2]])
+    assert work_of(session, ids) == [work, work, result.new_work_ids[0]]
+    add_records(session, [_variant()], source="late")
+    dedupe.run(session)
+    assert work_of(session, ids)[2] != work_of(session, ids)[0]
+    full = dedupe.undo(session, work, "reviewer1")
+    assert len(set(work_of(session, ids))) == 3
+    assert full.work_id == work
+    events = session.execute(select(DedupeEvent.action)).scalars().all()  # type: ignore[call-overload]
+    assert set(events) == {"undo"}
+
+
+def test_undo_refuses_a_single_record_work(session: Session) -> None:
+    ids = add_records(session, [_variant()])
+    dedupe.run(session)
+    with pytest.raises(InputError, match="nothing to split"):
+        dedupe.undo(session, work_of(session, ids)[0] or 0, "reviewer1")
+
+
+def _screen(session: Session, work_id: int | None) -> None:
+    assert work_id is not None
+    session.add(
+        ScreeningDecision(
+            work_id=work_id,
+            stage="title_abstract",
+            reviewer="reviewer1",
+            decision="include",
+            created_at=utcnow(),
+        )
+    )
+    session.flush()
+
+
+def test_merge_keeps_the_screened_work_id(session: Session) -> None:
+    first = add_records(session, [{"title": "Filler record about teacher pay", "year": 2020}, _variant()])
+    dedupe.run(session)
+    screened = work_of(session, first)[1]
+    _screen(session, screened)
+    late = add_records(session, [_variant()], source="late")
+    dedupe.run(session)
+    assert work_of(session, late) == [screened]
+
+
+def test_two_screened_works_are_flagged_not_merged(session: Session) -> None:
+    ids = add_records(session, [_variant(doi="10.1080/one"), _variant(doi="10.1080/other")])
+    dedupe.run(session)
+    a, b = work_of(session, ids)
+    assert a != b
+    _screen(session, a)
+    _screen(session, b)
+    bridge = add_records(session, [_variant()], source="late")
+    result = dedupe.run(session)
+    assert result.flagged and bridge[0] in result.flagged[0]
+    assert len({*work_of(session, ids)}) == 2
+    pair = dedupe.next_pending(session)
+    assert pair is not None
+    with pytest.raises(InputError, match="screening"):
+        dedupe.decide(session, pair.pair_id, "merge", "reviewer1")
+
+
+REPORT_TITLE = "Evaluation of the 30 hours free childcare entitlement: final report"
+
+
+def test_govuk_page_links_to_the_openalex_record_of_the_report(session: Session) -> None:
+    govuk = {
+        "title": REPORT_TITLE,
+        "year": 2021,
+        "publisher": "Department for Education",
+        "doc_type": "research",
+        "govuk_base_path": "/government/publications/evaluation-of-30-hours",
+    }
+    openalex = {
+        "title": "Evaluation of the 30 Hours Free Childcare Entitlement: Final Report",
+        "year": 2020,
+        "publisher": "Department for Education",
+        "doc_type": "report",
+        "openalex_id": "W3123456789",
+    }
+    other_org = {**openalex, "publisher": "Welsh Government", "openalex_id": "W3999"}
+    ids = add_records(session, [govuk], source="govuk") + add_records(
+        session, [openalex, other_org], "openalex"
+    )
+    dedupe.run(session)
+    works = work_of(session, ids)
+    assert works[0] == works[1] != works[2]
+    rules = {p.rule for p in session.execute(select(DedupePair)).scalars()}
+    assert rules == {"govuk_title+year+publisher", "fuzzy_title+year+authors"}
+
+
+def test_chains_stop_at_conflicting_dois_and_the_size_cap() -> None:
+    from review.dedupe.cluster import MAX_CLUSTER
+    from review.dedupe.engine import cluster, find_candidates
+    from review.dedupe.prepare import prepare
+
+    base = {"source": "t", "title": PAPER["title"], "authors": PAPER["authors"], "year": 2022}
+    rows = [
+        {**base, "id": 1, "doi": "10.1080/one"},
+        {**base, "id": 2},
+        {**base, "id": 3, "doi": "10.1080/two"},
+    ]
+    result = cluster(prep := prepare(rows), find_candidates(prep))
+    assert len(set(result.roots.tolist())) == 2
+    assert [why for _, why in result.refused] == ["different_dois_in_cluster"]
+    many = [{**base, "id": k} for k in range(1, MAX_CLUSTER + 6)]
+    roots = cluster(prep := prepare(many), find_candidates(prep)).roots.tolist()
+    assert max(roots.count(r) for r in roots) == MAX_CLUSTER

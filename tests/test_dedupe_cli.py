@@ -1,0 +1,97 @@
+"""`review dedupe` commands: wiring, output, the interactive review loop and errors."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from review.db import session_scope
+from review.models import DedupeEvent
+from tests.conftest import ReviewRunner
+from tests.dedupe_helpers import add_records, work_of
+
+TITLE = "Universal free school meals and attainment in English primary schools"
+BASE = {"title": TITLE, "authors": ["Holford, Angus"], "year": 2022}
+
+
+def _store(engine: Engine) -> list[int]:
+    with session_scope(engine) as session:
+        return add_records(
+            session,
+            [
+                BASE,
+                {**BASE, "doi": "10.1080/09645292.2021.1"},
+                {**BASE, "title": TITLE + " in 2015-2019", "authors": None},
+                {"title": "A different study of nursery places in Leeds", "year": 2021},
+            ],
+        )
+
+
+def _works(engine: Engine, ids: list[int]) -> list[int | None]:
+    with session_scope(engine) as session:
+        return work_of(session, ids)
+
+
+def test_run_reports_counts(run: ReviewRunner, engine: Engine) -> None:
+    _store(engine)
+    result = run("dedupe")
+    assert result.exit_code == 0, result.output
+    assert "4 records (4 new): 1 pairs merged automatically" in result.output
+    assert "3 works" in result.output
+    assert "review dedupe review" in result.output
+
+
+def test_review_loop_skips_then_merges(run: ReviewRunner, engine: Engine) -> None:
+    ids = _store(engine)
+    run("dedupe")
+    skipped = run("dedupe", "review", "--reviewer", "reviewer1", input="s\n")
+    assert skipped.exit_code == 0, skipped.output
+    assert "Pair " in skipped.output and "| " + TITLE[:40] in skipped.output
+    assert "No pairs left to review." in skipped.output  # one decision covers both record pairs
+    assert len(set(_works(engine, ids)[:3])) == 2
+    merged = run("dedupe", "review", "--reviewer", "reviewer1", input="m\n")
+    assert merged.exit_code == 0, merged.output
+    assert len(set(_works(engine, ids)[:3])) == 1
+    with session_scope(engine) as session:
+        reviewers = session.execute(select(DedupeEvent.reviewer)).scalars().all()  # type: ignore[call-overload]
+    assert reviewers == ["reviewer1"]
+
+
+def test_review_requires_a_protocol_reviewer(run: ReviewRunner) -> None:
+    result = run("dedupe", "review", "--reviewer", "nobody")
+    assert result.exit_code == 1
+    assert "Error: Unknown reviewer" in result.stderr
+    assert run("dedupe", "review").exit_code == 2
+
+
+def test_undo_and_export(run: ReviewRunner, engine: Engine, tmp_path: Path) -> None:
+    ids = _store(engine)
+    run("dedupe")
+    work = _works(engine, ids)[0]
+    result = run("dedupe", "undo", str(work), "--reviewer", "reviewer1")
+    assert result.exit_code == 0, result.output
+    assert f"Split from work {work}: record {ids[1]}" in result.output
+    assert len(set(_works(engine, ids))) == 4
+    out = tmp_path / "dedupe.csv"
+    assert run("dedupe", "export", str(out)).exit_code == 0
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted(int(r["record_id"]) for r in rows) == ids
+    assert {r["source"] for r in rows} == {"test"} and all(r["work_id"] for r in rows)
+
+
+def test_undo_errors_name_the_problem(run: ReviewRunner, engine: Engine) -> None:
+    _store(engine)
+    run("dedupe")
+    result = run("dedupe", "undo", "999", "--reviewer", "reviewer1")
+    assert result.exit_code == 1
+    assert "nothing to split" in result.stderr
+
+
+def test_help_touches_no_database(run: ReviewRunner, db_url: str) -> None:
+    for args in (["dedupe", "--help"], ["dedupe", "review", "--help"], ["dedupe", "undo", "--help"]):
+        result = run(*args)
+        assert result.exit_code == 0 and "Example:" in result.output
+    assert not Path(db_url).exists()
