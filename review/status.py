@@ -13,9 +13,9 @@ from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
 from review.decisions import final_decisions, summary
+from review.dedupe.decisions import pending_count
 from review.models import (
     Assignment,
-    DedupePair,
     Document,
     ExtractionValue,
     Record,
@@ -73,14 +73,7 @@ def run(session: Session, protocol: Protocol | None = None) -> StatusReport:
         records=_count(session, select(func.count()).select_from(Record)),
         works=_count(session, select(func.count()).select_from(Work)),
         undeduplicated=_count(session, select(func.count()).where(col(Record.work_id).is_(None))),
-        pairs_to_review=_count(
-            session,
-            select(func.count()).where(
-                DedupePair.band == "review",
-                col(DedupePair.decision).is_(None),
-                col(DedupePair.undone_at).is_(None),
-            ),
-        ),
+        pairs_to_review=pending_count(session),
         stages=tuple(_stage(session, protocol, s) for s in ("title_abstract", "full_text")),
         documents=_documents(session),
         extracted=_count(
