@@ -40,9 +40,14 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _json_loads(value: Any) -> Any:
+    # SQLite gives a JSON column numeric affinity: a stored number comes back as a number.
+    return value if isinstance(value, int | float) else orjson.loads(value)
+
+
 # JSON columns (record extras, scores) are the bulk of a harvest's writes: orjson codes them
 # several times faster than the standard library.
-_JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+_JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": _json_loads}
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
+from sqlmodel import col, select
 
 from review.db import init_db, make_engine, schema_version
 from review.errors import ProtocolError, StoreError
@@ -100,3 +101,18 @@ def test_init_then_status(tmp_path: Path) -> None:
     status = runner("status")
     assert status.exit_code == 0, status.output
     assert "No records yet" in status.stdout
+
+
+def test_json_columns_round_trip_numbers_text_and_structures(engine: Engine) -> None:
+    from review.db import session_scope, utcnow
+    from review.models import ExtractionValue, Work
+
+    values = [42, 1.5, "42", [1, "a"], {"k": None}, True]
+    with session_scope(engine) as s:
+        s.add(Work(id=1, created_at=utcnow(), updated_at=utcnow()))
+        s.flush()
+        for v in values:
+            s.add(ExtractionValue(work_id=1, reviewer="r", field="f", value=v, created_at=utcnow()))
+    with session_scope(engine) as s:
+        stored = s.exec(select(ExtractionValue).order_by(col(ExtractionValue.id)))
+        assert [e.value for e in stored] == values
