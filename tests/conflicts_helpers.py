@@ -4,54 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlmodel import Session
-
-from review.db import utcnow
-from review.models import Assignment, ScreeningDecision
+from tests.factories import assign, decide
 
 A, B, ADJ = "reviewer1", "reviewer2", "adjudicator"
 
-
-def decide(
-    session: Session,
-    work: int,
-    reviewer: str,
-    decision: str,
-    reason: str | None = None,
-    *,
-    stage: str = "title_abstract",
-    role: str = "screener",
-    note: str | None = None,
-) -> int:
-    """Append one decision event; returns its id."""
-    row = ScreeningDecision(
-        work_id=work,
-        stage=stage,
-        reviewer=reviewer,
-        role=role,
-        decision=decision,
-        reason_code=reason,
-        note=note,
-        created_at=utcnow(),
-    )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
-
-
-def assign(
-    session: Session,
-    work: int,
-    reviewers: tuple[str, ...] = (A, B),
-    *,
-    purpose: str = "dual",
-    stage: str = "title_abstract",
-) -> None:
-    """Give `work` to each reviewer."""
-    for r in reviewers:
-        session.add(Assignment(work_id=work, stage=stage, reviewer=r, purpose=purpose, created_at=utcnow()))
-    session.flush()
+__all__ = ["ADJ", "A", "B", "assign", "decide", "set_protocol"]
 
 
 def set_protocol(review_dir: Path, old: str, new: str) -> None:

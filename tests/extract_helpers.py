@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from review.db import utcnow
-from review.models import Document, Page, ScreeningDecision
+from review.models import Document, Page
+from tests import factories
 from tests.factories import add_works
 
 
@@ -21,18 +21,7 @@ def decide(
     role: str = "screener",
 ) -> None:
     """One screening decision event, as a screener would record it."""
-    session.add(
-        ScreeningDecision(
-            work_id=work_id,
-            stage=stage,
-            reviewer=reviewer,
-            role=role,
-            decision=decision,
-            reason_code=reason,
-            created_at=utcnow(),
-        )
-    )
-    session.flush()
+    factories.decide(session, work_id, reviewer, decision, reason, stage=stage, role=role)
 
 
 def included(session: Session, items: Sequence[dict[str, object]], source: str = "included") -> list[int]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from review.db import utcnow
-from review.models import Record, Work
+from review.models import Assignment, Record, ScreeningDecision, Work
 
 
 def add_works(session: Session, items: Sequence[dict[str, Any]], source: str = "test") -> list[int]:
@@ -26,3 +26,45 @@ def add_works(session: Session, items: Sequence[dict[str, Any]], source: str = "
         ids.append(work.id)
     session.flush()
     return [i for i in ids if i is not None]
+
+
+def decide(
+    session: Session,
+    work: int,
+    reviewer: str,
+    decision: str,
+    reason: str | None = None,
+    *,
+    stage: str = "title_abstract",
+    role: str = "screener",
+    note: str | None = None,
+) -> int:
+    """Append one screening decision event, as a screener (or adjudicator) would; returns its id."""
+    row = ScreeningDecision(
+        work_id=work,
+        stage=stage,
+        reviewer=reviewer,
+        role=role,
+        decision=decision,
+        reason_code=reason,
+        note=note,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def assign(
+    session: Session,
+    work: int,
+    reviewers: Sequence[str] = ("reviewer1", "reviewer2"),
+    *,
+    purpose: str = "dual",
+    stage: str = "title_abstract",
+) -> None:
+    """Put `work` in each reviewer's queue."""
+    for r in reviewers:
+        session.add(Assignment(work_id=work, stage=stage, reviewer=r, purpose=purpose, created_at=utcnow()))
+    session.flush()

@@ -5,42 +5,15 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from review.db import session_scope, utcnow
-from review.models import Assignment, ExtractionValue, Record, ScreeningDecision, SearchRun
+from review.models import ExtractionValue, Record, SearchRun
 from tests.conftest import ReviewRunner
-from tests.factories import add_works
+from tests.factories import add_works, assign, decide
 
 
 def _next(run: ReviewRunner) -> str:
     result = run("status")
     assert result.exit_code == 0, result.output
     return result.stdout.split("Next:")[1]
-
-
-def _decide(
-    session: object,
-    work: int,
-    reviewer: str,
-    decision: str,
-    stage: str = "title_abstract",
-    role: str = "screener",
-) -> None:
-    session.add(
-        ScreeningDecision(
-            work_id=work,
-            stage=stage,
-            reviewer=reviewer,
-            decision=decision,
-            role=role,  # type: ignore[attr-defined]
-            reason_code="E-TOPIC" if decision == "exclude" else None,
-            created_at=utcnow(),
-        )
-    )
-
-
-def _assign(session: object, works: list[int], reviewers: list[str], stage: str = "title_abstract") -> None:
-    for w in works:
-        for r in reviewers:
-            session.add(Assignment(work_id=w, stage=stage, reviewer=r, purpose="dual", created_at=utcnow()))  # type: ignore[attr-defined]
 
 
 def test_new_review_says_search(run: ReviewRunner) -> None:
@@ -78,24 +51,25 @@ def test_mid_screening_conflicts_and_extraction(run: ReviewRunner, engine: Engin
             )
         )
         works = add_works(session, [{"title": f"w{i}"} for i in range(4)], source="openalex")
-        _assign(session, works, ["reviewer1", "reviewer2"])
-        _decide(session, works[0], "reviewer1", "include")
-        _decide(session, works[0], "reviewer2", "exclude")
+        for w in works:
+            assign(session, w)
+        decide(session, works[0], "reviewer1", "include")
+        decide(session, works[0], "reviewer2", "exclude", "E-TOPIC")
     text = _next(run)
     assert "review screen --reviewer reviewer1 --stage title-abstract   (3 to screen)" in text
     assert "review conflicts resolve --reviewer NAME --stage title-abstract   (1 conflicts)" in text
     with session_scope(engine) as session:
         for w in works[1:]:
-            _decide(session, w, "reviewer1", "include")
-            _decide(session, w, "reviewer2", "include")
-        _decide(session, works[0], "adjudicator", "exclude", role="adjudicator")
+            decide(session, w, "reviewer1", "include")
+            decide(session, w, "reviewer2", "include")
+        decide(session, works[0], "adjudicator", "exclude", "E-TOPIC", role="adjudicator")
     text = _next(run)
     assert "conflicts resolve" not in text
     assert "review screen --reviewer" not in text.split("full-text")[0]
     assert "review fulltext fetch   (3 included records have no full text yet)" in text
     with session_scope(engine) as session:
         for w in works[1:]:
-            _decide(session, w, "reviewer1", "include", stage="full_text")
+            decide(session, w, "reviewer1", "include", stage="full_text")
     assert "review extract RECORD --reviewer NAME   (3 included studies to extract)" in _next(run)
     with session_scope(engine) as session:
         for w in works[1:]:
