@@ -7,6 +7,7 @@ if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2
 fi
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+cd /  # the postgres user cannot enter the checkout's folder
 data=$(mktemp -d /tmp/review-pg.XXXXXX)
 chown postgres "$data"
 runuser -u postgres -- "$bin/initdb" -D "$data/db" -A trust -U review >/dev/null

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -88,9 +88,6 @@ def _upsert_batch(session: Session, run_id: int | None, batch: Sequence[RecordIn
         return 0
     # One row per key: a page may repeat a record, and ON CONFLICT cannot touch a row twice.
     unique = {(r.source, r.source_id): r for r in batch}
-    table = Record.__table__  # type: ignore[attr-defined]
-    keys = list(unique)
-    before = _existing_ids(session, keys)
     now = utcnow()
     rows = [
         {
@@ -101,13 +98,15 @@ def _upsert_batch(session: Session, run_id: int | None, batch: Sequence[RecordIn
         }
         for r in unique.values()
     ]
-    stmt = _insert_for(session, table)
+    stmt = _insert_for(session, Record.__table__)  # type: ignore[attr-defined]
     stmt = stmt.on_conflict_do_update(
         index_elements=["source", "source_id"],
         set_={**{f: stmt.excluded[f] for f in _UPDATABLE}, "updated_at": stmt.excluded.updated_at},
-    )
-    session.execute(stmt, rows)
-    ids = _existing_ids(session, keys)
+    ).returning(Record.id, Record.created_at, sort_by_parameter_order=True)
+    # RETURNING gives every row's id in one statement; an updated row keeps its created_at, so
+    # the rows created now are the new ones.
+    returned = session.execute(stmt, rows).all()
+    ids = {key: rid for key, (rid, _) in zip(unique, returned, strict=True)}
     if run_id is not None:
         hits = [
             {"record_id": ids[(r.source, r.source_id)], "search_run_id": run_id, "rank": rank0 + i}
@@ -115,23 +114,7 @@ def _upsert_batch(session: Session, run_id: int | None, batch: Sequence[RecordIn
         ]
         hit_stmt = _insert_for(session, RecordHit.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
         session.execute(hit_stmt, hits)
-    return len(keys) - len(before)
-
-
-def _existing_ids(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    by_source: dict[str, list[str]] = {}
-    for source, source_id in keys:
-        by_source.setdefault(source, []).append(source_id)
-    found: dict[tuple[str, str], int] = {}
-    for source, ids in by_source.items():
-        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
-            chunk = ids[start : start + 500]
-            q = select(Record.id, Record.source_id).where(  # type: ignore[call-overload]
-                Record.source == source,
-                Record.source_id.in_(chunk),  # type: ignore[attr-defined]
-            )
-            found.update({(source, sid): rid for rid, sid in session.execute(q)})
-    return found
+    return sum(1 for _, created in returned if created == now)
 
 
 def start_run(
