@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -365,3 +367,17 @@ def test_a_hard_kill_is_resumed_and_its_archive_still_rebuilds(
     rebuilt = search.rebuild(sessions_for(fresh), review_dir)
     assert (rebuilt.archives, rebuilt.new) == (1, 5)
     fresh.dispose()
+
+
+@given(
+    st.dictionaries(
+        st.text(alphabet="abcxyz.,", min_size=1, max_size=6),
+        st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=4),
+        max_size=25,
+    )
+)
+def test_abstract_inversion_matches_pyalex_on_any_index(index: dict[str, list[int]]) -> None:
+    """Gaps, shared positions and repeats included: the same text as pyalex's own inversion."""
+    from pyalex.api import invert_abstract as pyalex_invert
+
+    assert invert_abstract(index) == (pyalex_invert(index) or None)

@@ -217,24 +217,34 @@ def records_from_archive(entries: Iterable[Entry]) -> Iterator[list[RecordIn]]:
 def invert_abstract(index: dict[str, list[int]] | None) -> str | None:
     """The abstract text from OpenAlex's inverted index; None when there is none.
 
-    Same text as pyalex's `invert_abstract`, without its sort of (word, position) pairs: words
-    are dropped into their slots. Odd indexes (shared or missing positions) go to pyalex.
+    Same text as pyalex's `invert_abstract` (words in position order; words sharing a position in
+    the index's order), without its sort of (word, position) pairs: words are dropped into slots.
     """
     if not index:
         return None
-    slots: dict[int, str] = {}
-    count = 0
-    for word, positions in index.items():
-        count += len(positions)
-        for pos in positions:
-            slots[pos] = word
-    if count and len(slots) == count and max(slots) == count - 1:
-        text = " ".join(map(slots.__getitem__, range(count)))
-    else:
-        from pyalex.api import invert_abstract as _invert
+    words = [""] * sum(map(len, index.values()))
+    try:
+        for word, positions in index.items():
+            if len(positions) == 1:  # most words occur once: skip the inner loop
+                words[positions[0]] = word
+            else:
+                for pos in positions:
+                    words[pos] = word
+    except IndexError:  # a gap in the positions
+        return _invert_irregular(index)
+    if "" in words:  # a shared position (or an empty word)
+        return _invert_irregular(index)
+    return " ".join(words) or None
 
-        text = _invert(index)
-    return text or None
+
+def _invert_irregular(index: dict[str, list[int]]) -> str | None:
+    top = max((max(ps) for ps in index.values() if ps), default=-1)
+    slots: list[str | None] = [None] * (top + 1)
+    for word, positions in index.items():
+        for pos in positions:
+            cur = slots[pos]
+            slots[pos] = word if cur is None else f"{cur} {word}"
+    return " ".join(s for s in slots if s is not None) or None
 
 
 def parse_work(work: dict[str, Any]) -> RecordIn:
