@@ -26,6 +26,11 @@ from review.models import (
 from review.protocol import Protocol
 
 STAGE_NAMES = {"title_abstract": "title/abstract", "full_text": "full text"}
+DOCUMENT_STATES = {
+    "none": "not yet fetched",
+    "not_retrieved": "not retrieved",
+    "pending": "fetched, not read",
+}
 
 
 @dataclass(frozen=True)
@@ -222,7 +227,7 @@ def render(report: StatusReport) -> str:
     if report.documents:
         lines.append(
             "Full texts of title/abstract includes: "
-            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.documents.items()))
+            + ", ".join(f"{DOCUMENT_STATES.get(k, k)} {v}" for k, v in sorted(report.documents.items()))
         )
     lines.append(f"Studies with extraction values: {report.extracted}")
     lines.append("\nNext:\n  " + "\n  ".join(report.next_steps))
