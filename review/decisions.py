@@ -69,19 +69,24 @@ def current_decisions(
     )
     if works is not None:
         latest = latest.where(col(d.work_id).in_(tuple(works)))
-    rows = session.exec(select(d).where(col(d.id).in_(latest.scalar_subquery())))
-    return [
-        Current(r.id, r.work_id, r.reviewer, r.role, r.decision, r.reason_code, r.note, r.created_at)
-        for r in rows
-        if r.decision != "retracted" and r.id is not None
-    ]
+    # Columns, not ORM objects: this runs on every count and queue, over every decision.
+    columns = (d.id, d.work_id, d.reviewer, d.role, d.decision, d.reason_code, d.note, d.created_at)
+    rows = session.exec(select(*columns).where(col(d.id).in_(latest.scalar_subquery())))  # type: ignore[call-overload]
+    return [Current(*r) for r in rows if r[4] != "retracted"]
 
 
-def final_decisions(session: Session, stage: str, *, touched_only: bool = False) -> dict[int, Final]:
+def final_decisions(
+    session: Session,
+    stage: str,
+    *,
+    touched_only: bool = False,
+    earlier: dict[int, Final] | None = None,
+) -> dict[int, Final]:
     """The final decision for every work in scope at `stage` (full text: title/abstract includes).
 
-    With `touched_only`, works nobody and no rule has acted on are left out (they are pending and
-    unscreened): at a million records that keeps counts interactive; see `summary`.
+    With `touched_only`, works no person, adjudicator or rule has decided are left out (they are
+    pending): at a million records that keeps counts interactive; see `summary`. `earlier` passes
+    title/abstract finals already computed, for the full-text scope.
     """
     # Sorted so that, with two adjudicators on one work, the later adjudication stands.
     adjudications = current_decisions(session, stage, roles=("adjudicator",))
@@ -90,11 +95,11 @@ def final_decisions(session: Session, stage: str, *, touched_only: bool = False)
     votes: dict[int, list[Current]] = defaultdict(list)
     for c in current_decisions(session, stage):
         votes[c.work_id].append(c)
-    assigned = _assigned(session, stage)
-    if touched_only and stage == "title_abstract":
-        scope: Iterable[int] = sorted(set(adjudicated) | set(rules) | set(votes) | set(assigned))
-    else:
-        scope = _scope(session, stage)
+    touched = touched_only and stage == "title_abstract"
+    assigned = _assigned(session, stage, decided_only=touched)
+    scope: Iterable[int] = (
+        sorted(set(adjudicated) | set(rules) | set(votes)) if touched else _scope(session, stage, earlier)
+    )
     result = {}
     for work_id in scope:
         if work_id in adjudicated:
@@ -138,10 +143,11 @@ def _from_votes(work_id: int, stage: str, votes: list[Current], assigned: set[st
     return Final(work_id, "conflict", None, "disagreement")
 
 
-def _scope(session: Session, stage: str) -> list[int]:
+def _scope(session: Session, stage: str, earlier: dict[int, Final] | None) -> list[int]:
     if stage == "title_abstract":
         return [i for i in session.exec(select(Work.id).order_by(col(Work.id))) if i is not None]
-    earlier = final_decisions(session, "title_abstract", touched_only=True)
+    if earlier is None:
+        earlier = final_decisions(session, "title_abstract", touched_only=True)
     return sorted(w for w, f in earlier.items() if f.status == "include")
 
 
@@ -156,11 +162,13 @@ def _active_rules(session: Session, stage: str) -> dict[int, str]:
     return found
 
 
-def _assigned(session: Session, stage: str) -> dict[int, set[str]]:
-    q = select(Assignment.work_id, Assignment.reviewer).where(
-        Assignment.stage == stage,
-        col(Assignment.purpose).in_(QUEUE_PURPOSES),
-    )
+def _assigned(session: Session, stage: str, *, decided_only: bool = False) -> dict[int, set[str]]:
+    """Who each work is queued for; with `decided_only`, only works someone has decided on
+    (read from the few decisions, not the million assignments)."""
+    a, d = Assignment, ScreeningDecision
+    q = select(a.work_id, a.reviewer).where(a.stage == stage, col(a.purpose).in_(QUEUE_PURPOSES))
+    if decided_only:
+        q = q.where(col(a.work_id).in_(select(d.work_id).where(d.stage == stage).distinct()))
     found: dict[int, set[str]] = defaultdict(set)
     for work_id, reviewer in session.exec(q):
         found[work_id].add(reviewer)

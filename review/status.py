@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
-from review.decisions import final_decisions, summary
+from review.decisions import Final, counts, final_decisions
 from review.dedupe.decisions import pending_count
 from review.models import (
     Assignment,
@@ -73,14 +73,21 @@ class StatusReport:
 
 def run(session: Session, protocol: Protocol | None = None) -> StatusReport:
     """Counts at every stage from the store, and the next commands to run."""
+    # Title/abstract finals of the works someone decided, computed once for every box below.
+    ta = final_decisions(session, "title_abstract", touched_only=True)
+    works = _count(session, select(func.count()).select_from(Work))
+    finals = {
+        "title_abstract": _with_untouched(counts(ta), works - len(ta)),
+        "full_text": counts(final_decisions(session, "full_text", earlier=ta)),
+    }
     report = StatusReport(
         sources=_sources(session),
         records=_count(session, select(func.count()).select_from(Record)),
-        works=_count(session, select(func.count()).select_from(Work)),
+        works=works,
         undeduplicated=_count(session, select(func.count()).where(col(Record.work_id).is_(None))),
         pairs_to_review=pending_count(session),
-        stages=tuple(_stage(session, protocol, s) for s in ("title_abstract", "full_text")),
-        documents=_documents(session),
+        stages=tuple(_stage(session, protocol, stage, f) for stage, f in finals.items()),
+        documents=_documents(session, ta),
         extracted=_count(
             session,
             select(func.count(distinct(col(ExtractionValue.work_id)))).where(
@@ -109,10 +116,14 @@ def _sources(session: Session) -> tuple[SourceCount, ...]:
     )
 
 
-def _stage(session: Session, protocol: Protocol | None, stage: str) -> StageCount:
+def _with_untouched(found: Counter[str], untouched: int) -> Counter[str]:
+    found["pending"] += untouched
+    return found
+
+
+def _stage(session: Session, protocol: Protocol | None, stage: str, finals: Counter[str]) -> StageCount:
     from review.screen import queue
 
-    finals = dict(summary(session, stage)) if stage == "title_abstract" else _full_text_finals(session)
     by_rule = _count(
         session,
         select(func.count(distinct(col(RuleResult.work_id)))).where(
@@ -129,11 +140,7 @@ def _stage(session: Session, protocol: Protocol | None, stage: str) -> StageCoun
     for name in people:
         c = queue.counts(session, name, stage)
         reviewers.append(ReviewerCount(name, c.assigned, c.done, c.included))
-    return StageCount(stage, finals, by_rule, tuple(reviewers), _gate(session, protocol, stage))
-
-
-def _full_text_finals(session: Session) -> dict[str, int]:
-    return dict(Counter(f.status for f in final_decisions(session, "full_text").values()))
+    return StageCount(stage, dict(finals), by_rule, tuple(reviewers), _gate(session, protocol, stage))
 
 
 def _gate(session: Session, protocol: Protocol | None, stage: str) -> str | None:
@@ -149,13 +156,9 @@ def _gate(session: Session, protocol: Protocol | None, stage: str) -> str | None
     return pilot_gate(session, protocol, stage).message
 
 
-def _documents(session: Session) -> dict[str, int]:
+def _documents(session: Session, ta: dict[int, Final]) -> dict[str, int]:
     """Works sought at full text by their best document state."""
-    sought = [
-        w
-        for w, f in final_decisions(session, "title_abstract", touched_only=True).items()
-        if f.status == "include"
-    ]
+    sought = [w for w, f in ta.items() if f.status == "include"]
     best: dict[int, str] = {}
     rank = {"readable": 3, "retrieved": 2, "unreadable": 1, "not_retrieved": 0, "pending": 0}
     for work_id, status in session.exec(select(Document.work_id, Document.status)):
