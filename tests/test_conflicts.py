@@ -305,3 +305,17 @@ def test_xlsx_keeps_text_that_looks_like_a_formula(run, engine: Engine, review_d
     row = [c for c in ws[2]]
     assert {c.value for c in row if c.data_type == "f"} == set()
     assert "=1+1" in [c.value for c in row]
+
+
+def test_a_note_typed_before_quitting_is_kept(run, engine: Engine, saved: list[int]) -> None:  # type: ignore[no-untyped-def]
+    result = run("conflicts", "resolve", "--reviewer", ADJ, input="nAsk the authors for the full report\nq")
+    assert result.exit_code == 0, result.output
+    from sqlmodel import Session, select
+
+    from review.models import ScreeningNote
+
+    with Session(engine) as session:
+        notes = session.exec(select(ScreeningNote)).all()
+    assert [(n.work_id, n.reviewer, n.text) for n in notes] == [
+        (saved[0], ADJ, "Ask the authors for the full report")
+    ]

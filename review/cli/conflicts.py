@@ -128,11 +128,18 @@ def _interactive(app: App, stage: str, reviewer: str, work_id: int | None) -> No
         _save(app, stage, reviewer, choice)
         saved.append(choice.work_id)
 
+    def note(work_id: int, text: str) -> None:
+        # Kept the moment it is typed (as in screening), and again with the adjudication.
+        from review.screen import decide as screen_decide
+
+        with app.session() as session:
+            screen_decide.add_note(session, work_id, stage, reviewer, text)
+
     result = run_terminal(
         (_card(c, card_lines(c)) for c in found),
         reasons=[(c.code, c.text) for c in protocol.criteria.exclude],
         on_decide=decide,
-        on_note=lambda work, text: None,  # the note is kept with the adjudication itself
+        on_note=note,
         status=lambda: (
             f"Adjudicating as {reviewer}: {len(found) - len(saved)} of {len(found)} conflict(s) left"
         ),
