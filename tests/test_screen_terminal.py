@@ -153,3 +153,23 @@ def test_protocol_without_criteria_is_an_error(run: ReviewRunner, review_dir: Pa
     assert "Error:" in result.stderr and "criteria" in result.stderr
     with session_scope(engine) as s:
         assert s.exec(select(ScreeningDecision)).all() == []
+
+
+def test_choices_not_offered_are_ignored() -> None:
+    """Full-text adjudication offers no "maybe": the key does nothing and the help leaves it out."""
+    import click
+    from click.testing import CliRunner
+
+    from review.cli.terminal import Card, Choice, run_terminal
+
+    made: list[Choice] = []
+
+    @click.command()
+    def loop() -> None:
+        run_terminal([Card(1, "A report", "govuk")], reasons=[("E-TOPIC", "off topic")],
+                     on_decide=made.append, decisions=("include", "exclude"))  # fmt: skip
+
+    result = CliRunner().invoke(loop, input="mi")
+    assert result.exit_code == 0, result.output
+    assert [c.decision for c in made] == ["include"]
+    assert "m maybe" not in result.output and "i include" in result.output

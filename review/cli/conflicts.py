@@ -140,6 +140,8 @@ def _interactive(app: App, stage: str, reviewer: str, work_id: int | None) -> No
         reasons=[(c.code, c.text) for c in protocol.criteria.exclude],
         on_decide=decide,
         on_note=note,
+        # An adjudicator settles a full-text conflict: include or exclude, never "maybe".
+        decisions=("include", "exclude") if stage == "full_text" else ("include", "exclude", "maybe"),
         status=lambda: (
             f"Adjudicating as {reviewer}: {len(found) - len(saved)} of {len(found)} conflict(s) left"
         ),

@@ -74,6 +74,7 @@ class _Loop:
     exclude_terms: tuple[str, ...]
     front: deque[Card]
     skipped: list[Card]
+    decisions: tuple[str, ...] = ("include", "exclude", "maybe")
     decided: int = 0
     undone: int = 0
 
@@ -90,10 +91,14 @@ def run_terminal(
     criteria_help: str = "",
     include_terms: Sequence[str] = (),
     exclude_terms: Sequence[str] = (),
+    decisions: Sequence[str] = ("include", "exclude", "maybe"),
 ) -> TerminalResult:
-    """Show cards one at a time and act on single keys until all are decided or the user quits."""
+    """Show cards one at a time and act on single keys until all are decided or the user quits.
+
+    `decisions` are the choices offered (full-text adjudication has no "maybe").
+    """
     loop = _Loop(iter(cards), reasons, on_decide, on_undo, on_note, render_extra, status, criteria_help,
-                 tuple(include_terms), tuple(exclude_terms), deque(), [])  # fmt: skip
+                 tuple(include_terms), tuple(exclude_terms), deque(), [], tuple(decisions))  # fmt: skip
     finished = _run(loop)
     return TerminalResult(loop.decided, loop.undone, len(loop.skipped), finished)
 
@@ -137,7 +142,7 @@ def _act(loop: _Loop, card: Card) -> str | Card:
             return "quit"
         if key.isspace():  # Enter or a stray space: nothing to do
             continue
-        if key in KEYS:
+        if key in KEYS and KEYS[key] in loop.decisions:
             if _decide(loop, card, KEYS[key], note):
                 return "next"
             continue
@@ -208,7 +213,7 @@ def _note(loop: _Loop, card: Card) -> str | None:
 
 
 def _key_help(loop: _Loop) -> str:
-    keys = ["i include", "e exclude", "m maybe"]
+    keys = [f"{k} {d}" for k, d in KEYS.items() if d in loop.decisions]
     keys += ["u undo"] if loop.on_undo else []
     keys += ["s skip"] + (["n note"] if loop.on_note else []) + ["? criteria", "q quit"]
     return "Keys: " + " | ".join(keys)
