@@ -36,8 +36,12 @@ def database_url(db: str | Path) -> str:
     return f"sqlite:///{Path(text_db).expanduser().resolve()}"
 
 
+# Like the standard library: integer dict keys become strings (orjson refuses them by default).
+JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
 def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    return orjson.dumps(value, option=JSON_OPTIONS).decode()
 
 
 def _json_loads(value: Any) -> Any:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from review import __version__
-from review.db import utcnow
+from review.db import JSON_OPTIONS, utcnow
 from review.models import Record, RecordHit, SearchRun
 
 BATCH = 2000
@@ -167,7 +167,7 @@ class RawArchive:
         self._fh = gzip.open(self.path, "at", encoding="utf-8")  # noqa: SIM115 (closed in close())
 
     def write(self, entry: dict[str, Any]) -> None:
-        self._fh.write(orjson.dumps(entry).decode() + "\n")
+        self._fh.write(orjson.dumps(entry, option=JSON_OPTIONS).decode() + "\n")
         self._fh.flush()
 
     def close(self) -> str:
