@@ -11,15 +11,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import Engine
-from sqlmodel import Session
 
 from review import __version__
 from review.errors import InputError, ReviewError
-from review.protocol import PROTOCOL_FILE, Protocol
+
+if TYPE_CHECKING:  # the store and protocol libraries load on first use: `--help` stays fast
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+    from review.protocol import Protocol
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 STAGE_CHOICE = click.Choice(["title-abstract", "full-text"])
@@ -69,7 +72,7 @@ class App:
 
     def protocol(self) -> Protocol:
         if self._protocol is None:
-            from review.protocol import load_protocol
+            from review.protocol import PROTOCOL_FILE, load_protocol
 
             self._protocol = load_protocol(self.protocol_path or self.root / PROTOCOL_FILE)
         return self._protocol

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from sqlmodel import Session
 
 from review.cli.base import STAGE_CHOICE, App, cli, pass_app, stage_value
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from review.cli.terminal import Card, Choice
     from review.conflicts import Conflict
 
