@@ -91,6 +91,7 @@ class StageDesign(_Strict):
 
 class Screening(_Strict):
     seed: int = 2026
+    adjudicators: tuple[str, ...] = ()  # reviewers who settle conflicts: no screening queue by default
     allow_screener_adjudication: bool = False
     title_abstract: StageDesign = StageDesign()
     full_text: StageDesign = StageDesign()
@@ -230,6 +231,20 @@ class Protocol(_Strict):
     sha256: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
+    def _adjudicators_are_reviewers(self) -> Protocol:
+        unknown = [a for a in self.screening.adjudicators if a not in self.review.reviewers]
+        if unknown:
+            raise ValueError(
+                f"screening.adjudicators names {', '.join(unknown)}, not in [review] reviewers; "
+                "add them there"
+            )
+        if not self.screeners():
+            raise ValueError(
+                "every reviewer is an adjudicator: [review] reviewers needs at least one screener"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _reasons_exist(self) -> Protocol:
         codes = set(self.criteria.reason_codes())
         used = {
@@ -250,6 +265,10 @@ class Protocol(_Strict):
 
     def reason_codes(self) -> tuple[str, ...]:
         return self.criteria.reason_codes()
+
+    def screeners(self) -> tuple[str, ...]:
+        """The reviewers given screening queues by default (everyone but the adjudicators)."""
+        return tuple(r for r in self.review.reviewers if r not in self.screening.adjudicators)
 
     def stage_design(self, stage: str) -> StageDesign:
         design: StageDesign = getattr(self.screening, stage)

@@ -28,6 +28,7 @@ def _single_design(review_dir: Path) -> Path:
         'reviewers = ["reviewer1", "reviewer2", "adjudicator"]', f"reviewers = {json.dumps(REVIEWERS)}"
     )
     text = text.replace('design = "pilot"', 'design = "single"').replace("rule_check_fraction = 0.1", "")
+    text = text.replace('adjudicators = ["adjudicator"]', "adjudicators = []")
     path.write_text(text)
     return path
 

@@ -47,6 +47,10 @@ def _write(tmp_path: Path, edit: tuple[str, str]) -> Path:
         (("seed = 2026\n", "seed = 2026\ncolour = 'blue'\n"), "screening.colour: unknown key"),
         (('date_reason = "E-DATE"', 'date_reason = "E-NOPE"'), "not an exclusion code"),
         (('design = "pilot"', 'design = "triple"'), "screening.title_abstract.design"),
+        (
+            ('adjudicators = ["adjudicator"]', 'adjudicators = ["nobody"]'),
+            "nobody, not in [review] reviewers",
+        ),
     ],
 )
 def test_bad_protocol_names_file_key_and_fix(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:

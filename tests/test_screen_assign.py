@@ -43,6 +43,14 @@ def test_dual_gives_every_work_to_two_and_is_idempotent(session: Session, review
     assert dict(assign.run(session, protocol, TA).added) == {"dual": 2}
 
 
+def test_adjudicators_get_no_screening_queue_by_default(session: Session, review_dir: Path) -> None:
+    protocol = with_design(protocol_at(review_dir), TA, design="dual")
+    assert protocol.screeners() == ("reviewer1", "reviewer2")  # the real protocol's adjudicator is left out
+    kept_works(session, 3)
+    assign.run(session, protocol, TA)  # no --reviewers: the protocol's screeners
+    assert _queues(session) == {("reviewer1", "dual"): 3, ("reviewer2", "dual"): 3}
+
+
 def test_dual_with_three_reviewers_rotates_pairs(session: Session, review_dir: Path) -> None:
     protocol = with_design(protocol_at(review_dir), TA, design="dual")
     ids = kept_works(session, 6)

@@ -108,12 +108,12 @@ def _plan(session: Session, protocol: Protocol, stage: str, reviewers: Sequence[
 
 
 def _team(session: Session, existing: dict[int, dict[str, str]], protocol: Protocol) -> tuple[str, ...]:
-    """Whoever already screens this stage, else whoever screened another, else everyone in the protocol."""
+    """Whoever already screens this stage, else whoever screened another, else the protocol's screeners."""
     found = {r for by in existing.values() for r, p in by.items() if p in MAIN_PURPOSES}
     if not found:
         q = select(Assignment.reviewer).where(col(Assignment.purpose).in_(MAIN_PURPOSES)).distinct()
         found = set(session.exec(q))
-    return tuple(r for r in protocol.review.reviewers if r in found) or protocol.review.reviewers
+    return tuple(r for r in protocol.review.reviewers if r in found) or protocol.screeners()
 
 
 def _main(plan: _Plan, work_id: int) -> bool:
