@@ -29,6 +29,8 @@ def test_template_protocol_loads(tmp_path: Path) -> None:
     tpl = tmp_path / "p.toml"
     tpl.write_text(files("review.data").joinpath("protocol_template.toml").read_text())
     assert load_protocol(tpl).review.reviewers
+    # `review init` starts a review from the review of record's protocol: keep the two in step.
+    assert tpl.read_text() == PROTOCOL.read_text()
 
 
 def _write(tmp_path: Path, edit: tuple[str, str]) -> Path:
