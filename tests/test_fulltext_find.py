@@ -43,3 +43,22 @@ def test_a_work_without_urls_has_no_candidates(session: Session):
         session, [{"title": "Print only", "extra": {"best_oa_location": None, "locations": []}}]
     )
     assert candidates(session, [work]) == {work: []}
+
+
+def test_an_imported_record_offers_its_own_link_last(session: Session):
+    (work,) = add_works(
+        session,
+        [{"title": "Family hub evidence", "url": "https://council.example/evidence.pdf"}],
+        source="call-for-evidence",
+    )
+    (landing,) = add_works(
+        session, [{"title": "Landing", "url": "https://doi.org/10.1/x"}], source="openalex"
+    )
+    (local,) = add_works(session, [{"title": "Local", "url": "file:///etc/passwd"}], source="scopus")
+    found = candidates(session, [work, landing, local])
+    assert [(c.origin, c.url) for c in found[work]] == [
+        ("record_url", "https://council.example/evidence.pdf")
+    ]
+    assert (
+        found[landing] == [] and found[local] == []
+    )  # harvested landing pages and non-web links are not tried

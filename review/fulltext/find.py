@@ -3,7 +3,9 @@
 OpenAlex records (`Record.extra` as the OpenAlex connector writes it): `best_oa_location.pdf_url`,
 the other `locations[].pdf_url`, then `open_access.oa_url`. GOV.UK records: `extra["attachments"]`,
 PDF files (`attachment_type` file with a PDF content type or `.pdf` name) and HTML publications
-(`attachment_type` html, read through the Content API). A URL is tried once per work.
+(`attachment_type` html, read through the Content API). Imported records (RIS exports,
+call-for-evidence submissions) offer their own URL last: a link to a PDF is fetched, a landing
+page is recorded as not retrieved with its reason. A URL is tried once per work.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Candidate:
     record_id: int | None
     url: str
     origin: str  # openalex_best_oa | openalex_location | openalex_oa_url | govuk_attachment | govuk_html
+    # | record_url
     licence: str | None = None
     version: str | None = None
     title: str | None = None
@@ -53,7 +56,15 @@ def candidates(session: Session, work_ids: list[int]) -> dict[int, list[Candidat
     return {w: _ranked(found.get(w, [])) for w in work_ids}
 
 
-ORDER = ("openalex_best_oa", "openalex_location", "openalex_oa_url", "govuk_attachment", "govuk_html")
+ORDER = (
+    "openalex_best_oa",
+    "openalex_location",
+    "openalex_oa_url",
+    "govuk_attachment",
+    "govuk_html",
+    "record_url",
+)
+HARVESTED = ("openalex", "govuk")  # sources whose record URL is a landing page, never the text
 
 
 def _ranked(items: list[Candidate]) -> list[Candidate]:
@@ -73,7 +84,11 @@ def record_candidates(record: Record) -> list[Candidate]:
         return []
     if "attachments" in extra:
         return _govuk(record.work_id, record.id, extra.get("attachments") or [])
-    return _openalex(record.work_id, record.id, extra)
+    found = _openalex(record.work_id, record.id, extra)
+    url = record.url or ""
+    if record.source not in HARVESTED and url.startswith(("http://", "https://")):
+        found.append(Candidate(record.work_id, record.id, url, "record_url"))
+    return found
 
 
 def _openalex(work_id: int, record_id: int | None, extra: dict[str, Any]) -> list[Candidate]:
