@@ -153,3 +153,17 @@ def counts(engine: Engine) -> dict[str, int]:
 def runs(engine: Engine) -> list[SearchRun]:
     with session_scope(engine) as s:
         return list(s.exec(select(SearchRun).order_by(SearchRun.id)))  # type: ignore[arg-type]
+
+
+def records_of(engine: Engine, source: str) -> dict[str, Record]:
+    """The stored records of one source, by their source ID."""
+    with session_scope(engine) as s:
+        return {r.source_id: r for r in s.exec(select(Record).where(Record.source == source))}
+
+
+def harvest_source(review_dir: Path, engine: Engine, source: str, **kw: Any) -> Any:
+    """Run the search stage for one source against the review folder's protocol."""
+    from review import search
+    from review.protocol import load_protocol
+
+    return search.run(sessions_for(engine), load_protocol(review_dir), review_dir, source=source, **kw)

@@ -7,12 +7,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import select
 
 from review import search
-from review.db import session_scope
 from review.models import Record
-from review.protocol import load_protocol
 from review.search import govuk
 from tests.conftest import ReviewRunner, wipe_store
 from tests.replay import ReplayServer, Reply
@@ -20,7 +17,9 @@ from tests.search_helpers import (
     GOV,
     GOV_LINKS,
     counts,
+    harvest_source,
     load,
+    records_of,
     replay_env,
     runs,
     sessions_for,
@@ -36,13 +35,12 @@ def replay(monkeypatch: pytest.MonkeyPatch, review_dir: Path) -> Iterator[Replay
 
 
 def gov_records(engine: Engine) -> dict[str, Record]:
-    with session_scope(engine) as s:
-        return {r.source_id: r for r in s.exec(select(Record).where(Record.source == "govuk"))}
+    return records_of(engine, "govuk")
 
 
 def harvest(review_dir: Path, engine: Engine, **kw: object) -> search.SearchResult:
-    protocol = load_protocol(review_dir)
-    return search.run(sessions_for(engine), protocol, review_dir, source="govuk", **kw)  # type: ignore[arg-type]
+    result: search.SearchResult = harvest_source(review_dir, engine, "govuk", **kw)
+    return result
 
 
 def test_cli_harvests_search_pages_and_content_items(

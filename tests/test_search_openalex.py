@@ -17,7 +17,6 @@ from review import search
 from review.db import session_scope
 from review.errors import SearchError
 from review.models import Record, RecordHit
-from review.protocol import load_protocol
 from review.records import sha256_file
 from review.search import http
 from review.search.openalex import invert_abstract, parse_work, strip_commas
@@ -31,7 +30,9 @@ from tests.search_helpers import (
     OA_PAGES,
     PER_SECOND_429,
     counts,
+    harvest_source,
     load,
+    records_of,
     replay_env,
     runs,
     sessions_for,
@@ -48,13 +49,12 @@ def replay(monkeypatch: pytest.MonkeyPatch, review_dir: Path) -> Iterator[Replay
 
 
 def oa_records(engine: Engine) -> dict[str, Record]:
-    with session_scope(engine) as s:
-        return {r.source_id: r for r in s.exec(select(Record).where(Record.source == "openalex"))}
+    return records_of(engine, "openalex")
 
 
 def harvest(review_dir: Path, engine: Engine, **kw: object) -> search.SearchResult:
-    protocol = load_protocol(review_dir)
-    return search.run(sessions_for(engine), protocol, review_dir, source="openalex", **kw)  # type: ignore[arg-type]
+    result: search.SearchResult = harvest_source(review_dir, engine, "openalex", **kw)
+    return result
 
 
 # --- parsing --------------------------------------------------------------------------------
