@@ -17,7 +17,7 @@ Rules, in order:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,24 +81,28 @@ def final_decisions(
     *,
     touched_only: bool = False,
     earlier: dict[int, Final] | None = None,
+    works: Sequence[int] | None = None,
 ) -> dict[int, Final]:
     """The final decision for every work in scope at `stage` (full text: title/abstract includes).
 
     With `touched_only`, works no person, adjudicator or rule has decided are left out (they are
     pending): at a million records that keeps counts interactive; see `summary`. `earlier` passes
-    title/abstract finals already computed, for the full-text scope.
+    title/abstract finals already computed, for the full-text scope. With `works`, only those works
+    are read and judged (review.tally keeps counts current one decision at a time this way).
     """
     # Sorted so that, with two adjudicators on one work, the later adjudication stands.
-    adjudications = current_decisions(session, stage, roles=("adjudicator",))
+    adjudications = current_decisions(session, stage, roles=("adjudicator",), works=works)
     adjudicated = {c.work_id: c for c in sorted(adjudications, key=lambda c: c.event_id)}
-    rules = _active_rules(session, stage)
+    rules = _active_rules(session, stage, works)
     votes: dict[int, list[Current]] = defaultdict(list)
-    for c in current_decisions(session, stage):
+    for c in current_decisions(session, stage, works=works):
         votes[c.work_id].append(c)
     touched = touched_only and stage == "title_abstract"
-    assigned = _assigned(session, stage, decided_only=touched)
+    assigned = _assigned(session, stage, decided_only=touched, works=works)
     scope: Iterable[int] = (
-        sorted(set(adjudicated) | set(rules) | set(votes)) if touched else _scope(session, stage, earlier)
+        sorted(set(adjudicated) | set(rules) | set(votes))
+        if touched
+        else _scope(session, stage, earlier, works)
     )
     result = {}
     for work_id in scope:
@@ -143,31 +147,42 @@ def _from_votes(work_id: int, stage: str, votes: list[Current], assigned: set[st
     return Final(work_id, "conflict", None, "disagreement")
 
 
-def _scope(session: Session, stage: str, earlier: dict[int, Final] | None) -> list[int]:
+def _scope(
+    session: Session, stage: str, earlier: dict[int, Final] | None, works: Sequence[int] | None
+) -> list[int]:
     if stage == "title_abstract":
+        if works is not None:
+            return sorted(set(works))
         return [i for i in session.exec(select(Work.id).order_by(col(Work.id))) if i is not None]
     if earlier is None:
-        earlier = final_decisions(session, "title_abstract", touched_only=True)
-    return sorted(w for w, f in earlier.items() if f.status == "include")
+        earlier = final_decisions(session, "title_abstract", touched_only=True, works=works)
+    within = None if works is None else set(works)
+    return sorted(w for w, f in earlier.items() if f.status == "include" and (within is None or w in within))
 
 
-def _active_rules(session: Session, stage: str) -> dict[int, str]:
+def _active_rules(session: Session, stage: str, works: Sequence[int] | None = None) -> dict[int, str]:
     q = select(RuleResult.work_id, RuleResult.reason_code).where(
         RuleResult.stage == stage,
         col(RuleResult.active).is_(True),
     )
+    if works is not None:
+        q = q.where(col(RuleResult.work_id).in_(tuple(works)))
     found: dict[int, str] = {}
     for work_id, reason in session.exec(q.order_by(col(RuleResult.id))):
         found.setdefault(work_id, reason)
     return found
 
 
-def _assigned(session: Session, stage: str, *, decided_only: bool = False) -> dict[int, set[str]]:
+def _assigned(
+    session: Session, stage: str, *, decided_only: bool = False, works: Sequence[int] | None = None
+) -> dict[int, set[str]]:
     """Who each work is queued for; with `decided_only`, only works someone has decided on
     (read from the few decisions, not the million assignments)."""
     a, d = Assignment, ScreeningDecision
     q = select(a.work_id, a.reviewer).where(a.stage == stage, col(a.purpose).in_(QUEUE_PURPOSES))
-    if decided_only:
+    if works is not None:
+        q = q.where(col(a.work_id).in_(tuple(works)))
+    elif decided_only:
         q = q.where(col(a.work_id).in_(select(d.work_id).where(d.stage == stage).distinct()))
     found: dict[int, set[str]] = defaultdict(set)
     for work_id, reviewer in session.exec(q):

@@ -13,8 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlmodel import Session
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel
 
 Migration = Callable[[Session], None]
 
-MIGRATIONS: dict[int, Migration] = {}
+
+def m002_tallies(session: Session) -> None:
+    """Maintained counts for `review status` (tally, tally_part and their triggers), filled from the logs."""
+    from review import tally
+    from review.models import tally_ddl
+
+    conn = session.connection()
+    for table in ("tally", "tally_part"):
+        SQLModel.metadata.tables[table].create(conn, checkfirst=True)
+    for statement in tally_ddl(conn.dialect.name):
+        session.execute(text(statement))
+    tally.rebuild(session)
+
+
+MIGRATIONS: dict[int, Migration] = {2: m002_tallies}

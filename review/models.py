@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 STAGES = ("title_abstract", "full_text")
 DECISIONS = ("include", "exclude", "maybe")
@@ -371,3 +371,63 @@ class StageRun(SQLModel, table=True):
     counts: dict[str, Any] | None = _json()
     protocol_hash: str | None = None
     tool_version: str
+
+
+# --- tallies --------------------------------------------------------------------------------
+
+
+class Tally(SQLModel, table=True):
+    """A maintained count (`review status` reads these instead of scanning a million rows).
+
+    Keys: `works`, `records|SOURCE` and `assigned|STAGE|REVIEWER|PURPOSE` are kept by the database
+    triggers below; `final|STAGE|STATUS`, `ruled|STAGE`, `unqueued|STAGE|REVIEWER`,
+    `done|STAGE|REVIEWER` and `included|STAGE|REVIEWER` are sums of `tally_part` (review.tally).
+    """
+
+    key: str = Field(primary_key=True)
+    n: int = 0
+
+
+class TallyPart(SQLModel, table=True):
+    """What one work adds to each screening tally, so a change to it adjusts the sums exactly."""
+
+    __tablename__ = "tally_part"
+    __table_args__ = (Index("ix_tally_part_key", "key", "work_id"),)
+
+    work_id: int = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    n: int = 1
+
+
+# Counts of rows kept in step by the database itself, whatever writes them: (table, key expression).
+TALLY_TRIGGERS = (
+    ("work", "'works'"),
+    ("record", "'records|' || {row}.source"),
+    ("assignment", "'assigned|' || {row}.stage || '|' || {row}.reviewer || '|' || {row}.purpose"),
+)
+
+
+def tally_ddl(dialect: str) -> list[str]:
+    """Trigger DDL for TALLY_TRIGGERS: per row on SQLite, per statement (transition tables) on PostgreSQL."""
+    statements = []
+    for table, key in TALLY_TRIGGERS:
+        for event, sign, row in (("insert", "", "new"), ("delete", "-", "old")):
+            name = f"tally_{table}_{event}"
+            if dialect == "sqlite":
+                statements.append(
+                    f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event.upper()} ON {table} BEGIN "
+                    f"INSERT INTO tally (key, n) VALUES ({key.format(row=row)}, {sign}1) "
+                    f"ON CONFLICT (key) DO UPDATE SET n = n + excluded.n; END"
+                )
+                continue
+            rows = f"{row}_rows"
+            statements += [
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"INSERT INTO tally (key, n) SELECT {key.format(row=rows)}, {sign}count(*) FROM {rows} "
+                "GROUP BY 1 ORDER BY 1 ON CONFLICT (key) DO UPDATE SET n = tally.n + excluded.n; "
+                "RETURN NULL; END $$",
+                f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} "
+                f"REFERENCING {row.upper()} TABLE AS {rows} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+            ]
+    return statements

@@ -1,7 +1,7 @@
 """`review status`: where the review stands at every stage, and what to run next.
 
-Everything is computed from the store with aggregate queries, so it stays interactive at a million
-records (see tests/bench/scale.py).
+Counts come from the tallies the stages keep as they write (review.tally), so the screen stays
+interactive at a million records (tests/bench/scale.py); `review status --check` recomputes them.
 """
 
 from __future__ import annotations
@@ -12,17 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
-from review.decisions import Final, counts, final_decisions
+from review import tally
 from review.dedupe.decisions import pending_count
-from review.models import (
-    Assignment,
-    Document,
-    ExtractionValue,
-    Record,
-    RuleResult,
-    SearchRun,
-    Work,
-)
+from review.models import Document, ExtractionValue, Record, SearchRun, TallyPart
 from review.protocol import Protocol
 
 STAGE_NAMES = {"title_abstract": "title/abstract", "full_text": "full text"}
@@ -71,23 +63,36 @@ class StatusReport:
     next_steps: tuple[str, ...] = field(default=())
 
 
+def check(session: Session) -> dict[str, tuple[int, int]]:
+    """Recount every kept count from the store; repair them if any differ. Returns the differences
+    found (key -> (kept, recounted)); empty when all agreed."""
+    wrong = tally.verify(session)
+    if wrong:
+        tally.rebuild(session)
+    return wrong
+
+
+def render_check(wrong: dict[str, tuple[int, int]]) -> str:
+    """What `review status --check` found."""
+    if not wrong:
+        return "Checked: every kept count matches a recount of the store.\n"
+    lines = [f"Repaired {len(wrong)} kept counts that differed from a recount (kept -> recounted):"]
+    lines += [f"  {key}: {kept} -> {real}" for key, (kept, real) in wrong.items()]
+    return "\n".join(lines) + "\n"
+
+
 def run(session: Session, protocol: Protocol | None = None) -> StatusReport:
     """Counts at every stage from the store, and the next commands to run."""
-    # Title/abstract finals of the works someone decided, computed once for every box below.
-    ta = final_decisions(session, "title_abstract", touched_only=True)
-    works = _count(session, select(func.count()).select_from(Work))
-    finals = {
-        "title_abstract": _with_untouched(counts(ta), works - len(ta)),
-        "full_text": counts(final_decisions(session, "full_text", earlier=ta)),
-    }
+    kept = tally.read(session)
+    works = kept.get("works", 0)
     report = StatusReport(
-        sources=_sources(session),
-        records=_count(session, select(func.count()).select_from(Record)),
+        sources=_sources(session, kept),
+        records=sum(n for key, n in kept.items() if key.startswith("records|")),
         works=works,
         undeduplicated=_count(session, select(func.count()).where(col(Record.work_id).is_(None))),
         pairs_to_review=pending_count(session),
-        stages=tuple(_stage(session, protocol, stage, f) for stage, f in finals.items()),
-        documents=_documents(session, ta),
+        stages=tuple(_stage(session, protocol, stage, kept) for stage in STAGE_NAMES),
+        documents=_documents(session, kept.get("final|title_abstract|include", 0)),
         extracted=_count(
             session,
             select(func.count(distinct(col(ExtractionValue.work_id)))).where(
@@ -102,9 +107,9 @@ def _count(session: Session, query: object) -> int:
     return int(session.exec(query).one())  # type: ignore[call-overload]
 
 
-def _sources(session: Session) -> tuple[SourceCount, ...]:
+def _sources(session: Session, kept: dict[str, int]) -> tuple[SourceCount, ...]:
     runs = dict(session.exec(select(SearchRun.source, func.count()).group_by(col(SearchRun.source))).all())
-    recs = dict(session.exec(select(Record.source, func.count()).group_by(col(Record.source))).all())
+    recs = {key.split("|", 1)[1]: n for key, n in kept.items() if key.startswith("records|")}
     last: dict[str, str] = {}
     for source, status in session.exec(
         select(SearchRun.source, SearchRun.status).order_by(col(SearchRun.id))
@@ -116,55 +121,48 @@ def _sources(session: Session) -> tuple[SourceCount, ...]:
     )
 
 
-def _with_untouched(found: Counter[str], untouched: int) -> Counter[str]:
-    found["pending"] += untouched
-    return found
+def _finals(kept: dict[str, int], stage: str) -> dict[str, int]:
+    found = {s: kept.get(f"final|{stage}|{s}", 0) for s in ("include", "exclude", "conflict", "pending")}
+    if stage == "title_abstract":
+        # Works nobody and no rule has touched are pending too; the tallies hold only touched ones.
+        found["pending"] = kept.get("works", 0) - found["include"] - found["exclude"] - found["conflict"]
+        return {k: n for k, n in found.items() if n or k == "pending"}
+    return {k: n for k, n in found.items() if n}
 
 
-def _stage(session: Session, protocol: Protocol | None, stage: str, finals: Counter[str]) -> StageCount:
+def _stage(session: Session, protocol: Protocol | None, stage: str, kept: dict[str, int]) -> StageCount:
     from review.screen import queue
 
-    by_rule = _count(
-        session,
-        select(func.count(distinct(col(RuleResult.work_id)))).where(
-            RuleResult.stage == stage, col(RuleResult.active).is_(True)
-        ),
-    )
-    people = session.exec(
-        select(Assignment.reviewer)
-        .where(Assignment.stage == stage)
-        .distinct()
-        .order_by(col(Assignment.reviewer))
-    ).all()
+    mine = {key: n for key, n in kept.items() if key.startswith(f"assigned|{stage}|")}
     reviewers = []
-    for name in people:
-        c = queue.counts(session, name, stage)
+    for name in sorted({key.removeprefix(f"assigned|{stage}|").rsplit("|", 1)[0] for key in mine}):
+        c = queue.counts_from(kept, name, stage)
         reviewers.append(ReviewerCount(name, c.assigned, c.done, c.included))
-    return StageCount(stage, dict(finals), by_rule, tuple(reviewers), _gate(session, protocol, stage))
+    pilots = sum(n for key, n in mine.items() if key.endswith("|pilot"))
+    gate = _gate(session, protocol, stage) if pilots else None
+    return StageCount(stage, _finals(kept, stage), kept.get(f"ruled|{stage}", 0), tuple(reviewers), gate)
 
 
 def _gate(session: Session, protocol: Protocol | None, stage: str) -> str | None:
     if protocol is None or protocol.stage_design(stage).design != "pilot":
-        return None
-    pilots = _count(
-        session, select(func.count()).where(Assignment.stage == stage, Assignment.purpose == "pilot")
-    )
-    if not pilots:
         return None
     from review.agreement import pilot_gate
 
     return pilot_gate(session, protocol, stage).message
 
 
-def _documents(session: Session, ta: dict[int, Final]) -> dict[str, int]:
-    """Works sought at full text by their best document state."""
-    sought = [w for w, f in ta.items() if f.status == "include"]
+def _documents(session: Session, includes: int) -> dict[str, int]:
+    """Title/abstract includes (sought at full text) by their best document state."""
+    sought = select(TallyPart.work_id).where(TallyPart.key == "final|title_abstract|include")
     best: dict[int, str] = {}
     rank = {"readable": 3, "retrieved": 2, "unreadable": 1, "not_retrieved": 0, "pending": 0}
-    for work_id, status in session.exec(select(Document.work_id, Document.status)):
+    found = select(Document.work_id, Document.status).where(col(Document.work_id).in_(sought))
+    for work_id, status in session.exec(found):
         if rank.get(status, 0) >= rank.get(best.get(work_id, "pending"), 0):
             best[work_id] = status
-    states = Counter(best.get(w, "none") for w in sought)
+    states = Counter(best.values())
+    if includes > len(best):
+        states["none"] = includes - len(best)
     return dict(states)
 
 

@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Table, func, select, text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from review import models as _models  # noqa: F401  (registers the tables)
+from review import tally
 from review.db import database_url, init_db, is_sqlite, make_engine
 from review.errors import InputError
 
 BATCH = 5000
-# Rebuilt by their owners after a copy (e.g. the full-text index), never copied row by row.
-_SKIP_PREFIXES = ("page_fts",)
+# Rebuilt after a copy (the full-text index; the kept counts of review.tally), never copied row by row.
+_SKIP_PREFIXES = ("page_fts", "tally")
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,8 @@ def _reset_sequences(conn: Any) -> None:
 
 def _after_copy(target: Engine) -> None:
     """Rebuild derived structures that are not copied row by row."""
+    with Session(target) as session, session.begin():
+        tally.rebuild(session)
     if is_sqlite(target):
         with target.begin() as conn:
             has_fts = conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'page_fts'")).first()

@@ -17,8 +17,10 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session
 
+from review import tally
 from review.cli import cli
-from review.db import init_db, make_engine, session_scope
+from review.db import init_db, make_engine, schema_version, session_scope
+from review.models import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = ROOT / "protocol" / "protocol.toml"
@@ -95,9 +97,26 @@ def db_url(request: pytest.FixtureRequest, review_dir: Path) -> Iterator[str]:
     server = request.config.getoption("--db-url")
     if not server:
         yield str(review_dir / "review.db")
+        _check_tallies(str(review_dir / "review.db"))
         return
     with _pg_schema_url(server) as url:
         yield url
+        _check_tallies(url)
+
+
+def _check_tallies(url: str) -> None:
+    """Every test that leaves a store checks that the kept counts match a fresh computation."""
+    if "://" not in url and not Path(url).exists():
+        return
+    eng = make_engine(url)
+    try:
+        if schema_version(eng) != SCHEMA_VERSION:
+            return
+        with session_scope(eng) as s:
+            wrong = tally.verify(s)
+        assert not wrong, f"kept counts differ from the store (kept, computed): {wrong}"
+    finally:
+        eng.dispose()
 
 
 def wipe_store(db_url: str) -> None:

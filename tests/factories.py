@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from review import tally
 from review.db import utcnow
 from review.models import Assignment, Record, ScreeningDecision, Work
 
@@ -53,6 +54,7 @@ def decide(
     session.add(row)
     session.flush()
     assert row.id is not None
+    tally.refresh(session, [work])
     return row.id
 
 
@@ -68,3 +70,4 @@ def assign(
     for r in reviewers:
         session.add(Assignment(work_id=work, stage=stage, reviewer=r, purpose=purpose, created_at=utcnow()))
     session.flush()
+    tally.refresh(session, [work])

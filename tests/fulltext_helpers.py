@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from review import tally
 from review.db import utcnow
 from review.models import Record, ScreeningDecision
 from tests.factories import add_works
@@ -136,6 +137,7 @@ def include(session: Session, work_ids: list[int], stage: str = "title_abstract"
             )
         )
     session.flush()
+    tally.refresh(session, work_ids)
 
 
 def openalex_work(session: Session, title: str, pdf_urls: list[str], oa_url: str | None = None) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from review import tally
 from review.db import utcnow
 from review.models import Assignment
 from review.protocol import Protocol, load_protocol
@@ -50,6 +51,7 @@ def assign_to(
             Assignment(work_id=w, stage=stage, reviewer=reviewer, purpose=purpose, created_at=utcnow())
         )
     session.flush()
+    tally.refresh(session, work_ids)
 
 
 def edit_protocol(review_dir: Path, old: str, new: str) -> None:

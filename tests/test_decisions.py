@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from review import tally
 from review.db import utcnow
 from review.decisions import counts, final_decisions, summary
 from review.models import RuleResult
@@ -49,6 +50,7 @@ def test_adjudication_beats_conflict_and_rules_are_automation(session: Session) 
         )
     )
     session.flush()
+    tally.refresh(session, w)
     finals = final_decisions(session, "title_abstract")
     assert (finals[w[0]].status, finals[w[0]].basis) == ("exclude", "adjudication")
     assert (finals[w[1]].status, finals[w[1]].basis, finals[w[1]].reason_code) == (

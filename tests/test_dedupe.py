@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from review import dedupe
+from review import dedupe, tally
 from review.db import utcnow
 from review.errors import InputError
 from review.models import DedupeEvent, DedupePair, ScreeningDecision, StageRun, Work
@@ -200,6 +200,7 @@ def _screen(session: Session, work_id: int | None) -> None:
         )
     )
     session.flush()
+    tally.refresh(session, [work_id])
 
 
 def test_merge_keeps_the_screened_work_id(session: Session) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from review import report
+from review import report, tally
 from review.db import utcnow
 from review.models import Document, Record, RecordHit, RuleResult
 from review.records import RecordIn, finish_run, start_run, upsert_records
@@ -56,6 +56,8 @@ def test_waiting_works_are_counted_not_dropped(session: Session) -> None:
     rule = RuleResult(work_id=works[3], stage="title_abstract", rule="language", reason_code="E-LANGUAGE",
                       created_at=utcnow())  # fmt: skip
     session.add(rule)
+    session.flush()
+    tally.refresh(session, [works[3]])
     decide(session, works[4], "title_abstract", "include")
     decide(session, works[5], "title_abstract", "include")
     # works[6] is unscreened

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from review import tally
 from review.db import utcnow
 from review.decisions import final_decisions
 from review.models import Record, RuleResult, ScreeningDecision
@@ -151,6 +152,8 @@ def test_full_text_rules_leave_title_abstract_judgements_alone(session: Session,
     # The adjudicator lets the old work through; the other is included by its screener.
     session.add(ScreeningDecision(work_id=old, stage=TA, reviewer="adjudicator", role="adjudicator",
                                   decision="include", created_at=utcnow()))  # fmt: skip
+    session.flush()
+    tally.refresh(session, [old])
     assign_to(session, [ok], "reviewer1")
     decide.record(session, protocol, work_id=ok, stage=TA, reviewer="reviewer1", decision="include")
     result = rules.run(session, protocol, "full_text")

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from review import tally
 from review.db import init_db, make_engine, session_scope, utcnow
 from review.models import ScreeningDecision
 from review.team import checksums
@@ -39,6 +40,8 @@ def _fill(engine: Engine) -> None:
                 created_at=utcnow(),
             )
         )
+        session.flush()
+        tally.refresh(session, ids[:1])
 
 
 def test_backup_and_restore_round_trip(run: ReviewRunner, engine: Engine, tmp_path: Path) -> None:

@@ -28,13 +28,20 @@ def init_cmd(app: App, folder: Path) -> None:
 
 
 @cli.command("status")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Recount everything from the records and the decision log first, and repair any kept count "
+    "that differs (slow on a large review).",
+)
 @pass_app
-def status_cmd(app: App) -> None:
+def status_cmd(app: App, check: bool) -> None:
     """Show counts at every stage and what to do next.
 
     \b
     Example:
         review status
+        review status --check
     """
     from review import status
     from review.errors import ProtocolError
@@ -45,5 +52,7 @@ def status_cmd(app: App) -> None:
         click.echo(f"Warning: {exc}", err=True)
         protocol = None
     with app.session() as session:
+        if check:
+            click.echo(status.render_check(status.check(session)))
         report = status.run(session, protocol)
     click.echo(status.render(report))

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from review import tally
 from review.db import utcnow
 from review.decisions import Current, current_decisions, final_decisions
 from review.errors import AdjudicationError, InputError
@@ -185,6 +186,7 @@ def resolve(
     session.add(event)
     session.flush()
     assert event.id is not None
+    tally.refresh(session, [work_id])
     return Resolution(work_id, stage, adjudicator, decision, reason, note, event.id, row["supersedes"])
 
 
@@ -208,6 +210,7 @@ def write_events(session: Session, rows: list[dict[str, Any]]) -> None:
     """Append adjudication events in one statement."""
     if rows:
         session.execute(insert(ScreeningDecision), rows)
+        tally.refresh(session, {r["work_id"] for r in rows})
 
 
 def queue(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from review import tally
 from review.db import utcnow, write_lock
 from review.decisions import current_decisions, final_decisions
 from review.errors import InputError
@@ -243,3 +244,4 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         now = utcnow()
         session.execute(insert(Assignment), [{**r, "created_at": now} for r in rows])
+        tally.refresh(session, {r["work_id"] for r in rows})

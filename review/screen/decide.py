@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from review import tally
 from review.db import utcnow
 from review.errors import InputError
 from review.models import DECISIONS, Assignment, RuleResult, ScreeningDecision, ScreeningNote
@@ -97,6 +98,7 @@ def record(
     assert row.id is not None
     if queued.purpose == "rule_check":
         _rule_check(session, row)
+    tally.refresh(session, [work_id])
     return Decided(row.id, work_id, stage, reviewer, row.role, decision, reason_code)
 
 
@@ -165,6 +167,7 @@ def undo(session: Session, reviewer: str, stage: str) -> Decided | None:
     session.add(row)
     session.flush()
     _restore_rules(session, event.work_id, stage, reviewer)
+    tally.refresh(session, [event.work_id])
     return Decided(event.id, event.work_id, stage, reviewer, event.role, event.decision, event.reason_code)
 
 

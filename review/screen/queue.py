@@ -6,12 +6,12 @@ Blinded: everything here is read from the reviewer's own decisions and notes, ne
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from review import tally
 from review.decisions import QUEUE_PURPOSES, Current, current_decisions
 from review.models import Assignment, Document, Record, RuleResult, ScreeningDecision, Work
 from review.protocol import Protocol
@@ -103,37 +103,20 @@ class Counts:
 
 
 def counts(session: Session, reviewer: str, stage: str) -> Counts:
-    """`Counts` by SQL aggregates only, so the status line stays interactive at a million works."""
-    a, d, r = Assignment, ScreeningDecision, RuleResult
-    ruled = select(r.id).where(r.work_id == a.work_id, r.stage == a.stage, col(r.active).is_(True)).exists()
-    mine = (
-        col(a.reviewer) == reviewer,
-        col(a.stage) == stage,
-        col(a.purpose).in_(QUEUE_PURPOSES),
-        (col(a.purpose) == "rule_check") | ~ruled,
-    )
-    # Count the queue, then take off its rule exclusions by joining from the (few) active rules:
-    # a NOT EXISTS per assignment row would cost one lookup per queued work.
-    total = session.exec(select(func.count()).select_from(a).where(*mine[:3])).one()
-    total -= session.exec(
-        select(func.count())
-        .select_from(r)
-        .join(a, (col(a.work_id) == r.work_id) & (col(a.stage) == r.stage))
-        .where(col(r.active).is_(True), col(a.purpose) != "rule_check", *mine[:3])
-    ).one()
-    latest = (
-        select(func.max(d.id))
-        .where(d.reviewer == reviewer, d.stage == stage, col(d.role).in_(("screener", "verifier")))
-        .group_by(col(d.work_id))
-    )
-    rows = session.exec(
-        select(d.decision, func.count())
-        .join(a, (col(a.work_id) == d.work_id) & (col(a.stage) == d.stage) & (col(a.reviewer) == d.reviewer))
-        .where(col(d.id).in_(latest.scalar_subquery()), d.decision != "retracted", *mine)
-        .group_by(col(d.decision))
-    ).all()
-    by_decision = dict(rows)
-    return Counts(total, sum(by_decision.values()), by_decision.get("include", 0))
+    """`Counts` from the kept tallies (review.tally), so the status line stays interactive at a
+    million works."""
+    keys = [f"assigned|{stage}|{reviewer}|{p}" for p in QUEUE_PURPOSES]
+    keys += [f"{kind}|{stage}|{reviewer}" for kind in ("unqueued", "done", "included")]
+    return counts_from(tally.read(session, keys), reviewer, stage)
+
+
+def counts_from(kept: Mapping[str, int], reviewer: str, stage: str) -> Counts:
+    """`Counts` for one reviewer out of tallies already read."""
+    queued = sum(kept.get(f"assigned|{stage}|{reviewer}|{p}", 0) for p in QUEUE_PURPOSES)
+    # Rule exclusions leave the queue, unless the work was given to the reviewer to check the rule.
+    assigned = queued - kept.get(f"unqueued|{stage}|{reviewer}", 0)
+    done, included = (kept.get(f"{kind}|{stage}|{reviewer}", 0) for kind in ("done", "included"))
+    return Counts(assigned, done, included)
 
 
 def is_decided(session: Session, reviewer: str, stage: str, work_id: int) -> bool:

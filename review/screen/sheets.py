@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from review import tally
 from review.db import utcnow
 from review.decisions import Current
 from review.errors import InputError
@@ -318,6 +319,7 @@ def _apply(session: Session, protocol: Protocol, rows: list[_Row], who: str) -> 
     bulk = [e for e in events if e]
     if bulk:
         session.execute(insert(ScreeningDecision), bulk)
+        tally.refresh(session, {e["work_id"] for e in bulk})
     if new_notes:
         session.execute(insert(ScreeningNote), new_notes)
     return ImportResult(who, len(rows), len(events), unchanged, blank, len(new_notes))

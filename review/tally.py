@@ -1,0 +1,209 @@
+"""Maintained counts: what `review status` and the screening status line read at a million works.
+
+Counting a million works on every `review status` is too slow (issue 8), so counts are kept as they
+change, in the same transaction as the change:
+- the database's own triggers count works, records per source and assignments per queue and purpose
+  (models.TALLY_TRIGGERS), whatever code writes those rows;
+- every write to screening state (a decision, an undo, an adjudication, a rule run, new assignments)
+  calls `refresh` for the works it touched. `refresh` judges those works again with the code every
+  other count uses (review.decisions), keeps what each work adds to each count (`tally_part`), and
+  moves the sums by the difference.
+
+`rebuild` recomputes everything from the logs; `verify` compares the kept counts with a fresh
+computation (`review status --check`, and the teardown of every test that uses a store).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import ColumnElement, delete, func, insert, or_, text, union
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
+
+from review.decisions import QUEUE_PURPOSES, SCREENER_ROLES, current_decisions, final_decisions
+from review.models import Assignment, Record, RuleResult, ScreeningDecision, Tally, TallyPart, Work
+
+BULK = 2_000  # more works than this in one refresh: recompute every screening count instead
+CHUNK = 500  # IN-list size that stays well under both databases' bound-parameter limits
+SCREENING_KEYS = ("final|", "ruled|", "unqueued|", "done|", "included|")
+Parts = dict[int, Counter[str]]
+
+
+def refresh(session: Session, work_ids: Iterable[int] | None = None) -> None:
+    """Bring every count in step with the current state of these works (None: of all works)."""
+    ids = None if work_ids is None else sorted(set(work_ids))
+    if ids is not None and not ids:
+        return
+    if ids is None or len(ids) > BULK:
+        _rebuild_parts(session)
+        return
+    _lock(session, ids)
+    new, old = contributions(session, ids), _stored(session, ids)
+    changed = [w for w in ids if new.get(w, Counter()) != old.get(w, Counter())]
+    delta: Counter[str] = Counter()
+    for w in changed:
+        delta.update(new.get(w, Counter()))
+        delta.subtract(old.get(w, Counter()))
+    _delete_parts(session, changed)
+    _insert_parts(session, changed, new)
+    _add(session, delta)
+
+
+def read(session: Session, keys: Iterable[str] | None = None) -> dict[str, int]:
+    """The kept counts (all of them, or the named keys), zero counts left out."""
+    q = select(Tally.key, Tally.n).where(col(Tally.n) != 0)
+    if keys is not None:
+        q = q.where(col(Tally.key).in_(tuple(keys)))
+    return {k: int(n) for k, n in session.exec(q)}
+
+
+def rebuild(session: Session) -> None:
+    """Recompute every count from the store (after a bulk load, a copy, or a failed `verify`)."""
+    if _is_postgres(session):
+        session.execute(text("LOCK TABLE work, record, assignment, tally IN SHARE ROW EXCLUSIVE MODE"))
+    session.execute(delete(Tally).where(~_screening_key()))
+    _add(session, _row_counts(session))
+    _rebuild_parts(session)
+
+
+def verify(session: Session) -> dict[str, tuple[int, int]]:
+    """Counts that differ from a fresh computation: key -> (kept, computed). Empty when all agree."""
+    expected = _row_counts(session)
+    for part in contributions(session, None).values():
+        expected.update(part)
+    kept = read(session)
+    return {
+        k: (kept.get(k, 0), expected.get(k, 0))
+        for k in sorted(set(kept) | set(expected))
+        if kept.get(k, 0) != expected.get(k, 0)
+    }
+
+
+def contributions(session: Session, works: Sequence[int] | None) -> Parts:
+    """What each work adds to the screening counts (works nobody and no rule has touched add nothing)."""
+    parts: Parts = defaultdict(Counter)
+    ta = final_decisions(session, "title_abstract", touched_only=True, works=works)
+    ft = final_decisions(session, "full_text", earlier=ta, works=works)
+    for stage, finals in (("title_abstract", ta), ("full_text", ft)):
+        for w, f in finals.items():
+            parts[w][f"final|{stage}|{f.status}"] += 1
+        _queue_parts(session, stage, works, parts)
+    return parts
+
+
+def _queue_parts(session: Session, stage: str, works: Sequence[int] | None, parts: Parts) -> None:
+    # Mirrors screen.queue: a rule-excluded work leaves a queue (unless given to check the rule);
+    # a reviewer's latest standing decision counts as done, an include also as included.
+    ruled = set(_ruled(session, stage, works))
+    latest = sorted(current_decisions(session, stage, SCREENER_ROLES, works=works), key=lambda c: c.event_id)
+    standing = {(c.work_id, c.reviewer): c.decision for c in latest}
+    for w in ruled:
+        parts[w][f"ruled|{stage}"] = 1
+    for w, reviewer, purpose in session.exec(_queued(stage, works)):
+        if purpose != "rule_check" and w in ruled:
+            parts[w][f"unqueued|{stage}|{reviewer}"] += 1
+        elif (w, reviewer) in standing:
+            parts[w][f"done|{stage}|{reviewer}"] += 1
+            if standing[w, reviewer] == "include":
+                parts[w][f"included|{stage}|{reviewer}"] += 1
+
+
+def _ruled(session: Session, stage: str, works: Sequence[int] | None) -> Iterable[int]:
+    r = RuleResult
+    q = select(r.work_id).where(r.stage == stage, col(r.active).is_(True)).distinct()
+    if works is not None:
+        q = q.where(col(r.work_id).in_(tuple(works)))
+    return session.exec(q)
+
+
+def _queued(stage: str, works: Sequence[int] | None) -> Select[int, str, str]:
+    a, d, r = Assignment, ScreeningDecision, RuleResult
+    q = select(a.work_id, a.reviewer, a.purpose).where(a.stage == stage, col(a.purpose).in_(QUEUE_PURPOSES))
+    if works is not None:
+        return q.where(col(a.work_id).in_(tuple(works)))
+    # Only works someone or some rule touched add anything; untouched queued works are the trigger's.
+    touched = union(
+        select(d.work_id).where(d.stage == stage),
+        select(r.work_id).where(r.stage == stage, col(r.active).is_(True)),
+    )
+    return q.where(col(a.work_id).in_(touched.scalar_subquery()))
+
+
+def _row_counts(session: Session) -> Counter[str]:
+    """What the triggers keep: works, records per source, assignments per queue and purpose."""
+    found: Counter[str] = Counter()
+    found["works"] = session.exec(select(func.count()).select_from(Work)).one()
+    for source, n in session.exec(select(Record.source, func.count()).group_by(col(Record.source))):
+        found[f"records|{source}"] = n
+    a = Assignment
+    by_queue = select(a.stage, a.reviewer, a.purpose, func.count()).group_by(
+        col(a.stage), col(a.reviewer), col(a.purpose)
+    )
+    for stage, reviewer, purpose, n in session.exec(by_queue):
+        found[f"assigned|{stage}|{reviewer}|{purpose}"] = n
+    return +found
+
+
+def _rebuild_parts(session: Session) -> None:
+    if _is_postgres(session):
+        # Waits for screeners mid-refresh, and holds the next ones until these counts are in.
+        session.execute(text("LOCK TABLE tally_part IN SHARE ROW EXCLUSIVE MODE"))
+    parts = contributions(session, None)
+    session.execute(delete(TallyPart))
+    session.execute(delete(Tally).where(_screening_key()))
+    _insert_parts(session, sorted(parts), parts)
+    total: Counter[str] = Counter()
+    for part in parts.values():
+        total.update(part)
+    _add(session, total)
+
+
+def _screening_key() -> ColumnElement[bool]:
+    return or_(*(col(Tally.key).startswith(prefix) for prefix in SCREENING_KEYS))
+
+
+def _lock(session: Session, ids: Sequence[int]) -> None:
+    """Serialise refreshes of the same works: the second judges them after the first has committed."""
+    if not _is_postgres(session):
+        return  # SQLite has one writer at a time, and the caller has already written
+    session.execute(text("LOCK TABLE tally_part IN ROW EXCLUSIVE MODE"))
+    works = select(Work.id).where(col(Work.id).in_(ids)).order_by(col(Work.id))
+    session.execute(works.with_for_update(key_share=True))
+
+
+def _stored(session: Session, ids: Sequence[int]) -> Parts:
+    found: Parts = defaultdict(Counter)
+    q = select(TallyPart.work_id, TallyPart.key, TallyPart.n).where(col(TallyPart.work_id).in_(ids))
+    for w, key, n in session.exec(q):
+        found[w][key] = n
+    return found
+
+
+def _delete_parts(session: Session, works: Sequence[int]) -> None:
+    for start in range(0, len(works), CHUNK):
+        chunk = works[start : start + CHUNK]
+        session.execute(delete(TallyPart).where(col(TallyPart.work_id).in_(chunk)))
+
+
+def _insert_parts(session: Session, works: Sequence[int], parts: Mapping[int, Counter[str]]) -> None:
+    rows = [{"work_id": w, "key": k, "n": n} for w in works for k, n in parts.get(w, Counter()).items() if n]
+    for start in range(0, len(rows), 10_000):
+        session.execute(insert(TallyPart), rows[start : start + 10_000])
+
+
+def _add(session: Session, delta: Mapping[str, int]) -> None:
+    # Sorted keys: two transactions moving the same counts lock them in the same order (no deadlock).
+    rows = [{"key": k, "n": n} for k, n in sorted(delta.items()) if n]
+    if not rows:
+        return
+    dialect = postgresql if _is_postgres(session) else sqlite
+    stmt = dialect.insert(Tally)
+    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"n": col(Tally.n) + stmt.excluded.n})
+    session.execute(stmt, rows)
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
