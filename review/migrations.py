@@ -20,13 +20,16 @@ Migration = Callable[[Session], None]
 
 
 def m002_tallies(session: Session) -> None:
-    """Maintained counts for `review status` (tally, tally_part and their triggers), filled from the logs."""
+    """Kept counts for `review status` (tally, tally_part and their triggers), filled from the store;
+    an index for the open dedupe pairs."""
     from review import tally
     from review.models import tally_ddl
 
     conn = session.connection()
     for table in ("tally", "tally_part"):
         SQLModel.metadata.tables[table].create(conn, checkfirst=True)
+    for index in SQLModel.metadata.tables["dedupe_pair"].indexes:
+        index.create(conn, checkfirst=True)
     for statement in tally_ddl(conn.dialect.name):
         session.execute(text(statement))
     tally.rebuild(session)

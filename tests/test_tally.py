@@ -103,9 +103,12 @@ def test_a_store_from_before_the_tallies_is_migrated_and_counted(tmp_path: Path)
         ]:
             kind = "TRIGGER" if name.endswith(("_insert", "_delete")) else "TABLE"
             conn.execute(text(f"DROP {kind} IF EXISTS {name}"))
+        conn.execute(text("DROP INDEX ix_dedupe_pair_open"))
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
     init_db(engine)
     assert schema_version(engine) == SCHEMA_VERSION
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'ix_dedupe_pair_open'")).first()
     with session_scope(engine) as session:
         kept = tally.read(session)
         assert kept["works"] == 2 and kept["final|title_abstract|include"] == 1

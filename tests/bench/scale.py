@@ -1,9 +1,10 @@
 """Interactive latency at scale: `review status` and a screener's next record at 10k, 100k and 1M works.
 
 `nox -s bench -- scale [--sizes 10000,100000,1000000] [--postgres URL]` builds a store of each size
-(one record per work, two screeners with half the works each, 1% of works already decided), then
-times the status computation, the next-record fetch (the terminal screen's step), the status line and
-a decision (with the kept counts it moves) 20 times each, and prints p50/p95 in milliseconds.
+(one record per work, half of them in a scored dedupe pair, two screeners with half the works
+each, 1% of works already decided), then times the status computation, the next-record fetch (the
+terminal screen's step), the status line and a decision (with the kept counts it moves) 20 times
+each, and prints p50/p95 in milliseconds.
 PostgreSQL runs when --postgres or REVIEW_TEST_POSTGRES_URL names a server. Target (issue 8):
 p95 <= 50 ms.
 """
@@ -23,7 +24,7 @@ from sqlalchemy import Engine, insert, text
 
 from review import tally
 from review.db import init_db, make_engine, session_scope, utcnow
-from review.models import Assignment, Record, ScreeningDecision, Work
+from review.models import Assignment, DedupePair, Record, ScreeningDecision, Work
 
 BATCH = 20_000
 PROTOCOL = Path(__file__).resolve().parents[2] / "protocol" / "protocol.toml"
@@ -77,6 +78,21 @@ def build(engine: Engine, n: int, seed: int = 7) -> None:
                     for i in ids
                 ],
             )
+            # Scored candidate pairs, as dedupe leaves them: most told apart, 0.1% waiting for a person.
+            conn.execute(
+                insert(DedupePair),
+                [
+                    {
+                        "record_a": i,
+                        "record_b": i + 1,
+                        "rule": "fuzzy_title",
+                        "band": "review" if i % 1000 == 1 else "distinct",
+                        "created_at": now,
+                    }
+                    for i in ids
+                    if i % 2 and i + 1 < ids.stop
+                ],
+            )
             decided = [i for i in ids if rng.random() < 0.01]
             conn.execute(
                 insert(ScreeningDecision),
@@ -94,7 +110,7 @@ def build(engine: Engine, n: int, seed: int = 7) -> None:
                 ],
             )
         if engine.dialect.name == "postgresql":
-            for table in ("work", "record", "assignment", "screening_decision"):
+            for table in ("work", "record", "dedupe_pair", "assignment", "screening_decision"):
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -169,6 +185,12 @@ def _engine(backend: str, pg_url: str, folder: Path, n: int) -> Engine:
     return engine
 
 
+def _flag(name: str, p95: float) -> str:
+    if name == "queue open":  # once a sitting, before the first card: not an interactive step
+        return "  (once a sitting)"
+    return "" if p95 <= 50 else "  (over the 50 ms target)"
+
+
 def main(shared: Path, argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench scale")
     parser.add_argument("--sizes", default="10000,100000,1000000")
@@ -185,7 +207,7 @@ def main(shared: Path, argv: list[str]) -> None:
                 build(engine, n)
                 built = time.perf_counter() - start
                 for name, (p50, p95) in measure(engine).items():
-                    flag = "" if p95 <= 50 else "  (over the 50 ms target)"
+                    flag = _flag(name, p95)
                     print(
                         f"{backend:<11} {n:>9} {built:>8.1f}  {name:<12} {p50:>8.1f} {p95:>8.1f}{flag}",
                         flush=True,
