@@ -26,8 +26,11 @@ from sqlmodel.sql.expression import Select
 from review.decisions import QUEUE_PURPOSES, SCREENER_ROLES, current_decisions, final_decisions
 from review.models import Assignment, Record, RuleResult, ScreeningDecision, Tally, TallyPart, Work
 
-BULK = 2_000  # more works than this in one refresh: recompute every screening count instead
-CHUNK = 500  # IN-list size that stays well under both databases' bound-parameter limits
+# More works than this in one refresh (a first assignment of a whole search, a rules run over
+# everything): recomputing every screening count is cheaper than judging them a batch at a time.
+BULK = 50_000
+BATCH = 1_000  # works judged per step of a refresh (IN-lists well under bound-parameter limits)
+CHUNK = 500
 SCREENING_KEYS = ("final|", "ruled|", "unqueued|", "done|", "included|")
 Parts = dict[int, Counter[str]]
 
@@ -40,6 +43,11 @@ def refresh(session: Session, work_ids: Iterable[int] | None = None) -> None:
     if ids is None or len(ids) > BULK:
         _rebuild_parts(session)
         return
+    for start in range(0, len(ids), BATCH):  # ascending, so concurrent refreshes lock in one order
+        _refresh_batch(session, ids[start : start + BATCH])
+
+
+def _refresh_batch(session: Session, ids: Sequence[int]) -> None:
     _lock(session, ids)
     new, old = contributions(session, ids), _stored(session, ids)
     changed = [w for w in ids if new.get(w, Counter()) != old.get(w, Counter())]

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from review import tally
 from review.db import init_db, make_engine, schema_version, session_scope, utcnow
-from review.models import SCHEMA_VERSION, Assignment, Tally, Work
+from review.models import SCHEMA_VERSION, Assignment, ScreeningDecision, Tally, Work
 from review.screen import decide, queue
 from tests.conftest import ReviewRunner
 from tests.dedupe_helpers import add_records
@@ -65,14 +65,25 @@ def test_two_reviewers_on_one_work_count_once_and_agree_or_conflict(session: Ses
     assert kept["final|title_abstract|include"] == 1 and "final|title_abstract|conflict" not in kept
 
 
-def test_a_large_refresh_rebuilds_and_agrees(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tally, "BULK", 3)
+@pytest.mark.parametrize(("bulk", "batch"), [(3, 1000), (1000, 2)])
+def test_a_large_refresh_agrees_whether_rebuilt_or_batched(
+    session: Session, monkeypatch: pytest.MonkeyPatch, bulk: int, batch: int
+) -> None:
+    monkeypatch.setattr(tally, "BULK", bulk)
+    monkeypatch.setattr(tally, "BATCH", batch)
     works = add_works(session, [{"title": f"w{i}"} for i in range(6)])
-    for w in works:
-        assign(session, w, ["reviewer1"], purpose="single")
-        add_decision(session, w, "reviewer1", "include" if w % 2 else "exclude", None if w % 2 else "E-TOPIC")
+    for i, w in enumerate(works):  # written underneath the stages, as a bulk import would
+        session.add(Assignment(work_id=w, stage="title_abstract", reviewer="reviewer1", purpose="single",
+                               created_at=utcnow()))  # fmt: skip
+        decision = "include" if i % 2 else "maybe"
+        session.add(ScreeningDecision(work_id=w, stage="title_abstract", reviewer="reviewer1",
+                                      decision=decision, created_at=utcnow()))  # fmt: skip
+    session.flush()
+    assert tally.verify(session)
     tally.refresh(session, works)
-    assert tally.read(session)["done|title_abstract|reviewer1"] == 6
+    kept = tally.read(session)
+    assert kept["done|title_abstract|reviewer1"] == 6 and kept["included|title_abstract|reviewer1"] == 3
+    assert kept["final|title_abstract|include"] == 6  # a maybe goes on to full text
     assert tally.verify(session) == {}
 
 
