@@ -69,17 +69,21 @@ def _pending(session: Session, skip: Collection[int]) -> dict[tuple[int, int], l
     pair = DedupePair.__table__  # type: ignore[attr-defined]
     rec = Record.__table__  # type: ignore[attr-defined]
     ra, rb = rec.alias("ra"), rec.alias("rb")
+    open_pairs = (
+        select(pair.c.id, pair.c.record_a, pair.c.record_b)
+        .where(pair.c.band == "review", pair.c.decision.is_(None), pair.c.undone_at.is_(None))
+        .cte("open_pair")
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Read the open pairs from their small partial index first (models.DedupePair): joined
+        # directly, the planner may scan every scored pair in parallel instead.
+        open_pairs = open_pairs.prefix_with("MATERIALIZED")
     query = (
-        select(pair.c.id, ra.c.work_id, rb.c.work_id)
-        .join(ra, ra.c.id == pair.c.record_a)
-        .join(rb, rb.c.id == pair.c.record_b)
-        .where(
-            pair.c.band == "review",
-            pair.c.decision.is_(None),
-            pair.c.undone_at.is_(None),
-            ra.c.work_id != rb.c.work_id,
-        )
-        .order_by(pair.c.id)
+        select(open_pairs.c.id, ra.c.work_id, rb.c.work_id)
+        .join(ra, ra.c.id == open_pairs.c.record_a)
+        .join(rb, rb.c.id == open_pairs.c.record_b)
+        .where(ra.c.work_id != rb.c.work_id)
+        .order_by(open_pairs.c.id)
     )
     groups: dict[tuple[int, int], list[int]] = {}
     for pid, wa, wb in session.execute(query):
