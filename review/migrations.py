@@ -13,19 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlmodel import Session, SQLModel
 
 Migration = Callable[[Session], None]
 
 
 def m002_tallies(session: Session) -> None:
-    """Kept counts for `review status` (tally, tally_part and their triggers), filled from the store;
-    an index for the open dedupe pairs."""
+    """The search log's strategy and searched_on columns (PRISMA-S for imports); kept counts for
+    `review status` (tally, tally_part and their triggers), filled from the store; an index for the
+    open dedupe pairs."""
     from review import tally
     from review.models import tally_ddl
 
     conn = session.connection()
+    have = {c["name"] for c in inspect(conn).get_columns("search_run")}
+    for column, kind in (("strategy", "TEXT"), ("searched_on", "DATE")):  # PRISMA-S for imports
+        if column not in have:
+            session.execute(text(f"ALTER TABLE search_run ADD COLUMN {column} {kind}"))
     for table in ("tally", "tally_part"):
         SQLModel.metadata.tables[table].create(conn, checkfirst=True)
     for index in SQLModel.metadata.tables["dedupe_pair"].indexes:

@@ -12,7 +12,7 @@ Conventions:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
@@ -54,6 +54,8 @@ class SearchRun(SQLModel, table=True):
     arm: str = "databases"  # PRISMA arm: "databases" (OpenAlex, RIS exports) or "other"
     platform: str = ""  # e.g. "OpenAlex API via pyalex 0.21", "GOV.UK Search API"
     request: str | None = _text()  # the exact request as sent (first page URL, or the file path)
+    strategy: str | None = _text()  # an import's search strategy as typed at the database, verbatim
+    searched_on: date | None = None  # the day an imported export was searched at its database
     filters: dict[str, Any] | None = _json()
     started_at: datetime
     finished_at: datetime | None = None
@@ -287,9 +289,9 @@ class Document(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     work_id: int = Field(foreign_key="work.id", index=True)
-    origin: (
-        str  # openalex_best_oa | openalex_location | openalex_oa_url | govuk_attachment | govuk_html | manual
-    )
+    # openalex_best_oa | openalex_location | openalex_oa_url | govuk_attachment | govuk_html | manual
+    # | record_file (a file named in an imported CSV)
+    origin: str
     url: str | None = None
     status: str = "pending"  # pending | retrieved | not_retrieved | readable | unreadable
     reason: str | None = _text()  # why not retrieved / unreadable

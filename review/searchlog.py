@@ -1,25 +1,34 @@
-"""`review searches`: the search log from the store, as a table, CSV, or a PRISMA-S appendix."""
+"""`review searches`: the search log from the store, as a table, CSV, or a PRISMA-S appendix.
+
+Each run also gets the PRISMA-S items in one shape for every source: the interface, the strategy
+exactly as run and the date searched. For OpenAlex and GOV.UK these are the connector's platform,
+the request built from the protocol and the day the run started; for an import, what was given
+with `review import --interface/--strategy/--searched-on`, or "not recorded" (never a guess).
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from review.formats.csvfile import write_csv
+from review.imports import PLATFORMS, RESERVED_SOURCES, default_platform
 from review.models import SearchRun, StageRun
 
-COLUMNS = (
+FIELDS = (
     "id",
     "source",
     "search_name",
     "arm",
     "platform",
     "request",
+    "strategy",
+    "searched_on",
     "filters",
     "started_at",
     "finished_at",
@@ -30,6 +39,10 @@ COLUMNS = (
     "cost_usd",
     "message",
 )
+PRISMA_S = ("interface", "search_strategy", "date_searched")  # derived per run, for every source
+COLUMNS = FIELDS + PRISMA_S
+HARVESTED = RESERVED_SOURCES  # the connectors; any other source is a file import
+NOT_RECORDED = "not recorded"
 _TABLE = ("id", "source", "search_name", "arm", "started_at", "status", "total_reported", "retrieved")
 _ARM_TITLES = {
     "databases": "Databases and registers",
@@ -39,7 +52,7 @@ _ARM_TITLES = {
 
 @dataclass(frozen=True)
 class SearchLog:
-    runs: tuple[dict[str, Any], ...]  # one dict per search run, keys as COLUMNS
+    runs: tuple[dict[str, Any], ...]  # one dict per search run, keys as COLUMNS (+ "imported")
     dedupe: dict[str, Any] | None  # the latest completed dedupe stage run, if any
 
 
@@ -52,9 +65,25 @@ def run(session: Session) -> SearchLog:
         .order_by(col(StageRun.id).desc())
     ).first()
     return SearchLog(
-        runs=tuple({c: getattr(r, c) for c in COLUMNS} for r in runs),
+        runs=tuple(_with_prisma_s({c: getattr(r, c) for c in FIELDS}) for r in runs),
         dedupe=dedupe.model_dump() if dedupe else None,
     )
+
+
+def _with_prisma_s(r: dict[str, Any]) -> dict[str, Any]:
+    imported = r["source"] not in HARVESTED
+    if not imported:
+        return {**r, "imported": False, "interface": r["platform"], "search_strategy": r["request"],
+                "date_searched": r["started_at"].date().isoformat()}  # fmt: skip
+    defaults = {default_platform(fmt, r["search_name"]) for fmt in PLATFORMS}
+    given = r["platform"] and r["platform"] not in defaults
+    return {
+        **r,
+        "imported": True,
+        "interface": r["platform"] if given else NOT_RECORDED,
+        "search_strategy": r["strategy"] or NOT_RECORDED,
+        "date_searched": r["searched_on"].isoformat() if r["searched_on"] else NOT_RECORDED,
+    }
 
 
 def _fmt(value: Any) -> str:
@@ -62,6 +91,8 @@ def _fmt(value: Any) -> str:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, float):
@@ -70,7 +101,7 @@ def _fmt(value: Any) -> str:
 
 
 def render_csv(log: SearchLog) -> str:
-    """One row per search run with every logged field (filters as JSON)."""
+    """One row per search run with every logged field (filters as JSON) and the PRISMA-S items."""
     return write_csv([{c: _fmt(r[c]) for c in COLUMNS} for r in log.runs], COLUMNS)
 
 
@@ -83,9 +114,13 @@ def render_table(log: SearchLog) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(_TABLE, widths, strict=True))]
     for run, row in zip(log.runs, cells, strict=True):
         lines.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
-        lines.append(f"    platform: {run['platform']}  tool: review {run['tool_version']}")
+        lines.append(f"    interface: {run['interface']}  searched: {run['date_searched']}")
         lines.append(f"    finished: {_fmt(run['finished_at']) or '-'}  cost: ${_fmt(run['cost_usd'])}")
+        lines.append(f"    tool:     review {run['tool_version']}")
         lines.append(f"    request:  {run['request']}")
+        if run["imported"]:
+            strategy = str(run["search_strategy"]).rstrip("\n").replace("\n", "\n              ")
+            lines.append(f"    strategy: {strategy}")
         if run["filters"]:
             lines.append(f"    filters:  {_fmt(run['filters'])}")
         if run["message"]:
@@ -115,23 +150,38 @@ def render_markdown(log: SearchLog) -> str:
 def _markdown_run(r: dict[str, Any]) -> list[str]:
     total = "not reported" if r["total_reported"] is None else f"{r['total_reported']:,}"
     finished = f", finished {_fmt(r['finished_at'])} UTC" if r["finished_at"] else ""
-    request = str(r["request"] or "")
-    fence = "`" * max(3, 1 + max((len(m) for m in re.findall("`+", request)), default=0))
-    return [
+    searched = r["date_searched"]
+    if r["imported"] and not r["searched_on"]:
+        searched += f" (the export was imported on {r['started_at']:%Y-%m-%d})"
+    limits = _fmt(r["filters"]) or (
+        "none recorded apart from the strategy (limits set at the database belong in it)"
+        if r["imported"]
+        else "none"
+    )
+    lines = [
         f"#### Search {r['id']}: {r['search_name']}",
         "",
-        f"- Database/platform: {r['platform'] or r['source']}",
-        f"- Date run: {_fmt(r['started_at'])} UTC{finished} (review {r['tool_version']})",
-        f"- Limits and filters: {_fmt(r['filters']) or 'none'}",
+        f"- {'Database' if r['arm'] == 'databases' else 'Source'}: {r['source']}",
+        f"- Interface/platform: {r['interface']}",
+        f"- Date searched: {searched}",
+        f"- Limits and filters: {limits}",
         f"- Records: {total} reported by the source, {r['retrieved']:,} retrieved",
-        f"- Status: {r['status']}" + (f" ({r['message']})" if r["message"] else ""),
-        "- Search strategy, exactly as run:",
-        "",
-        f"{fence}text",
-        request,
-        fence,
-        "",
     ]
+    if r["imported"]:
+        lines.append(f"- Records file: {r['request']}")
+    lines += [
+        f"- Logged: {_fmt(r['started_at'])} UTC{finished} (review {r['tool_version']})",
+        f"- Status: {r['status']}" + (f" ({r['message']})" if r["message"] else ""),
+    ]
+    if r["imported"] and not r["strategy"]:
+        return [*lines, "- Search strategy: not recorded (give it with `review import --strategy`)", ""]
+    return [*lines, "- Search strategy, exactly as run:", "", *_fenced(str(r["search_strategy"])), ""]
+
+
+def _fenced(text: str) -> list[str]:
+    """A fenced block holding `text` verbatim, its fence longer than any backtick run inside."""
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall("`+", text)), default=0))
+    return [f"{fence}text", text.removesuffix("\n"), fence]
 
 
 def _dedupe_line(dedupe: dict[str, Any] | None) -> str:

@@ -24,6 +24,7 @@ from review.formats import (
     write_ris,
 )
 from review.formats.common import parse_date
+from review.formats.csvfile import read_csv_numbered
 from review.records import RecordIn
 
 DATA = Path(__file__).parent / "data" / "imports"
@@ -245,6 +246,13 @@ def test_csv_rows_without_title_are_kept_unless_all_are_empty() -> None:
 def test_csv_header_without_rows_is_rejected() -> None:
     with pytest.raises(ImportFormatError, match="header row but no records"):
         read_csv("Title,Organisation\n\n", "x")
+
+
+def test_csv_records_carry_their_line_and_file_names_as_written() -> None:
+    text = 'Title,File\nFirst,a.pdf\n\n"Second\nover two lines",  my  report.pdf \nThird,\n'
+    numbered = read_csv_numbered(text, "cfe")
+    assert [(no, r.title) for no, r in numbered] == [(2, "First"), (4, "Second over two lines"), (6, "Third")]
+    assert [(r.extra or {}).get("file") for _, r in numbered] == ["a.pdf", "my  report.pdf", None]
 
 
 def test_csv_delimiter_comes_from_the_header_not_quoted_text() -> None:

@@ -114,3 +114,21 @@ def test_help_creates_no_store(run: ReviewRunner, review_dir: Path) -> None:
     for command in (("prisma",), ("query",), ("export",), ("extract",), ("extract", "verify")):
         assert run(*command, "--help").exit_code == 0
     assert not (review_dir / "review.db").exists()
+
+
+def test_methods_date_an_export_by_when_it_was_searched_not_imported(session: Session) -> None:
+    from datetime import date
+
+    from review.models import SearchRun
+    from review.report.methods import _sources
+
+    now = utcnow()
+    session.add(SearchRun(source="openalex", search_name="s", started_at=now, tool_version="t"))
+    session.add(SearchRun(source="scopus", search_name="a.ris", started_at=now, tool_version="t",
+                          searched_on=date(2026, 3, 2)))  # fmt: skip
+    session.add(SearchRun(source="medline", search_name="b.nbib", started_at=now, tool_version="t"))
+    session.flush()
+    text = _sources(session).lower()
+    assert f"openalex (1 run, databases; {now:%-d %B %Y})".lower() in text
+    assert "scopus (1 run, databases; 2 march 2026)" in text  # not the day it was imported
+    assert "medline (1 run, databases; an unrecorded date)" in text

@@ -87,19 +87,23 @@ def test_table_shows_runs_with_exact_requests(store: Engine) -> None:
     assert f"request:  {OPENALEX_URL}" in table
     assert "scopus.ris" in table and "call_for_evidence.csv" in table
     assert "note:     stopped at the daily budget" in table
-    assert "cost: $0.12" in table and "tool: review 0.1.0" in table
+    assert "cost: $0.12" in table and "tool:     review 0.1.0" in table
+    assert "interface: OpenAlex API via pyalex 0.21  searched: " in table
+    assert "interface: not recorded  searched: not recorded" in table  # the imports gave neither
 
 
 def test_markdown_has_the_prisma_s_items(store: Engine) -> None:
     md = searchlog.render_markdown(log_of(store))
     databases, other = md.split("## Other methods")
     assert "### openalex" in databases and "### scopus" in databases and "### cfe" in other
-    assert "- Database/platform: OpenAlex API via pyalex 0.21" in md
-    assert f"```text\n{OPENALEX_URL}\n```" in md  # the strategy exactly as run
+    assert "- Database: openalex\n- Interface/platform: OpenAlex API via pyalex 0.21" in md
+    started = log_of(store).runs[0]["started_at"]
+    assert f"- Date searched: {started:%Y-%m-%d}\n" in md  # a harvest: the day it ran
+    assert f"```text\n{OPENALEX_URL}\n```" in md  # the query built from the protocol, exactly as sent
     assert '- Limits and filters: {"language": "en", "publication_year": "2010-2026"}' in md
     assert "- Records: 1,234 reported by the source, 1,200 retrieved" in md
     assert "- Records: 3 reported by the source, 3 retrieved" in md
-    assert "- Date run: " in md and " UTC" in md
+    assert "- Logged: " in md and " UTC" in md
     assert "not yet deduplicated" in md
 
 
@@ -135,7 +139,7 @@ def test_cli_searches_lists_imports(run: ReviewRunner, fmt: str) -> None:
     result = run("searches", "--format", fmt)
     assert result.exit_code == 0, result.output
     assert result.output.count("wos.ris sha256:") == 2
-    assert "RIS file wos.ris" in result.output
+    assert "not recorded" in result.output  # no --interface, --strategy or --searched-on
 
 
 def test_cli_searches_bad_format_is_usage_error(run: ReviewRunner) -> None:

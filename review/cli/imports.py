@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from review.cli.base import App, cli, pass_app
 from review.formats.csvfile import FIELDS as MAP_FIELDS
+
+if TYPE_CHECKING:
+    from review.imports import ImportResult
 
 FORMAT_CHOICE = click.Choice(["ris", "bibtex", "nbib", "csv"])
 
@@ -46,44 +50,77 @@ class FieldMapping(click.ParamType[tuple[str, str]]):
     f"DOI, Link, Organisation...) are recognised without it. FIELD: {', '.join(MAP_FIELDS)}.",
 )
 @click.option("--encoding", default=None, help="Text encoding if not UTF-8, e.g. cp1252.")
+@click.option(
+    "--strategy",
+    default=None,
+    help="The search strategy exactly as typed at the database (kept verbatim for the PRISMA-S appendix), "
+    "or @FILE to read it from a text file.",
+)
+@click.option(
+    "--searched-on",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The day the database was searched. Default: not recorded (the appendix says so).",
+)
+@click.option("--interface", default=None, help='The platform searched, e.g. Ovid, EBSCOhost, "Scopus web".')
 @pass_app
 def import_cmd(
     app: App,
+    /,
     file: Path,
     fmt: str,
     source: str,
-    arm: str | None,
-    id_column: str | None,
     mapping: tuple[tuple[str, str], ...],
-    encoding: str | None,
+    **kw: str | None,
 ) -> None:
     """Import records from a RIS, BibTeX, PubMed nbib or CSV file as one search-log entry.
 
     The whole file is checked first: a bad line stops the import and nothing is stored.
-    Re-importing the same file updates the same records.
+    Re-importing the same file updates the same records. A CSV column mapped with
+    --map file=COLUMN names files (paths relative to the CSV) kept for the full-text stage.
 
     \b
     Example:
-        review import scopus.ris --format ris --source scopus
+        review import scopus.ris --format ris --source scopus --interface "Scopus web" \\
+            --strategy @scopus-strategy.txt --searched-on 2026-03-14
         review import submissions.csv --format csv --source call-for-evidence \\
-            --map title="Submission title" --map publisher=Organisation --id-column Ref
+            --map title="Submission title" --map publisher=Organisation --map file=File --id-column Ref
     """
     from review import imports
 
-    options = imports.ImportOptions(arm=arm, id_column=id_column, mapping=dict(mapping), encoding=encoding)
+    options = imports.ImportOptions(mapping=dict(mapping), **kw)
     with app.session() as session:
         result = imports.run(
-            session,
-            file,
-            fmt,
-            source,
-            sources_dir=app.sources_dir,
-            options=options,
+            session, file, fmt, source, sources_dir=app.sources_dir, options=options,
             protocol_hash=app.protocol().sha256,
-        )
+        )  # fmt: skip
+    click.echo("\n".join(_import_lines(result)))
+
+
+def _import_lines(result: ImportResult) -> list[str]:
     repeated = f" ({result.repeated} repeated within the file)" if result.repeated else ""
-    click.echo(f"{result.read} records read: {result.new} new, {result.present} already present{repeated}.")
-    click.echo(f"Search run {result.run_id}; file kept as {result.stored_as}.")
+    lines = [f"{result.read} records read: {result.new} new, {result.present} already present{repeated}."]
+    lines.append(f"Search run {result.run_id}; file kept as {result.stored_as}.")
+    if result.files:
+        lines.append(
+            f"Files of {_records(result.files)} kept under sources/imports/files/ for the full-text stage."
+        )
+    if result.not_pdf:
+        lines.append(
+            f"{_records(result.not_pdf, 'name')} a file that is not a PDF: full text cannot read those."
+        )
+    if result.unmapped_files:
+        lines.append(
+            f"{_records(result.unmapped_files, 'name')} a file: to hand the files to the full-text stage, "
+            "import again with --map file=COLUMN."
+        )
+    return lines
+
+
+def _records(n: int, verb: str = "") -> str:
+    """`3 records`, or with a verb `1 record names` / `3 records name`."""
+    said = f"{n} record" if n == 1 else f"{n} records"
+    return f"{said} {verb}s" if verb and n == 1 else f"{said} {verb}".rstrip()
 
 
 @cli.command("searches")

@@ -60,9 +60,14 @@ def sniff_delimiter(text: str) -> str:
 
 def _rows(text: str, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
+    rows: list[tuple[int, list[str]]] = []
     try:
         header = [h.strip() for h in next(reader)]
-        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+        end = reader.line_num
+        for row in reader:  # a row is named by the line it starts on (a quoted cell may span lines)
+            if any(cell.strip() for cell in row):
+                rows.append((end + 1, row))
+            end = reader.line_num
     except (StopIteration, csv.Error) as exc:
         fail(name, "CSV", [f"line {reader.line_num}: {exc or 'the file has no header row'}"])
     return header, rows
@@ -101,6 +106,18 @@ def read_csv(
     id_column: str | None = None,
 ) -> list[RecordIn]:
     """Records of a CSV file (delimiter from the header line); unmapped columns are kept in `extra`."""
+    return [r for _, r in read_csv_numbered(text, source, name, mapping=mapping, id_column=id_column)]
+
+
+def read_csv_numbered(
+    text: str,
+    source: str,
+    name: str = "file",
+    *,
+    mapping: Mapping[str, str] | None = None,
+    id_column: str | None = None,
+) -> list[tuple[int, RecordIn]]:
+    """Like `read_csv`, each record with the file line its row ends on (for errors about a row)."""
     header, rows = _rows(text, name)
     if not rows:
         fail(name, "CSV", ["the file has a header row but no records"])
@@ -120,7 +137,7 @@ def read_csv(
         )
     raise_errors(name, "CSV", errors)
     id_index = header.index(id_column) if id_column is not None else None
-    return [_record(header, row, columns, id_index, source) for _, row in rows]
+    return [(no, _record(header, row, columns, id_index, source)) for no, row in rows]
 
 
 def _cell(row: Sequence[str], index: int | None) -> str | None:
@@ -136,8 +153,9 @@ def _record(
     used = {*columns.values(), id_index}
     unmapped = {h: v for i, (h, v) in enumerate(zip(header, row, strict=False)) if i not in used and clean(v)}
     extra: dict[str, Any] = {"columns": unmapped} if unmapped else {}
-    if get("file"):
-        extra["file"] = get("file")
+    file = (_cell(row, columns.get("file")) or "").strip()
+    if file:  # a file name as written: collapsing its spaces would name another file
+        extra["file"] = file
     return RecordIn(
         source=source,
         source_id=clean(_cell(row, id_index)) or "",

@@ -18,7 +18,7 @@ from review.errors import InputError
 from review.fulltext.batch import WORKERS
 from review.fulltext.documents import read_documents
 from review.fulltext.read import clean_text
-from review.fulltext.store import store_file
+from review.fulltext.store import Stored, resolve, store_file
 from review.models import Document, Work
 
 DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+", re.IGNORECASE)
@@ -77,6 +77,22 @@ def add_folder(session: Session, root: Path, folder: Path, *, workers: int = WOR
     read_documents(session, root, [m[3] for m in matched], workers=workers)
     added = tuple(_added(session, f, w, d, how) for f, w, how, d in matched)
     return FolderResult(added, tuple(unmatched))
+
+
+def store_kept_file(root: Path, relative: str, name: str | None) -> tuple[Stored | None, str | None]:
+    """An imported record's kept file (a path in the review folder) copied into the full-text store
+    as `add_file` stores one, or the reason it cannot be (the PRISMA "not retrieved" reason)."""
+    shown = f"the imported file {name or relative}"
+    try:
+        file = resolve(root, relative)
+        if not file.is_file():
+            return None, f"{shown} is missing from {relative}: import the CSV again"
+        _check_pdf(file)
+        return store_file(root, file, ".pdf"), None
+    except InputError as exc:
+        return None, f"{shown}: {exc}"
+    except OSError as exc:
+        return None, f"{shown} cannot be read from {relative}: {exc.strerror}"
 
 
 def _check_pdf(file: Path) -> None:

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from review import __version__
 from review.db import utcnow
+from review.fulltext.add import store_kept_file
 from review.fulltext.batch import WORKERS
 from review.fulltext.documents import good_works, read_documents, unread
 from review.fulltext.download import Fetched, FetchSettings, fetch_json, fetch_to_store, new_session
@@ -202,6 +203,9 @@ def _fetch_round(
 
 
 def _fetch_one(http: requests.Session, candidate: Candidate, root: Path, settings: FetchSettings) -> Fetched:
+    if candidate.origin == "record_file":  # kept at import: stored like `fulltext add`, no network
+        stored, reason = store_kept_file(root, candidate.url, candidate.title)
+        return Fetched(candidate.url, stored, reason, "application/pdf" if stored else None)
     if not candidate.is_html:
         return fetch_to_store(http, candidate.url, root, settings)
     api = content_api_url(candidate.url)

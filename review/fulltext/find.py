@@ -5,7 +5,9 @@ the other `locations[].pdf_url`, then `open_access.oa_url`. GOV.UK records: `ext
 PDF files (`attachment_type` file with a PDF content type or `.pdf` name) and HTML publications
 (`attachment_type` html, read through the Content API). Imported records (RIS exports,
 call-for-evidence submissions) offer their own URL last: a link to a PDF is fetched, a landing
-page is recorded as not retrieved with its reason. A URL is tried once per work.
+page is recorded as not retrieved with its reason. A file an imported record names (kept by
+`review import --map file=COLUMN` under sources/imports/files/) comes first: it is read from disk,
+with no network. A URL (or kept file) is tried once per work.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ class Candidate:
     work_id: int
     record_id: int | None
     url: str
-    origin: str  # openalex_best_oa | openalex_location | openalex_oa_url | govuk_attachment | govuk_html
-    # | record_url
+    origin: str  # record_file | openalex_best_oa | openalex_location | openalex_oa_url | govuk_attachment
+    # | govuk_html | record_url  (record_file: `url` is the kept file's path in the review folder)
     licence: str | None = None
     version: str | None = None
     title: str | None = None
@@ -57,6 +59,7 @@ def candidates(session: Session, work_ids: list[int]) -> dict[int, list[Candidat
 
 
 ORDER = (
+    "record_file",
     "openalex_best_oa",
     "openalex_location",
     "openalex_oa_url",
@@ -85,6 +88,10 @@ def record_candidates(record: Record) -> list[Candidate]:
     if "attachments" in extra:
         return _govuk(record.work_id, record.id, extra.get("attachments") or [])
     found = _openalex(record.work_id, record.id, extra)
+    if isinstance(extra.get("file_path"), str):
+        found.append(
+            Candidate(record.work_id, record.id, extra["file_path"], "record_file", title=extra.get("file"))
+        )
     url = record.url or ""
     if record.source not in HARVESTED and url.startswith(("http://", "https://")):
         found.append(Candidate(record.work_id, record.id, url, "record_url"))

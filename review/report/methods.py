@@ -4,12 +4,13 @@ automation, agreement and extraction, every number read from the store and the p
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import date
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from review.errors import ReviewError
+from review.imports import RESERVED_SOURCES
 from review.models import ExtractionValue, RuleResult, SearchRun, StageRun
 from review.protocol import Protocol, StageDesign
 from review.report.prisma import PrismaCounts, source_label
@@ -52,8 +53,15 @@ def paragraph(session: Session, protocol: Protocol, c: PrismaCounts) -> str:
     return "# Methods\n\n" + "\n\n".join(p for p in parts if p) + "\n"
 
 
-def _day(value: datetime | None) -> str:
+def _day(value: date | None) -> str:
     return value.strftime("%-d %B %Y") if value else "an unrecorded date"
+
+
+def _searched(run: SearchRun) -> date | None:
+    """The day the database was searched: a harvest's start, an export's --searched-on (else unknown)."""
+    if run.source in RESERVED_SOURCES:
+        return run.started_at.date()
+    return run.searched_on
 
 
 def _sources(session: Session) -> str:
@@ -65,8 +73,8 @@ def _sources(session: Session) -> str:
         by_source.setdefault(r.source, []).append(r)
     described = []
     for source, found in by_source.items():
-        first, last = min(r.started_at for r in found), max(r.started_at for r in found)
-        when = _day(first) if first.date() == last.date() else f"{_day(first)} to {_day(last)}"
+        days = sorted(d for d in (_searched(r) for r in found) if d is not None)
+        when = _when(days, len(days) < len(found))
         kind = "databases" if found[0].arm == "databases" else "other methods"
         platform = f" via {found[0].platform}" if found[0].platform else ""
         runs_n = count(len(found), "run")
@@ -75,6 +83,13 @@ def _sources(session: Session) -> str:
         f"We searched {'; '.join(described)}. "
         "The exact strategies, limits and dates are given in the search appendix (PRISMA-S)."
     )
+
+
+def _when(days: list[date], unrecorded: bool) -> str:
+    if not days:
+        return "an unrecorded date"
+    when = _day(days[0]) if days[0] == days[-1] else f"{_day(days[0])} to {_day(days[-1])}"
+    return when + (" and an unrecorded date" if unrecorded else "")
 
 
 def _records(session: Session, c: PrismaCounts) -> str:
