@@ -28,7 +28,9 @@ def m002_tallies(session: Session) -> None:
 
     conn = session.connection()
     have = {c["name"] for c in inspect(conn).get_columns("search_run")}
-    for column, kind in (("strategy", "TEXT"), ("searched_on", "DATE")):  # PRISMA-S for imports
+    stamp = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    added = (("strategy", "TEXT"), ("searched_on", "DATE"), ("holder", "VARCHAR"), ("heartbeat_at", stamp))
+    for column, kind in added:  # PRISMA-S for imports; who is harvesting a run now
         if column not in have:
             session.execute(text(f"ALTER TABLE search_run ADD COLUMN {column} {kind}"))
     for table in ("tally", "tally_part"):

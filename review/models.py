@@ -56,6 +56,8 @@ class SearchRun(SQLModel, table=True):
     request: str | None = _text()  # the exact request as sent (first page URL, or the file path)
     strategy: str | None = _text()  # an import's search strategy as typed at the database, verbatim
     searched_on: date | None = None  # the day an imported export was searched at its database
+    holder: str | None = None  # "host pid" of the process harvesting it now (running runs only)
+    heartbeat_at: datetime | None = None  # when that process last stored a page
     filters: dict[str, Any] | None = _json()
     started_at: datetime
     finished_at: datetime | None = None

@@ -9,15 +9,19 @@ kill is continued the same way, after its archive's unterminated tail is repaire
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
-from review.db import utcnow
+from review.db import utcnow, write_lock
+from review.errors import SearchError
 from review.models import SearchRun
 from review.records import RawArchive, RecordIn, finish_run, start_run, upsert_records
 from review.search.archive import repair
@@ -27,6 +31,7 @@ from review.search.http import BudgetExhaustedError
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 Progress = Callable[[int], None]
 UNFINISHED = ("running", "interrupted", "budget_exhausted", "failed")
+STALE_AFTER = timedelta(minutes=15)  # a harvest on another machine that stored no page for this long has died
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,16 @@ def open_run(session: Session, plan: Plan, protocol_hash: str | None) -> _Open:
         .order_by(SearchRun.id.desc())  # type: ignore[union-attr]
         .limit(1)
     ).first()
+    if latest and latest.status == "running" and holder_alive(latest):
+        raise SearchError(
+            f"{plan.source} search {plan.name!r} is being harvested by another process ({latest.holder}, "
+            f"last page stored {latest.heartbeat_at:%Y-%m-%d %H:%M} UTC): wait for it to finish. If that "
+            f"process has died, run `review search` again after {STALE_AFTER.seconds // 60} minutes "
+            "without a new page; it resumes the run."
+        )
     if latest and latest.status in UNFINISHED and latest.request == plan.request and latest.raw_path:
         latest.status, latest.message, latest.finished_at = "running", None, None
+        _hold(latest)
         assert latest.id is not None
         return _Open(latest.id, latest.raw_path, latest.resume_state, True)
     run = start_run(
@@ -82,8 +95,38 @@ def open_run(session: Session, plan: Plan, protocol_hash: str | None) -> _Open:
         protocol_hash=protocol_hash,
     )
     run.raw_path = archive_path(plan)
+    _hold(run)
     assert run.id is not None
     return _Open(run.id, run.raw_path, None, False)
+
+
+def holder_alive(run: SearchRun) -> bool:
+    """Whether the process that left this run `running` may still be harvesting it.
+
+    On this machine its PID answers the question at once (a hard kill is resumed straight away);
+    a process on another machine counts as gone once it has stored no page for STALE_AFTER.
+    """
+    if not run.holder or run.heartbeat_at is None:
+        return False
+    host, _, pid = run.holder.rpartition(" ")
+    if host == socket.gethostname() and pid.isdigit():
+        return _pid_alive(int(pid))
+    beat = run.heartbeat_at if run.heartbeat_at.tzinfo else run.heartbeat_at.replace(tzinfo=UTC)
+    return utcnow() - beat < STALE_AFTER
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _hold(run: SearchRun) -> None:
+    run.holder, run.heartbeat_at = f"{socket.gethostname()} {os.getpid()}", utcnow()
 
 
 def header(plan: Plan, run: SearchRun) -> dict[str, Any]:
@@ -126,6 +169,7 @@ def harvest(
     """
     plan = connector.plan(name)
     with sessions() as session:
+        write_lock(session)  # two harvests starting at once: the second sees the first's run
         opened = open_run(session, plan, protocol_hash)
         run = session.get(SearchRun, opened.run_id)
         assert run is not None
@@ -177,6 +221,7 @@ def _commit_page(sessions: SessionFactory, archive: RawArchive, run_id: int, pag
         if page.total is not None:
             run.total_reported = page.total
         run.resume_state = page.state
+        run.heartbeat_at = utcnow()
     return new
 
 
@@ -191,6 +236,7 @@ def _close(
             run.resume_state = None
         archive.write(_end_line(run, status, message))
         run.raw_sha256 = archive.close()
+        run.holder = None
         finish_run(run, status=status, message=message)
 
 
