@@ -18,7 +18,7 @@ from review import __version__
 from review import models as _models  # noqa: F401  (registers every table on SQLModel.metadata)
 from review.errors import StoreError
 from review.migrations import MIGRATIONS
-from review.models import SCHEMA_VERSION, SQLITE_DDL, Meta, tally_ddl
+from review.models import POSTGRES_DDL, SCHEMA_VERSION, SQLITE_DDL, Meta, tally_ddl
 
 DEFAULT_DB = "review.db"
 
@@ -110,6 +110,9 @@ def init_db(engine: Engine) -> None:
         with Session(engine) as session, session.begin():
             for statement in tally_ddl(engine.dialect.name):
                 session.execute(text(statement))
+            if engine.dialect.name == "postgresql":
+                for statement in POSTGRES_DDL:
+                    session.execute(text(statement))
             session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
             session.add(Meta(key="created_at", value=utcnow().isoformat()))
             session.add(Meta(key="created_by", value=f"review {__version__}"))

@@ -24,7 +24,7 @@ def m002_tallies(session: Session) -> None:
     `review status` (tally, tally_part and their triggers), filled from the store; an index for the
     open dedupe pairs."""
     from review import tally
-    from review.models import tally_ddl
+    from review.models import POSTGRES_DDL, tally_ddl
 
     conn = session.connection()
     have = {c["name"] for c in inspect(conn).get_columns("search_run")}
@@ -39,6 +39,9 @@ def m002_tallies(session: Session) -> None:
         index.create(conn, checkfirst=True)
     for statement in tally_ddl(conn.dialect.name):
         session.execute(text(statement))
+    if conn.dialect.name == "postgresql":
+        for statement in POSTGRES_DDL:  # full-text search reads an index instead of every page
+            session.execute(text(statement))
     tally.rebuild(session)
 
 

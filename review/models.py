@@ -351,6 +351,10 @@ SQLITE_DDL = (
     "INSERT INTO page_fts(rowid, text) VALUES (new.id, new.text); END",
 )
 
+# PostgreSQL's counterpart: a GIN index over the same expression review.fulltext.search queries,
+# so a search reads the index instead of parsing every page's text.
+POSTGRES_DDL = ("CREATE INDEX IF NOT EXISTS ix_page_tsv ON page USING GIN (to_tsvector('english', text))",)
+
 
 # --- extraction ---------------------------------------------------------------------------
 

@@ -67,3 +67,15 @@ def test_cli_search(run, engine: Engine, review_dir: Path):
     assert "**Temporary" in result.output
     assert "1 page found." in result.output
     assert "No page matches." in run("fulltext", "search", "zeppelin").output
+
+
+def test_postgresql_searches_through_a_text_index(session: Session, stored: tuple[int, int]) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the GIN index is PostgreSQL's; SQLite's FTS5 index is tested above")
+    names = session.exec(text("SELECT indexname FROM pg_indexes WHERE tablename = 'page'")).all()  # type: ignore[call-overload]
+    assert ("ix_page_tsv",) in [tuple(n) for n in names]
+    session.exec(text("SET LOCAL enable_seqscan = off"))  # type: ignore[call-overload]
+    query = "SELECT id FROM page WHERE to_tsvector('english', text) @@ websearch_to_tsquery('english', 'law')"
+    plan = " ".join(r[0] for r in session.exec(text("EXPLAIN " + query)))  # type: ignore[call-overload]
+    assert "ix_page_tsv" in plan
+    assert search(session, "law enforcement")
