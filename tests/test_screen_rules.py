@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from review import tally
@@ -11,7 +12,7 @@ from review.db import utcnow
 from review.decisions import final_decisions
 from review.models import Record, RuleResult, ScreeningDecision
 from review.screen import decide, rules
-from review.screen.terms import compile_terms
+from review.screen.terms import compile_terms, uk_places
 from tests.conftest import ReviewRunner
 from tests.factories import add_works
 from tests.screen_helpers import KEPT, assign_to, edit_protocol, protocol_at
@@ -159,3 +160,20 @@ def test_full_text_rules_leave_title_abstract_judgements_alone(session: Session,
     result = rules.run(session, protocol, "full_text")
     assert result.examined == 2 and result.excluded == 0
     assert {f.status for f in final_decisions(session, "full_text").values()} == {"pending"}
+
+
+@pytest.mark.parametrize(
+    ("text", "uk"),
+    [
+        ("Family hubs in Birmingham", True),
+        ("Birmingham City Council's early help offer", True),
+        ("Home visiting in Birmingham, Alabama", False),
+        ("Manchester, New Hampshire and Cambridge, Massachusetts", False),
+        ("Child care subsidies in New South Wales", False),
+        ("Parenting programmes in London, Ontario", False),
+        ("Head Start in New York City", False),
+        ("Sure Start in Leeds compared with Head Start in Boston, Massachusetts", True),
+    ],
+)
+def test_a_uk_place_name_abroad_is_not_the_uk(text: str, uk: bool) -> None:
+    assert bool(rules.uk_named(text, uk_places())) is uk

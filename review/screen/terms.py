@@ -67,6 +67,13 @@ class Matcher:
             return []
         return list(dict.fromkeys(term for _, _, term in self._scan(toks)))
 
+    def matches(self, text: str | None) -> tuple[tuple[str, ...], list[tuple[int, int, str]]]:
+        """The text's tokens and each match as (first, last token index, term), for context checks."""
+        if not text or not self.starts:
+            return (), []
+        toks = _tokens(text)
+        return toks, self._scan(toks)
+
     def spans(self, text: str | None) -> list[tuple[int, int]]:
         """(start, end) character offsets of every match in `text`, left to right, not overlapping."""
         if not text or not self.starts:
