@@ -7,11 +7,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from review.db import utcnow
-from review.models import ScreeningDecision
 from review.protocol import load_protocol
 from review.screen import rank
-from tests.factories import add_works
+from tests.factories import add_works, decide
 
 RELEVANT = [
     "Sure Start children's centres: evaluation of outcomes for families with young children in England",
@@ -42,13 +40,7 @@ def _works(session: Session) -> tuple[list[int], list[int]]:
 def _decide(
     session: Session, work_id: int, decision: str, reviewer: str = "reviewer1", role: str = "screener"
 ) -> None:
-    session.add(
-        ScreeningDecision(
-            work_id=work_id, stage="title_abstract", reviewer=reviewer, role=role, decision=decision,
-            created_at=utcnow(),
-        )
-    )  # fmt: skip
-    session.flush()
+    decide(session, work_id, reviewer, decision, role=role)
 
 
 def test_model_puts_works_like_the_includes_first(session: Session) -> None:

@@ -10,10 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
+from review import tally
 from review.db import session_scope, utcnow
-from review.models import RuleResult, ScreeningDecision, StoppingLog
+from review.models import RuleResult, StoppingLog
 from review.screen import stopping
-from tests.factories import add_works
+from tests.factories import add_works, decide
 
 
 def test_k_target_is_the_fewest_unseen_includes_that_miss_the_target() -> None:
@@ -68,12 +69,7 @@ def test_unseen_upper_bound_shrinks_with_the_sample() -> None:
 
 def _decide(session: Session, work_ids: list[int], decision: str, reviewer: str = "reviewer1") -> None:
     for w in work_ids:
-        session.add(
-            ScreeningDecision(
-                work_id=w, stage="title_abstract", reviewer=reviewer, decision=decision, created_at=utcnow()
-            )
-        )
-    session.flush()
+        decide(session, w, reviewer, decision)
 
 
 def test_estimate_reads_the_store_and_ignores_unscreened_rule_exclusions(session: Session) -> None:
@@ -90,6 +86,7 @@ def test_estimate_reads_the_store_and_ignores_unscreened_rule_exclusions(session
         )
     )
     session.flush()
+    tally.refresh(session, [ids[39]])
     result = stopping.estimate(session, "title_abstract")
     assert (result.population, result.screened, result.remaining) == (39, 25, 14)
     assert result.includes_seen == 5

@@ -1,4 +1,4 @@
-"""`review screen simulate | stopping | stop`: prioritisation checks and stopping guidance."""
+"""`review screen simulate | stopping | sample | stop`: prioritisation checks and stopping guidance."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from review.cli.screen import screen_cmd
 
 if TYPE_CHECKING:
     from review.screen.simulate import SimulationResult
-    from review.screen.stopping import StoppingEstimate
+    from review.screen.stopping import SampleState, StoppingEstimate
 
 _STAGE = click.option(
     "--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage."
@@ -102,6 +102,38 @@ def stop_cmd(app: App, reviewer: str, stage: str, recall: float, confidence: flo
     click.echo(f"Logged decision to stop (stopping log #{logged.log_id}) by {name}.")
 
 
+@screen_cmd.command("sample")
+@click.option("--reviewer", required=True, help="Who records the team's decision to switch.")
+@_STAGE
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed for the random order.")
+@pass_app
+def sample_cmd(app: App, reviewer: str, stage: str, seed: int) -> None:
+    """Screen the rest of the stage in random order, so the stopping test rests on a random sample.
+
+    Callaghan & Müller-Hansen's design: after a heuristic stop in ranked order, every queue at
+    the stage switches to one seeded random order; `review screen stopping` then tests on the
+    works screened since. Logged in the stopping log; it cannot be undone.
+
+    \b
+    Example:
+        review screen sample --reviewer reviewer1 --stage title-abstract
+    """
+    from review.screen import stopping
+
+    name = app.check_reviewer(reviewer)
+    with app.session() as session:
+        state = stopping.start_sample(session, stage_value(stage), name, seed=seed)
+    click.echo(_sample_text(state))
+
+
+def _sample_text(state: SampleState) -> str:
+    return (
+        f"From now on every queue at this stage is in random order (seed {state.seed}); the stopping test "
+        f"runs on the works screened from here, a random sample of the {state.urn} unscreened "
+        f"(stopping log #{state.log_id}, by {state.reviewer})."
+    )
+
+
 def _simulation_table(result: SimulationResult) -> str:
     m, r = result.ranked, result.random
     rows = [
@@ -119,17 +151,31 @@ def _simulation_table(result: SimulationResult) -> str:
 
 def _estimate_text(e: StoppingEstimate) -> str:
     head = f"{e.screened} of {e.population} works screened at {e.stage}, {e.includes_seen} includes; "
+    if e.unseen_estimate is None and e.design == "random-sample":
+        return head + "switched to random order: nothing sampled yet, screen on and check again."
     if e.unseen_estimate is None:
         return head + "nothing to estimate from yet: screen some works first."
     verdict = "met" if e.target_met else "NOT met: keep screening"
     bound = f"{e.recall_lower:.1%}" if e.recall_lower is not None else "n/a"
+    since = "since the switch to random order" if e.design == "random-sample" else ""
+    sample = f"the {'' if since else 'last '}{e.sample_size} screened {since}".rstrip()
     return "\n".join(
         [
             f"{head}{e.remaining} unscreened.",
             f"Includes still unseen: about {e.unseen_estimate:.1f} "
             f"(at most {e.unseen_upper} with {e.confidence:.0%} confidence); recall at least {bound}.",
-            f"Recall target {e.recall_target:.0%}: {verdict} (p = {e.p_value:.4f}, last {e.sample_size} "
-            f"screened held {e.sample_includes} includes).",
+            f"Recall target {e.recall_target:.0%}: {verdict} (p = {e.p_value:.4f}; {sample} held "
+            f"{e.sample_includes} includes).",
+            *_heuristic_hint(e),
             f"Method: {e.method}",
         ]
     )
+
+
+def _heuristic_hint(e: StoppingEstimate) -> list[str]:
+    if e.design != "ranked" or e.exclude_run < e.heuristic_run:
+        return []
+    return [
+        f"The last {e.exclude_run} screened were all excludes (heuristic stop: {e.heuristic_run}). For a "
+        "test on a true random sample, switch: review screen sample --reviewer NAME"
+    ]

@@ -5,6 +5,11 @@ linear classifier retrained on every call from the standing human decisions at t
 (include and maybe are positive, exclude is negative). A ranking only orders a queue: it never
 excludes a work and never writes to the store.
 
+A model that stops finding includes can be stale: the works it ranks last are never seen, and
+an include unlike the others sits there to the end. So once the excludes in a row reach
+EXPLORE_SHARE of the works left, every EXPLORE_EVERY-th pick is drawn at random (seeded) from the
+works left until an include turns up (`explore`); the simulation uses the same function.
+
 The TF-IDF matrix of the whole store is the slow part (about 30 s per 100,000 works), so it is
 kept in memory for the process and, for SQLite stores, in a cache folder beside the database,
 keyed by a fingerprint of the works table; retraining and scoring take well under 200 ms.
@@ -31,10 +36,16 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
 VECTORISER = {"ngram_range": (1, 2), "sublinear_tf": True, "max_df": 0.95, "min_df": 1}
+EXPLORE_SHARE = 0.20  # excludes in a row, as a share of the works left, that mark a stale model
+EXPLORE_EVERY = 2  # then every 2nd pick is drawn at random from the works left
+EXPLORE_HEAD = 1000  # only the head of a long queue is interleaved: it is re-ranked long before
+SEED = 2026  # the store's exploration draws: reproducible from the decisions alone
 MODEL_TEXT = (
     "TF-IDF over title, abstract and keywords (words and word pairs, sublinear term frequency); "
     "linear SVM (C=0.11, squared hinge) with includes weighted up to a 1:9.8 class ratio, "
-    "retrained on every standing decision at the stage; most likely include first"
+    "retrained on every standing decision at the stage; most likely include first, except that "
+    f"after a run of excludes as long as {EXPLORE_SHARE:.0%} of the works left, one pick in "
+    f"{EXPLORE_EVERY} is drawn at random (seeded) until an include turns up"
 )
 CACHE_DIR = ".review-cache"
 _MEMORY: dict[str, Features] = {}
@@ -68,7 +79,7 @@ class Ranking:
     """A queue's order and what it was based on."""
 
     order: tuple[int, ...]
-    basis: str  # model | like-includes | protocol-terms | id
+    basis: str  # model | like-includes | protocol-terms | id | random-sample
     positives: int
     negatives: int
     seconds: float
@@ -134,7 +145,9 @@ def rank(
 
     With at least one include (or maybe) and one exclude the model ranks; with includes only,
     similarity to them; with no include, similarity to the protocol's include highlight terms and
-    questions (when `protocol` is given); otherwise work ID order. Ties keep ID order.
+    questions (when `protocol` is given); otherwise work ID order. Ties keep ID order. Once a team
+    has switched the stage to a random sample for the stopping test (`stopping.start_sample`), the
+    order is that sample's seeded random order instead.
 
     Args:
         session: the store.
@@ -151,6 +164,9 @@ def rank(
     labels = training_labels(session, stage)
     pos = sum(labels.values())
     neg = len(labels) - pos
+    sample = _sample_order(session, stage, ids)
+    if sample is not None:
+        return Ranking(tuple(sample), "random-sample", pos, neg, time.perf_counter() - started)
     if pos == 0 and protocol is None:
         return Ranking(tuple(ids), "id", pos, neg, time.perf_counter() - started)
     if pos == 0:
@@ -160,7 +176,62 @@ def rank(
         scores, basis = _learned_scores(features_for(session), ids, labels)
     # a stable sort on negated scores keeps ID order among ties
     ranked = np.asarray(ids)[np.argsort(-scores, kind="stable")]
-    return Ranking(tuple(ranked.tolist()), basis, pos, neg, time.perf_counter() - started)
+    detail: dict[str, Any] = {}
+    if basis == "model":
+        run = exclude_run(session, stage, labels)
+        mixed = explore(ranked, run, len(labels), SEED)
+        detail = {"exclude_run": run, "exploring": mixed is not ranked}
+        ranked = mixed
+    return Ranking(tuple(ranked.tolist()), basis, pos, neg, time.perf_counter() - started, detail)
+
+
+def explore(ranked: np.ndarray, run: int, screened: int, seed: int) -> np.ndarray:
+    """`ranked` as is, or, when the model looks stale, with every EXPLORE_EVERY-th pick drawn at random.
+
+    Stale: the last `run` works screened were all excludes, and `run` is at least EXPLORE_SHARE of
+    the works left (`ranked`). Picks are numbered from `screened` (works screened so far), so the
+    same pattern holds whether the order is taken one work at a time or a few at once; the random
+    draws come from a generator seeded with (`seed`, `screened`), so the order is reproducible.
+
+    Args:
+        ranked: the works left, most likely include first.
+        run: excludes in a row at the end of the screening so far.
+        screened: works screened so far.
+        seed: seed for the random picks.
+    """
+    import numpy as np
+
+    if run == 0 or run < EXPLORE_SHARE * len(ranked):
+        return ranked
+    drawn = iter(np.random.default_rng([seed, screened]).permutation(ranked).tolist())
+    best = iter(ranked.tolist())
+    head: list[int] = []
+    taken: set[int] = set()
+    for position in range(min(len(ranked), EXPLORE_HEAD)):
+        source = drawn if (screened + position) % EXPLORE_EVERY == 0 else best
+        pick = next(w for w in source if w not in taken)
+        head.append(pick)
+        taken.add(pick)
+    tail = [w for w in ranked.tolist() if w not in taken]
+    return np.asarray(head + tail, dtype=ranked.dtype)
+
+
+def exclude_run(session: Session, stage: str, labels: dict[int, int]) -> int:
+    """Works screened (first decision at `stage`) since the last include in `labels`; 0 before one."""
+    d = ScreeningDecision
+    q = select(d.work_id, func.min(d.id)).where(d.stage == stage).group_by(col(d.work_id))
+    first = {w: i for w, i in session.exec(q) if w in labels and i is not None}
+    last_include = max((i for w, i in first.items() if labels[w] == 1), default=None)
+    if last_include is None:
+        return 0
+    return sum(1 for w, i in first.items() if i > last_include and labels[w] == 0)
+
+
+def _sample_order(session: Session, stage: str, ids: list[int]) -> list[int] | None:
+    from review.screen import stopping  # it imports this module's training_labels
+
+    state = stopping.sample_state(session, stage)
+    return None if state is None else stopping.sample_order(ids, state.seed)
 
 
 def _learned_scores(features: Features, ids: list[int], labels: dict[int, int]) -> tuple[np.ndarray, str]:

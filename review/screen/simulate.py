@@ -1,8 +1,9 @@
 """Simulate prioritised screening on a labelled CSV: how much work would the ranker have saved?
 
 The simulation starts from one include and one exclude drawn with the seed, then repeatedly
-screens the highest-ranked unscreened record (retraining after each decision, or in batches on
-large sets), and compares the order with random orders that start from the same two records.
+screens the first unscreened record in the ranker's order (retraining after each decision, or in
+batches on large sets; the same `rank.explore` as a store's queue, seeded with the seed), and
+compares the order with random orders that start from the same two records.
 Once every include is found the rest of the order cannot change any metric, so it stops there.
 """
 
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from review.errors import InputError
 from review.screen import metrics
-from review.screen.rank import MODEL_TEXT, featurise, model_scores
+from review.screen.rank import MODEL_TEXT, explore, featurise, model_scores
 
 if TYPE_CHECKING:
     import numpy as np
@@ -106,7 +107,7 @@ def simulate(data: LabelledSet, *, seed: int = 2026, random_runs: int = RANDOM_R
     labels = np.asarray(data.labels, dtype=np.int64)
     prior = seeded_start(labels, seed)
     matrix = featurise(data.texts)
-    screened = simulate_order(matrix, labels, prior)
+    screened = simulate_order(matrix, labels, prior, seed=seed)
     order = [*screened, *sorted(set(range(len(labels))) - set(screened))]
     return SimulationResult(
         ranked=metrics.evaluate(labels[order].tolist()),
@@ -142,24 +143,28 @@ def retrain_text(records: int) -> str:
     return f"retrained after every {BATCH_SHARE:.0%} of records screened so far ({records} records)"
 
 
-def simulate_order(matrix: csr_matrix, labels: np.ndarray, prior: Sequence[int]) -> list[int]:
-    """Rows in simulated screening order, until every include is found."""
+def simulate_order(
+    matrix: csr_matrix, labels: np.ndarray, prior: Sequence[int], *, seed: int = 0
+) -> list[int]:
+    """Rows in simulated screening order, until every include is found (`seed`: exploration draws)."""
     import numpy as np
 
     order = list(prior)
     seen = np.zeros(len(labels), dtype=bool)
     seen[list(prior)] = True
     found, total = int(labels[list(prior)].sum()), int(labels.sum())
+    run = 0 if labels[order[-1]] else 1  # excludes since the last include
     while found < total:
         train = np.asarray(order)
         pool = np.flatnonzero(~seen)
         scores = model_scores(matrix, train, labels[train], pool)
         take = min(batch_size(len(order), len(labels)), len(pool))
-        best = pool[np.argsort(-scores, kind="stable")[:take]]
-        for row in best.tolist():
+        ranked = explore(pool[np.argsort(-scores, kind="stable")], run, len(order), seed)
+        for row in ranked[:take].tolist():
             order.append(row)
             seen[row] = True
             found += int(labels[row])
+            run = 0 if labels[row] else run + 1
             if found == total:
                 break
     return order
