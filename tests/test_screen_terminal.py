@@ -53,6 +53,7 @@ def test_include_exclude_undo_quit_and_resume(run: ReviewRunner, engine: Engine,
     assert events[:2] == [(a, "include", None, None), (b, "exclude", "E-TOPIC", None)]
     assert events[2][:2] == (b, "retracted") and events[2][3] is not None
     assert "1/3 done, 1 included" in first.output.splitlines()[-1]
+    assert "ranked by the protocol's terms" in first.output  # how the queue is ordered, said plainly
 
     second = run("screen", "--reviewer", "reviewer1", input="mq")
     assert second.exit_code == 0, second.output

@@ -16,12 +16,19 @@ from review.protocol import Protocol
 if TYPE_CHECKING:
     from review.screen.assign import AssignResult
     from review.screen.progress import Progress
-    from review.screen.queue import Counts, Item
+    from review.screen.queue import Item
+    from review.screen.rank import Ranking
     from review.screen.rules import RulesResult
 
 # Retraining costs ~0.2 s at 100,000 works: re-rank the queue after every few decisions, not each.
 RERANK_EVERY = 5
-STATUS_EVERY = 25
+ORDERINGS = {
+    "model": "ranked by the model",
+    "like-includes": "ranked by likeness to the includes",
+    "protocol-terms": "ranked by the protocol's terms",
+    "id": "in record order",
+    "random-sample": "random order (stopping sample)",
+}
 
 
 @cli.group("screen", invoke_without_command=True)
@@ -172,19 +179,19 @@ class _ScreenSession:
 
     def __init__(self, app: App, protocol: Protocol, reviewer: str, stage: str) -> None:
         self.app, self.protocol, self.reviewer, self.stage = app, protocol, reviewer, stage
-        self.since_rank = 0  # decisions since the queue was last ordered
-        self.counts: Counts | None = None  # the status line's numbers
-        self.since_count = 0
+        self.since_rank = RERANK_EVERY  # decisions since the queue was last ordered: order it first
+        self.ordering = ""  # how the queue is ordered now, for the status line
 
     def cards(self, pending: Sequence[int]) -> Iterator[Card]:
         """One card at a time; the rest of the queue is re-ranked every RERANK_EVERY decisions."""
-        from review.screen import queue
+        from review.screen import queue, rank
 
         remaining = list(pending)
         while remaining:
             if self.since_rank >= RERANK_EVERY:
                 with self.app.session() as session:
-                    remaining = queue.order(session, self.stage, remaining, self.protocol)
+                    ranking = rank.rank(session, self.stage, remaining, protocol=self.protocol)
+                remaining, self.ordering = list(ranking.order), _ordering(ranking)
                 self.since_rank = 0
             work_id = remaining.pop(0)
             with self.app.session() as session:
@@ -202,10 +209,6 @@ class _ScreenSession:
                 decision=choice.decision, reason_code=choice.reason_code, note=choice.note,
             )  # fmt: skip
         self.since_rank += 1
-        self.since_count += 1
-        if self.counts is not None:  # each card is an undecided work: one more done
-            c = self.counts
-            self.counts = type(c)(c.assigned, c.done + 1, c.included + (choice.decision == "include"))
 
     def undo(self) -> Card | None:
         from review.screen import decide, queue
@@ -213,7 +216,6 @@ class _ScreenSession:
         with self.app.session() as session:
             undone = decide.undo(session, self.reviewer, self.stage)
             items = queue.items(session, [undone.work_id], self.stage, self.reviewer) if undone else []
-        self.counts = None  # recount after an undo
         return _card(items[0]) if items else None
 
     def note(self, work_id: int, text: str) -> None:
@@ -223,17 +225,22 @@ class _ScreenSession:
             decide.add_note(session, work_id, self.stage, self.reviewer, text)
 
     def status(self) -> str:
-        # Counting a queue of 500,000 costs ~0.1 s: count from the store every STATUS_EVERY cards
-        # (and after an undo), and in between add this session's own decisions.
+        # The kept counts (review.tally) cost well under a millisecond at a million works, and
+        # reading them every card shows the other screeners' effect on a shared queue too.
         from review.screen import queue
 
-        if self.counts is None or self.since_count >= STATUS_EVERY:
-            with self.app.session() as session:
-                self.counts = queue.counts(session, self.reviewer, self.stage)
-            self.since_count = 0
-        c = self.counts
+        with self.app.session() as session:
+            c = queue.counts(session, self.reviewer, self.stage)
         where = self.stage.replace("_", "/")
-        return f"{self.reviewer} · {where}: {c.done}/{c.assigned} done, {c.included} included"
+        line = f"{self.reviewer} · {where}: {c.done}/{c.assigned} done, {c.included} included"
+        return f"{line} · {self.ordering}" if self.ordering else line
+
+
+def _ordering(ranking: Ranking) -> str:
+    """How the queue is ordered, in the screener's words (the ranking never excludes anything)."""
+    if ranking.basis == "model" and ranking.detail.get("exploring"):
+        return "ranked, with random picks (no include for a while)"
+    return ORDERINGS.get(ranking.basis, ranking.basis)
 
 
 def _screen(app: App, reviewer: str, stage: str) -> None:
@@ -241,7 +248,7 @@ def _screen(app: App, reviewer: str, stage: str) -> None:
 
     protocol = app.protocol()
     with app.session() as session:
-        q = queue.build(session, reviewer, stage, protocol=protocol)
+        q = queue.build(session, reviewer, stage, ordered=False)  # cards() ranks it first
     if q.assigned == 0:
         cli_stage = stage.replace("_", "-")
         raise InputError(

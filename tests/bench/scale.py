@@ -154,7 +154,7 @@ def measure(engine: Engine) -> dict[str, tuple[float, float]]:
 
     def next_record() -> None:
         # What the terminal does per card: is it still undecided, and its card. The status line is
-        # recounted every 25 cards (review/cli/screen.py STATUS_EVERY), measured on its own below.
+        # read every card from the kept counts, measured on its own below.
         with session_scope(engine) as session:
             work_id = pending.pop(0)
             queue.is_decided(session, "reviewer1", "title_abstract", work_id)
