@@ -95,6 +95,19 @@ def test_failed_pilot_gives_a_new_batch(session: Session, review_dir: Path) -> N
     assert dict(failed.added) == {"pilot": 8} and "batch 2" in failed.message
 
 
+def test_a_failed_pilot_with_no_works_left_says_what_to_do(session: Session, review_dir: Path) -> None:
+    protocol = with_design(protocol_at(review_dir), TA, design="pilot", pilot_size=4)
+    kept_works(session, 4)
+    assign.run(session, protocol, TA, TEAM)
+    pilot = sorted(queue.assigned(session, "reviewer1", TA))
+    _decide_all(session, protocol, "reviewer1", dict(zip(pilot, ["include", "exclude"] * 2, strict=True)))
+    _decide_all(session, protocol, "reviewer2", dict(zip(pilot, ["exclude", "include"] * 2, strict=True)))
+    failed = assign.run(session, protocol, TA)
+    assert failed.gate_passed is False and not failed.added
+    assert "No works are left for another pilot batch" in failed.message
+    assert "change [screening] design" in failed.message and "batch 2" not in failed.message
+
+
 def test_rule_exclusions_stay_out_of_queues_except_a_checked_sample(
     session: Session, review_dir: Path
 ) -> None:

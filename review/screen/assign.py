@@ -184,16 +184,21 @@ def _pilot(
     if plan.count("pilot") == 0:
         return _batch_message(plan, _pilot_batch(plan, design, fresh), 1), None
     gate = _gate(session, protocol, plan.stage)
-    if gate is None:
-        return "The pilot gate cannot be evaluated yet (review.agreement is not available).", None
     if gate.passed:
         _give(session, plan, design.after_pilot, fresh, design.verify_fraction)
         return f"Pilot passed ({_facts(gate)}): the rest go out by {design.after_pilot!r}.", True
     if gate.waiting or gate.n == 0:
         return gate.message, False
     size = _pilot_batch(plan, design, fresh)
-    batches = math.ceil(plan.count("pilot") / design.pilot_size)
     discuss = f"discuss the {gate.disagreements} disagreements (`review conflicts`) and clarify the criteria"
+    if size == 0:  # every work has been in a pilot batch: there is nothing left to calibrate on
+        return (
+            f"Pilot not passed ({_facts(gate)}): {discuss}. No works are left for another pilot batch: "
+            'resolve the conflicts, then change [screening] design (e.g. to "dual") in the protocol '
+            "and run `review screen assign` again.",
+            False,
+        )
+    batches = math.ceil(plan.count("pilot") / design.pilot_size)
     return f"Pilot not passed ({_facts(gate)}): {discuss}. {_batch_message(plan, size, batches)}", False
 
 
@@ -224,13 +229,9 @@ def _batch_message(plan: _Plan, size: int, number: int) -> str:
     )
 
 
-def _gate(session: Session, protocol: Protocol, stage: str) -> GateResult | None:
-    try:
-        from review.agreement import pilot_gate
-    except ModuleNotFoundError as exc:  # pragma: no cover - only while the agreement stage is missing
-        if exc.name and exc.name.startswith("review.agreement"):
-            return None
-        raise
+def _gate(session: Session, protocol: Protocol, stage: str) -> GateResult:
+    from review.agreement import pilot_gate  # agreement statistics: only when a pilot is judged
+
     return pilot_gate(session, protocol, stage)
 
 
