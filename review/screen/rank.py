@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 VECTORISER = {"ngram_range": (1, 2), "sublinear_tf": True, "max_df": 0.95, "min_df": 1}
 EXPLORE_SHARE = 0.20  # excludes in a row, as a share of the works left, that mark a stale model
-EXPLORE_EVERY = 2  # then every 2nd pick is drawn at random from the works left
+EXPLORE_EVERY = 3  # then every 3rd pick is drawn at random from the works left
 EXPLORE_HEAD = 1000  # only the head of a long queue is interleaved: it is re-ranked long before
 SEED = 2026  # the store's exploration draws: reproducible from the decisions alone
 MODEL_TEXT = (
