@@ -83,26 +83,25 @@ def test_pilot_gate_then_single_plus_verify(session: Session, review_dir: Path) 
     assert assign.run(session, protocol, TA).added == ()
 
 
-def test_failed_pilot_gives_a_new_batch(session: Session, review_dir: Path) -> None:
+def _failed_pilot(session: Session, review_dir: Path, works: int) -> assign.AssignResult:
+    """A pilot batch of 4 on which the two screeners disagree every time, then assign again."""
     protocol = with_design(protocol_at(review_dir), TA, design="pilot", pilot_size=4)
-    kept_works(session, 10)
+    kept_works(session, works)
     assign.run(session, protocol, TA, TEAM)
     pilot = sorted(queue.assigned(session, "reviewer1", TA))
     _decide_all(session, protocol, "reviewer1", dict(zip(pilot, ["include", "exclude"] * 2, strict=True)))
     _decide_all(session, protocol, "reviewer2", dict(zip(pilot, ["exclude", "include"] * 2, strict=True)))
-    failed = assign.run(session, protocol, TA)
+    return assign.run(session, protocol, TA)
+
+
+def test_failed_pilot_gives_a_new_batch(session: Session, review_dir: Path) -> None:
+    failed = _failed_pilot(session, review_dir, 10)
     assert failed.gate_passed is False and "Pilot not passed" in failed.message
     assert dict(failed.added) == {"pilot": 8} and "batch 2" in failed.message
 
 
 def test_a_failed_pilot_with_no_works_left_says_what_to_do(session: Session, review_dir: Path) -> None:
-    protocol = with_design(protocol_at(review_dir), TA, design="pilot", pilot_size=4)
-    kept_works(session, 4)
-    assign.run(session, protocol, TA, TEAM)
-    pilot = sorted(queue.assigned(session, "reviewer1", TA))
-    _decide_all(session, protocol, "reviewer1", dict(zip(pilot, ["include", "exclude"] * 2, strict=True)))
-    _decide_all(session, protocol, "reviewer2", dict(zip(pilot, ["exclude", "include"] * 2, strict=True)))
-    failed = assign.run(session, protocol, TA)
+    failed = _failed_pilot(session, review_dir, 4)
     assert failed.gate_passed is False and not failed.added
     assert "No works are left for another pilot batch" in failed.message
     assert "change [screening] design" in failed.message and "batch 2" not in failed.message
