@@ -12,7 +12,7 @@ from review.db import utcnow
 from review.decisions import final_decisions
 from review.models import Record, RuleResult, ScreeningDecision
 from review.screen import decide, rules
-from review.screen.terms import compile_terms, uk_places
+from review.screen.terms import compile_terms, uk_named, uk_places
 from tests.conftest import ReviewRunner
 from tests.factories import add_works
 from tests.screen_helpers import KEPT, assign_to, edit_protocol, protocol_at
@@ -176,4 +176,4 @@ def test_full_text_rules_leave_title_abstract_judgements_alone(session: Session,
     ],
 )
 def test_a_uk_place_name_abroad_is_not_the_uk(text: str, uk: bool) -> None:
-    assert bool(rules.uk_named(text, uk_places())) is uk
+    assert bool(uk_named(text, uk_places())) is uk

@@ -9,7 +9,6 @@ rows: a rule that no longer fires is switched off, and one a person overturned s
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +22,7 @@ from review.decisions import final_decisions
 from review.errors import InputError
 from review.models import Record, RuleResult, StageRun, Work
 from review.protocol import Protocol
-from review.screen.terms import compile_terms, uk_places
+from review.screen.terms import compile_terms, uk_named, uk_places
 
 RULES = ("date_range", "language", "document_type", "setting", "required_terms", "excluded_terms")
 
@@ -190,39 +189,6 @@ def _setting(protocol: Protocol, facts: Facts) -> Verdict:
 def _country(code: str) -> str:
     code = code.strip().upper()
     return "GB" if code == "UK" else code
-
-
-# Places abroad that share, contain or follow a UK place name ("Birmingham, Alabama", "New South
-# Wales", "London, Ontario", "New York"): a UK name inside one, or right before one, is not the UK.
-ABROAD = (
-    "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut", "Delaware",
-    "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas", "Kentucky",
-    "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan", "Minnesota", "Mississippi",
-    "Missouri", "Montana", "Nebraska", "Nevada", "New Hampshire", "New Jersey", "New Mexico", "New York",
-    "North Carolina", "North Dakota", "Ohio", "Oklahoma", "Oregon", "Pennsylvania", "Rhode Island",
-    "South Carolina", "South Dakota", "Tennessee", "Texas", "Utah", "Vermont", "Virginia", "Washington",
-    "West Virginia", "Wisconsin", "Wyoming", "USA", "U.S.A.", "U.S.", "United States", "New England",
-    "Ontario", "Quebec", "British Columbia", "Alberta", "Manitoba", "Saskatchewan", "Nova Scotia",
-    "New Brunswick", "Newfoundland", "Canada", "New South Wales", "Victoria, Australia", "Queensland",
-    "Tasmania", "Western Australia", "South Australia", "Australia", "New Zealand",
-)  # fmt: skip
-
-
-def uk_named(text: str, places: Sequence[str]) -> list[str]:
-    """UK places and programmes named in `text`, leaving out those that are part of, or directly
-    followed by, a place abroad."""
-    toks, found = compile_terms(places).matches(text)
-    if not found:
-        return []
-    _, abroad = compile_terms(ABROAD).matches(text)
-    covered = {i for first, last, _ in abroad for i in range(first, last + 1)}
-    starts = {first for first, _, _ in abroad}
-
-    def at_home(first: int, last: int) -> bool:
-        nxt = last + 2 if last + 1 < len(toks) and toks[last + 1] == "," else last + 1
-        return not (covered & set(range(first, last + 1)) or nxt in starts)
-
-    return list(dict.fromkeys(term for first, last, term in found if at_home(first, last)))
 
 
 def _text(facts: Facts) -> str:

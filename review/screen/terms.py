@@ -106,3 +106,36 @@ def uk_places() -> tuple[str, ...]:
     text = files("review.data").joinpath("uk_places.txt").read_text(encoding="utf-8")
     lines = (line.strip() for line in text.splitlines())
     return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+# Places abroad that share, contain or follow a UK place name ("Birmingham, Alabama", "New South
+# Wales", "London, Ontario", "New York"): a UK name inside one, or right before one, is not the UK.
+ABROAD = (
+    "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut", "Delaware",
+    "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas", "Kentucky",
+    "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan", "Minnesota", "Mississippi",
+    "Missouri", "Montana", "Nebraska", "Nevada", "New Hampshire", "New Jersey", "New Mexico", "New York",
+    "North Carolina", "North Dakota", "Ohio", "Oklahoma", "Oregon", "Pennsylvania", "Rhode Island",
+    "South Carolina", "South Dakota", "Tennessee", "Texas", "Utah", "Vermont", "Virginia", "Washington",
+    "West Virginia", "Wisconsin", "Wyoming", "USA", "U.S.A.", "U.S.", "United States", "New England",
+    "Ontario", "Quebec", "British Columbia", "Alberta", "Manitoba", "Saskatchewan", "Nova Scotia",
+    "New Brunswick", "Newfoundland", "Canada", "New South Wales", "Victoria, Australia", "Queensland",
+    "Tasmania", "Western Australia", "South Australia", "Australia", "New Zealand",
+)  # fmt: skip
+
+
+def uk_named(text: str, places: Sequence[str]) -> list[str]:
+    """UK places and programmes named in `text`, leaving out those that are part of, or directly
+    followed by, a place abroad."""
+    toks, found = compile_terms(places).matches(text)
+    if not found:
+        return []
+    _, abroad = compile_terms(ABROAD).matches(text)
+    covered = {i for first, last, _ in abroad for i in range(first, last + 1)}
+    starts = {first for first, _, _ in abroad}
+
+    def at_home(first: int, last: int) -> bool:
+        nxt = last + 2 if last + 1 < len(toks) and toks[last + 1] == "," else last + 1
+        return not (covered & set(range(first, last + 1)) or nxt in starts)
+
+    return list(dict.fromkeys(term for first, last, term in found if at_home(first, last)))
