@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from review import tally
 from review.db import make_engine, session_scope
 from review.decisions import summary
 from review.models import Record, Work
@@ -32,6 +33,7 @@ def test_demo_builds_a_review_whose_store_matches_what_it_printed(run: ReviewRun
     try:
         with session_scope(engine) as s:
             _check_numbers(s, out)
+            assert tally.verify(s) == {}  # its status screen's counts agree with a recount
     finally:
         engine.dispose()
     assert os.environ["REVIEW_OPENALEX_URL"] == before  # the demo's pointing at its server is undone
