@@ -55,11 +55,17 @@ class Final:
 
 
 def current_decisions(
-    session: Session, stage: str, roles: Iterable[str] = SCREENER_ROLES, *, works: Iterable[int] | None = None
+    session: Session,
+    stage: str,
+    roles: Iterable[str] = SCREENER_ROLES,
+    *,
+    works: Iterable[int] | None = None,
+    reviewer: str | None = None,
 ) -> list[Current]:
     """Standing decisions: the latest event per work, reviewer and role (retractions removed).
 
-    With `works`, only those works (a pilot batch, one record) are read.
+    With `works`, only those works (a pilot batch, one record) are read; with `reviewer`, only that
+    reviewer's decisions (their queue late in a large review, not everyone's).
     """
     d = ScreeningDecision
     latest = (
@@ -69,6 +75,8 @@ def current_decisions(
     )
     if works is not None:
         latest = latest.where(col(d.work_id).in_(tuple(works)))
+    if reviewer is not None:
+        latest = latest.where(d.reviewer == reviewer)
     # Columns, not ORM objects: this runs on every count and queue, over every decision.
     columns = (d.id, d.work_id, d.reviewer, d.role, d.decision, d.reason_code, d.note, d.created_at)
     rows = session.exec(select(*columns).where(col(d.id).in_(latest.scalar_subquery())))  # type: ignore[call-overload]

@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from review import tally
@@ -66,16 +67,16 @@ def assigned(
     session: Session, reviewer: str, stage: str, work_ids: Sequence[int] | None = None
 ) -> dict[int, str]:
     """Works in the reviewer's queue (work -> purpose); rule exclusions only when given to check."""
-    q = select(Assignment.work_id, Assignment.purpose).where(
-        Assignment.reviewer == reviewer,
-        Assignment.stage == stage,
-        col(Assignment.purpose).in_(QUEUE_PURPOSES),
+    a = Assignment.__table__.c  # type: ignore[attr-defined]
+    # Core rows, not the ORM's: a queue can hold 500,000 works, read once a sitting.
+    q = sa_select(a.work_id, a.purpose).where(
+        a.reviewer == reviewer, a.stage == stage, a.purpose.in_(QUEUE_PURPOSES)
     )
     if work_ids is None:
         ruled: Collection[int] = active_exclusions(session, stage)
     else:
         ids = list(work_ids)
-        q = q.where(col(Assignment.work_id).in_(ids))
+        q = q.where(a.work_id.in_(ids))
         ruled = set(
             session.exec(
                 select(RuleResult.work_id).where(
@@ -85,12 +86,12 @@ def assigned(
                 )
             )
         )
-    return {w: p for w, p in session.exec(q) if p == "rule_check" or w not in ruled}
+    return {w: p for w, p in session.execute(q) if p == "rule_check" or w not in ruled}
 
 
 def standing(session: Session, reviewer: str, stage: str) -> dict[int, Current]:
     """The reviewer's own standing decision on each work (undone ones left out)."""
-    return {c.work_id: c for c in current_decisions(session, stage) if c.reviewer == reviewer}
+    return {c.work_id: c for c in current_decisions(session, stage, reviewer=reviewer)}
 
 
 @dataclass(frozen=True)
