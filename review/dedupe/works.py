@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, update
 from sqlmodel import Session, SQLModel
 
 from review.db import utcnow
@@ -64,21 +64,31 @@ def create_works(session: Session, count: int) -> list[int]:
         return []
     now = utcnow()
     table = Work.__table__  # type: ignore[attr-defined]
-    # The rows are identical, so their order does not matter: no sort_by_parameter_order (much faster).
-    stmt = insert(table).returning(table.c.id)
-    return sorted(session.execute(stmt, [{"created_at": now, "updated_at": now}] * count).scalars())
+    # One INSERT ... SELECT over a counting CTE: no parameter set per row (a third of the time at
+    # 850,000 works). The rows are identical, so the order RETURNING gives them in does not matter.
+    n = cte_rows(count)
+    rows = select(literal(now, table.c.created_at.type), literal(now, table.c.updated_at.type)).select_from(n)
+    stmt = insert(table).from_select(["created_at", "updated_at"], rows).returning(table.c.id)
+    return sorted(session.execute(stmt).scalars())
+
+
+def cte_rows(count: int) -> Any:
+    """A CTE of `count` rows (a recursive count, on SQLite and PostgreSQL alike)."""
+    base = select(literal(1).label("x")).cte("n", recursive=True)
+    return base.union_all(select(base.c.x + 1).where(base.c.x < count))
 
 
 def set_work_ids(session: Session, assignments: Mapping[int, int]) -> None:
-    """Point records at works: one executemany UPDATE."""
+    """Point records at works: one executemany UPDATE, handed straight to the driver (at a million
+    records SQLAlchemy's parameter handling took two thirds of the time)."""
     if not assignments:
         return
-    table = Record.__table__  # type: ignore[attr-defined]
-    stmt = update(table).where(table.c.id == bindparam("rid")).values(work_id=bindparam("wid"))
-    items = list(assignments.items())
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"UPDATE record SET work_id = {mark} WHERE id = {mark}"
+    items = [(w, r) for r, w in assignments.items()]
     for start in range(0, len(items), 50_000):  # batches keep the parameter list small
-        params = [{"rid": r, "wid": w} for r, w in items[start : start + 50_000]]
-        session.connection().execute(stmt, params)
+        conn.exec_driver_sql(sql, items[start : start + 50_000])
 
 
 def delete_empty(session: Session, work_ids: Iterable[int]) -> None:
