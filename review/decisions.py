@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, union
 from sqlmodel import Session, col, select
 
 from review.models import Assignment, RuleResult, ScreeningDecision, Work
@@ -83,6 +83,34 @@ def current_decisions(
     return [Current(*r) for r in rows if r[4] != "retracted"]
 
 
+@dataclass(frozen=True)
+class StageLog:
+    """What the finals at one stage are judged from, read once (review.tally reuses it for queues)."""
+
+    adjudicated: dict[int, Current]  # work -> its standing adjudication
+    rules: dict[int, str]  # work -> reason code of its active rule exclusion
+    votes: dict[int, list[Current]]  # work -> the screeners' standing decisions
+    queued: dict[int, dict[str, str]]  # work -> {reviewer: purpose} of its queue assignments
+
+
+def stage_log(
+    session: Session, stage: str, *, works: Sequence[int] | None = None, touched: bool = False
+) -> StageLog:
+    """Read a stage's decisions, rule exclusions and assignments (of `works`; with `touched`, the
+    assignments only of works someone or some rule has decided)."""
+    # Sorted so that, with two adjudicators on one work, the later adjudication stands.
+    adjudications = current_decisions(session, stage, roles=("adjudicator",), works=works)
+    votes: dict[int, list[Current]] = defaultdict(list)
+    for c in current_decisions(session, stage, works=works):
+        votes[c.work_id].append(c)
+    return StageLog(
+        {c.work_id: c for c in sorted(adjudications, key=lambda c: c.event_id)},
+        _active_rules(session, stage, works),
+        votes,
+        _assigned(session, stage, touched_only=touched, works=works),
+    )
+
+
 def final_decisions(
     session: Session,
     stage: str,
@@ -90,23 +118,19 @@ def final_decisions(
     touched_only: bool = False,
     earlier: dict[int, Final] | None = None,
     works: Sequence[int] | None = None,
+    log: StageLog | None = None,
 ) -> dict[int, Final]:
     """The final decision for every work in scope at `stage` (full text: title/abstract includes).
 
     With `touched_only`, works no person, adjudicator or rule has decided are left out (they are
     pending): at a million records that keeps counts interactive; see `summary`. `earlier` passes
     title/abstract finals already computed, for the full-text scope. With `works`, only those works
-    are read and judged (review.tally keeps counts current one decision at a time this way).
+    are read and judged (review.tally keeps counts current one decision at a time this way). `log`
+    passes what `stage_log` read, for a caller that needs it too.
     """
-    # Sorted so that, with two adjudicators on one work, the later adjudication stands.
-    adjudications = current_decisions(session, stage, roles=("adjudicator",), works=works)
-    adjudicated = {c.work_id: c for c in sorted(adjudications, key=lambda c: c.event_id)}
-    rules = _active_rules(session, stage, works)
-    votes: dict[int, list[Current]] = defaultdict(list)
-    for c in current_decisions(session, stage, works=works):
-        votes[c.work_id].append(c)
     touched = touched_only and stage == "title_abstract"
-    assigned = _assigned(session, stage, decided_only=touched, works=works)
+    log = log or stage_log(session, stage, works=works, touched=touched)
+    adjudicated, rules, votes = log.adjudicated, log.rules, log.votes
     scope: Iterable[int] = (
         sorted(set(adjudicated) | set(rules) | set(votes))
         if touched
@@ -122,7 +146,7 @@ def final_decisions(
             result[work_id] = Final(work_id, "exclude", rules[work_id], "automation")
         else:
             result[work_id] = _from_votes(
-                work_id, stage, votes.get(work_id, []), assigned.get(work_id, set())
+                work_id, stage, votes.get(work_id, []), set(log.queued.get(work_id, ()))
             )
     return result
 
@@ -182,19 +206,23 @@ def _active_rules(session: Session, stage: str, works: Sequence[int] | None = No
 
 
 def _assigned(
-    session: Session, stage: str, *, decided_only: bool = False, works: Sequence[int] | None = None
-) -> dict[int, set[str]]:
-    """Who each work is queued for; with `decided_only`, only works someone has decided on
-    (read from the few decisions, not the million assignments)."""
-    a, d = Assignment, ScreeningDecision
-    q = select(a.work_id, a.reviewer).where(a.stage == stage, col(a.purpose).in_(QUEUE_PURPOSES))
+    session: Session, stage: str, *, touched_only: bool = False, works: Sequence[int] | None = None
+) -> dict[int, dict[str, str]]:
+    """Who each work is queued for, and why; with `touched_only`, only works someone or some rule
+    has decided (read from the few decisions and rules, not the million assignments)."""
+    a, d, r = Assignment, ScreeningDecision, RuleResult
+    q = select(a.work_id, a.reviewer, a.purpose).where(a.stage == stage, col(a.purpose).in_(QUEUE_PURPOSES))
     if works is not None:
         q = q.where(col(a.work_id).in_(tuple(works)))
-    elif decided_only:
-        q = q.where(col(a.work_id).in_(select(d.work_id).where(d.stage == stage).distinct()))
-    found: dict[int, set[str]] = defaultdict(set)
-    for work_id, reviewer in session.exec(q):
-        found[work_id].add(reviewer)
+    elif touched_only:
+        touched = union(
+            select(d.work_id).where(d.stage == stage),
+            select(r.work_id).where(r.stage == stage, col(r.active).is_(True)),
+        )
+        q = q.where(col(a.work_id).in_(touched.scalar_subquery()))
+    found: dict[int, dict[str, str]] = defaultdict(dict)
+    for work_id, reviewer, purpose in session.exec(q):
+        found[work_id][reviewer] = purpose
     return found
 
 

@@ -18,13 +18,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, text, union
+from sqlalchemy import ColumnElement, delete, func, insert, or_, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
 
-from review.decisions import QUEUE_PURPOSES, SCREENER_ROLES, current_decisions, final_decisions
-from review.models import Assignment, Record, RuleResult, ScreeningDecision, Tally, TallyPart, Work
+from review.decisions import StageLog, final_decisions, stage_log
+from review.models import Assignment, Record, Tally, TallyPart, Work
 
 # More works than this in one refresh (a first assignment of a whole search, a rules run over
 # everything): recomputing every screening count is cheaper than judging them a batch at a time.
@@ -93,51 +92,32 @@ def verify(session: Session) -> dict[str, tuple[int, int]]:
 def contributions(session: Session, works: Sequence[int] | None) -> Parts:
     """What each work adds to the screening counts (works nobody and no rule has touched add nothing)."""
     parts: Parts = defaultdict(Counter)
-    ta = final_decisions(session, "title_abstract", touched_only=True, works=works)
-    ft = final_decisions(session, "full_text", earlier=ta, works=works)
-    for stage, finals in (("title_abstract", ta), ("full_text", ft)):
+    ta_log = stage_log(session, "title_abstract", works=works, touched=True)
+    ta = final_decisions(session, "title_abstract", touched_only=True, works=works, log=ta_log)
+    ft_log = stage_log(session, "full_text", works=works)
+    ft = final_decisions(session, "full_text", earlier=ta, works=works, log=ft_log)
+    for stage, finals, log in (("title_abstract", ta, ta_log), ("full_text", ft, ft_log)):
         for w, f in finals.items():
             parts[w][f"final|{stage}|{f.status}"] += 1
-        _queue_parts(session, stage, works, parts)
+        _queue_parts(stage, log, parts)
     return parts
 
 
-def _queue_parts(session: Session, stage: str, works: Sequence[int] | None, parts: Parts) -> None:
+def _queue_parts(stage: str, log: StageLog, parts: Parts) -> None:
     # Mirrors screen.queue: a rule-excluded work leaves a queue (unless given to check the rule);
     # a reviewer's latest standing decision counts as done, an include also as included.
-    ruled = set(_ruled(session, stage, works))
-    latest = sorted(current_decisions(session, stage, SCREENER_ROLES, works=works), key=lambda c: c.event_id)
+    latest = sorted((c for votes in log.votes.values() for c in votes), key=lambda c: c.event_id)
     standing = {(c.work_id, c.reviewer): c.decision for c in latest}
-    for w in ruled:
+    for w in log.rules:
         parts[w][f"ruled|{stage}"] = 1
-    for w, reviewer, purpose in session.exec(_queued(stage, works)):
-        if purpose != "rule_check" and w in ruled:
-            parts[w][f"unqueued|{stage}|{reviewer}"] += 1
-        elif (w, reviewer) in standing:
-            parts[w][f"done|{stage}|{reviewer}"] += 1
-            if standing[w, reviewer] == "include":
-                parts[w][f"included|{stage}|{reviewer}"] += 1
-
-
-def _ruled(session: Session, stage: str, works: Sequence[int] | None) -> Iterable[int]:
-    r = RuleResult
-    q = select(r.work_id).where(r.stage == stage, col(r.active).is_(True)).distinct()
-    if works is not None:
-        q = q.where(col(r.work_id).in_(tuple(works)))
-    return session.exec(q)
-
-
-def _queued(stage: str, works: Sequence[int] | None) -> Select[int, str, str]:
-    a, d, r = Assignment, ScreeningDecision, RuleResult
-    q = select(a.work_id, a.reviewer, a.purpose).where(a.stage == stage, col(a.purpose).in_(QUEUE_PURPOSES))
-    if works is not None:
-        return q.where(col(a.work_id).in_(tuple(works)))
-    # Only works someone or some rule touched add anything; untouched queued works are the trigger's.
-    touched = union(
-        select(d.work_id).where(d.stage == stage),
-        select(r.work_id).where(r.stage == stage, col(r.active).is_(True)),
-    )
-    return q.where(col(a.work_id).in_(touched.scalar_subquery()))
+    for w, queued in log.queued.items():
+        for reviewer, purpose in queued.items():
+            if purpose != "rule_check" and w in log.rules:
+                parts[w][f"unqueued|{stage}|{reviewer}"] += 1
+            elif (w, reviewer) in standing:
+                parts[w][f"done|{stage}|{reviewer}"] += 1
+                if standing[w, reviewer] == "include":
+                    parts[w][f"included|{stage}|{reviewer}"] += 1
 
 
 def _row_counts(session: Session) -> Counter[str]:
