@@ -45,4 +45,46 @@ def m002_tallies(session: Session) -> None:
     tally.rebuild(session)
 
 
-MIGRATIONS: dict[int, Migration] = {2: m002_tallies}
+# Frozen: schema 3 as it was written, in plain SQL, so upgrading an old store never depends on
+# today's models or stage code.
+_M003_COLUMNS = {
+    "record": (
+        ("other_titles", "JSON"),
+        ("journal_abbrev", "VARCHAR"),
+        ("other_ids", "JSON"),
+        ("recompare", "BOOLEAN NOT NULL DEFAULT false"),
+    ),
+    "work": (
+        ("publication_date", "VARCHAR"),
+        ("issn", "VARCHAR"),
+        ("volume", "VARCHAR"),
+        ("issue", "VARCHAR"),
+        ("pages", "VARCHAR"),
+        ("keywords", "JSON"),
+    ),
+    "search_run": (("refused", "INTEGER NOT NULL DEFAULT 0"), ("refusals", "JSON")),
+}
+_M003_WORK_FROM_RECORDS = ("publication_date", "issn", "volume", "issue", "pages", "keywords")
+
+
+def m003_import_fields(session: Session) -> None:
+    """Every field an export carries: records gain other titles, the journal's abbreviation and the
+    databases' own IDs; works gain date, ISSN, volume, issue, pages and keywords (filled from their
+    records, the first record that has each); the search log counts records an import refused;
+    `record.recompare` marks records a re-import changed, for dedupe to compare again."""
+    conn = session.connection()
+    for table, columns in _M003_COLUMNS.items():
+        have = {c["name"] for c in inspect(conn).get_columns(table)}
+        for column, kind in columns:
+            if column not in have:
+                session.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+    for column in _M003_WORK_FROM_RECORDS:
+        session.execute(
+            text(
+                f"UPDATE work SET {column} = (SELECT r.{column} FROM record r WHERE r.work_id = work.id "
+                f"AND r.{column} IS NOT NULL ORDER BY r.id LIMIT 1) WHERE {column} IS NULL"
+            )
+        )
+
+
+MIGRATIONS: dict[int, Migration] = {2: m002_tallies, 3: m003_import_fields}

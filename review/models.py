@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 STAGES = ("title_abstract", "full_text")
 DECISIONS = ("include", "exclude", "maybe")
@@ -64,6 +64,8 @@ class SearchRun(SQLModel, table=True):
     tool_version: str
     total_reported: int | None = None  # the source's own count (OpenAlex meta.count, GOV.UK total)
     retrieved: int = 0  # records received in this run (before any dedupe)
+    refused: int = 0  # records of an imported file not stored: bad entries skipped, blank records
+    refusals: list[dict[str, Any]] | None = _json()  # each refused record: {"line", "reason"}
     pages: int = 0
     status: str = "running"  # running | complete | interrupted | budget_exhausted | failed
     message: str | None = _text()
@@ -87,12 +89,14 @@ class Record(SQLModel, table=True):
     source: str
     source_id: str  # the source's own ID: OpenAlex W-id, GOV.UK base path, RIS ID, CSV id column
     title: str | None = _text()
+    other_titles: list[str] | None = _json()  # short, translated or original-language titles
     abstract: str | None = _text()
     authors: list[str] | None = _json()  # "Surname, Given" strings, in order
     year: int | None = None
     publication_date: str | None = None  # ISO date as given
     doi: str | None = None  # normalised: lower case, no prefix
     journal: str | None = None
+    journal_abbrev: str | None = None
     issn: str | None = None
     volume: str | None = None
     issue: str | None = None
@@ -107,10 +111,13 @@ class Record(SQLModel, table=True):
     govuk_content_id: str | None = None
     countries: list[str] | None = _json()  # ISO alpha-2 from affiliations
     keywords: list[str] | None = _json()
+    other_ids: dict[str, str] | None = _json()  # databases' own IDs: scopus, wos, embase, pmcid, isbn...
     extra: dict[str, Any] | None = _json()  # connector-specific: locations, attachments, OA info
     first_run_id: int | None = Field(default=None, foreign_key="search_run.id")
     created_at: datetime
     updated_at: datetime
+    # Set when a re-import changed the record after it had a work: dedupe compares it again.
+    recompare: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     work_id: int | None = Field(default=None, foreign_key="work.id")
 
 
@@ -142,6 +149,12 @@ class Work(SQLModel, table=True):
     language: str | None = None
     url: str | None = None
     countries: list[str] | None = _json()
+    publication_date: str | None = None
+    issn: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    keywords: list[str] | None = _json()
     created_at: datetime
     updated_at: datetime
 

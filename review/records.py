@@ -30,12 +30,14 @@ class RecordIn:
     source: str
     source_id: str
     title: str | None = None
+    other_titles: list[str] | None = None  # short, translated, original-language titles (RIS ST/TT)
     abstract: str | None = None
     authors: list[str] | None = None
     year: int | None = None
     publication_date: str | None = None
     doi: str | None = None
     journal: str | None = None
+    journal_abbrev: str | None = None
     issn: str | None = None
     volume: str | None = None
     issue: str | None = None
@@ -50,6 +52,9 @@ class RecordIn:
     govuk_content_id: str | None = None
     countries: list[str] | None = None
     keywords: list[str] | None = None
+    # The databases' own IDs beside source_id: {"scopus": "2-s2.0-…", "wos": "WOS:…", "embase": "…",
+    # "pmcid": "PMC…", "isbn": "…", "accession": "…" (an accession number of a database not known)}.
+    other_ids: dict[str, str] | None = None
     extra: dict[str, Any] | None = field(default=None)
 
 

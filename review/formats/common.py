@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import NoReturn
 
@@ -16,6 +17,47 @@ _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun")
     m: i for i, m in enumerate(("jul", "aug", "sep", "oct", "nov", "dec"), 7)
 }
 MAX_ERRORS = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one entry of a file cannot be read: the line where the damage is (not merely where the
+    entry starts), what is wrong and how to fix it. `entry` names the entry (its first line, or its
+    key) when the damage is elsewhere in it."""
+
+    line: int | None
+    message: str
+    entry: str | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        return f"{where}{self.message}" + (f" (in {self.entry})" if self.entry else "")
+
+
+@dataclass
+class Parsed:
+    """What a reader made of a file: each good record with the line it starts on, and a Problem for
+    each entry it could not read (those entries are not in `entries`). `notes` say what the reader
+    did that a user should know (e.g. "2 citation keys repeat; both entries kept").
+
+    A reader raises ImportFormatError only when the file is not of its format at all; damage inside
+    entries is reported here, so `review import --skip-invalid` can store the good entries.
+    """
+
+    kind: str  # the format's name as users know it: "RIS", "BibTeX", "Web of Science plain text"...
+    entries: list[tuple[int | None, RecordIn]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[RecordIn]:
+        return [record for _, record in self.entries]
+
+
+def strict(parsed: Parsed, name: str) -> list[RecordIn]:
+    """The records of a file with no problems; otherwise ImportFormatError listing them."""
+    raise_errors(name, parsed.kind, [str(p) for p in parsed.problems])
+    return parsed.records
 
 
 def clean(value: str | None) -> str | None:

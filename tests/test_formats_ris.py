@@ -1,13 +1,10 @@
-"""Readers and writers of bibliographic formats: fields, quirks of real exports, errors, round trips."""
+"""RIS and PubMed nbib readers and the RIS writer: fields, quirks of real exports, errors, round trips."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
-import bibtexparser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,26 +12,16 @@ from hypothesis import strategies as st
 from review.errors import ImportFormatError
 from review.formats import (
     assign_ids,
-    read_bibtex,
-    read_csv,
     read_nbib,
     read_ris,
-    write_bibtex,
-    write_csv,
     write_ris,
 )
-from review.formats.common import parse_date
-from review.formats.csvfile import read_csv_numbered
-from review.records import RecordIn
 
 DATA = Path(__file__).parent / "data" / "imports"
 
 
 def text(name: str) -> str:
     return (DATA / name).read_bytes().decode("utf-8-sig")
-
-
-# --- RIS ------------------------------------------------------------------------------------
 
 
 def test_ris_scopus_export_keeps_fields_despite_bom_and_crlf() -> None:
@@ -114,9 +101,6 @@ def test_ris_mistyped_tags_are_errors_not_continuations(line: str) -> None:
         read_ris(f"TY  - JOUR\nTI  - A title\n{line}\nER  - \n", "x")
 
 
-# --- nbib -----------------------------------------------------------------------------------
-
-
 def test_nbib_reads_continuation_lines_and_medline_tags() -> None:
     first, second = read_nbib(text("pubmed.nbib"), "pubmed")
     assert first.source_id == first.pmid == "31234567"
@@ -150,130 +134,6 @@ def test_nbib_rejects_other_text() -> None:
         read_nbib("\n\n", "pubmed")
 
 
-# --- BibTeX ---------------------------------------------------------------------------------
-
-
-def test_bibtex_decodes_accents_and_keeps_corporate_authors() -> None:
-    hughes, dfe, muller = read_bibtex(text("refs.bib"), "zotero")
-    assert hughes.source_id == "hughes2022hubs"
-    assert hughes.title == "Family hubs and parental engagement in England: a mixed-methods evaluation"
-    assert hughes.authors == ["Hughes, Rachel", "O'Connor, Siân", "de la Cruz, Ana María"]
-    assert hughes.abstract is not None and "authorities & found" in hughes.abstract
-    assert (hughes.pages, hughes.issue, hughes.doi) == ("201-219", "3", "10.1234/jecp.2022.0031")
-    assert hughes.keywords == ["family hubs", "early intervention"]
-    assert dfe.authors == ["Department for Education"]
-    assert dfe.publisher == "Department for Education"  # from the @string macro
-    assert (dfe.doc_type, dfe.year) == ("techreport", 2020)
-    assert muller.authors == ["Müller, Jörg", "Nakamura, Keiko"]
-    assert muller.doi == "10.5555/chr.2021.77"
-    assert muller.journal == "Proceedings of the Child Health Conference"
-    assert muller.extra == {"bibtex": {"note": "Poster"}}
-
-
-def test_bibtex_broken_entry_names_its_line(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(ImportFormatError, match="line 6: Unexpected block start"):
-        read_bibtex(text("broken.bib"), "x")
-    assert capsys.readouterr().err == ""  # said once, in the error, not also logged
-
-
-def test_bibtex_and_others_is_not_an_author() -> None:
-    (entry,) = read_bibtex("@misc{k, author = {Khan, Aisha and others}, title = {T}}", "x")
-    assert entry.authors == ["Khan, Aisha"]
-
-
-def test_bibtex_duplicate_key_is_an_error() -> None:
-    with pytest.raises(ImportFormatError, match=r"line 2: .*smith2020"):
-        read_bibtex("@misc{smith2020, title={A}}\n@misc{smith2020, title={B}}\n", "x")
-
-
-# --- CSV ------------------------------------------------------------------------------------
-
-
-def test_csv_call_for_evidence_recognises_headers() -> None:
-    records = read_csv(text("call_for_evidence.csv"), "cfe", mapping={"title": "Submission title"})
-    assert [r.publisher for r in records] == [
-        "Rural Childcare Network",
-        "Association of Early Years Practitioners",
-        "Childminding Partnership; Local Parents Forum",
-    ]
-    first, second, _ = records
-    assert first.url == "https://example.org/evidence/rural-hubs"
-    assert first.abstract is not None and first.abstract.startswith("Our members report")
-    assert first.extra == {"columns": {"Received": "2024-02-01"}}
-    assert second.extra is not None and second.extra["file"] == "submission_speech.pdf"
-
-
-def test_csv_with_id_column_semicolons_and_bom() -> None:
-    records = read_csv(text("with_ids.csv"), "eyr", id_column="Ref")
-    assert [r.source_id for r in records] == ["EYR-001", "EYR-002"]
-    assert records[0].title == "Home learning environment and school readiness"
-    assert records[0].authors == ["Khan, Aisha", "Moore, Liam"]
-    assert (records[0].year, records[0].doi, records[0].journal) == (
-        2021,
-        "10.7777/eyr.2021.1",
-        "Early Years Review",
-    )
-    assert records[1].doi is None
-
-
-def test_csv_without_title_lists_columns_and_how_to_map() -> None:
-    with pytest.raises(ImportFormatError) as err:
-        read_csv(text("no_title.csv"), "x", "no_title.csv")
-    assert "'Organisation', 'Link', 'Notes'" in str(err.value)
-    assert "--map title=COLUMN" in str(err.value)
-
-
-def test_csv_map_to_missing_column_and_missing_id_column() -> None:
-    with pytest.raises(ImportFormatError, match=r"column 'Heading' .* not in the header"):
-        read_csv(text("call_for_evidence.csv"), "x", mapping={"title": "Heading"})
-    with pytest.raises(ImportFormatError, match="--id-column 'Ref' is not in the header"):
-        read_csv(text("call_for_evidence.csv"), "x", id_column="Ref")
-
-
-def test_csv_row_with_extra_cells_names_the_line() -> None:
-    bad = 'title,year\n"A report",2020\n,2021\n"B report",2022,extra\n'
-    with pytest.raises(ImportFormatError, match="line 4: 3 cells but the header has 2"):
-        read_csv(bad, "x")
-
-
-def test_csv_rows_without_title_are_kept_unless_all_are_empty() -> None:
-    records = read_csv('title,year\n"A report",2020\n,2021\n', "x")
-    assert [(r.title, r.year) for r in records] == [("A report", 2020), (None, 2021)]
-    with pytest.raises(ImportFormatError, match="'Heading' is empty in every row"):
-        read_csv("Heading,Name\n,A report\n", "x", mapping={"title": "Heading"})
-
-
-def test_csv_header_without_rows_is_rejected() -> None:
-    with pytest.raises(ImportFormatError, match="header row but no records"):
-        read_csv("Title,Organisation\n\n", "x")
-
-
-def test_csv_records_carry_their_line_and_file_names_as_written() -> None:
-    text = 'Title,File\nFirst,a.pdf\n\n"Second\nover two lines",  my  report.pdf \nThird,\n'
-    numbered = read_csv_numbered(text, "cfe")
-    assert [(no, r.title) for no, r in numbered] == [(2, "First"), (4, "Second over two lines"), (6, "Third")]
-    assert [(r.extra or {}).get("file") for _, r in numbered] == ["a.pdf", "my  report.pdf", None]
-
-
-def test_csv_delimiter_comes_from_the_header_not_quoted_text() -> None:
-    text = 'title,abstract\n"One","a; b; c; d; e"\n"Two","f; g; h"\n'
-    assert [r.abstract for r in read_csv(text, "x")] == ["a; b; c; d; e", "f; g; h"]
-    tsv = "Title\tYear\nOne\t2020\n"
-    assert read_csv(tsv, "x")[0].year == 2020
-
-
-# --- normalisers ----------------------------------------------------------------------------
-
-
-def test_dates() -> None:
-    assert parse_date("2021/05/17/") == "2021-05-17"
-    assert parse_date("2019 Mar 15") == "2019-03-15"
-    assert parse_date("2019 Mar") == "2019-03"
-    assert parse_date("2019") is None and parse_date("2019/02/30") is None
-
-
-# --- writers --------------------------------------------------------------------------------
-
 WORK = {
     "id": 7,
     "title": "Family hubs: 50% of {families} & more",
@@ -296,24 +156,6 @@ def test_write_ris_reads_back_with_notes_for_other_keys() -> None:
     assert (back.year, back.doi, back.doc_type, back.source_id) == (2022, WORK["doi"], "JOUR", "7")
     assert back.keywords == WORK["keywords"]
     assert back.extra == {"ris": {"notes": ["decision: include"]}}
-
-
-def test_write_bibtex_escapes_and_reads_back() -> None:
-    out = write_bibtex([WORK, {**WORK, "doc_type": "report", "id": 8}])
-    assert "@article{hughes2022family," in out and "@techreport{hughes2022familya," in out
-    assert "author = {Hughes, Rachel and {Department for Education}}" in out
-    first, second = read_bibtex(out, "x")
-    assert first.title == WORK["title"] and first.authors == WORK["authors"]
-    assert first.extra is not None and first.extra["bibtex"]["decision"] == "include"
-    assert bibtexparser.parse_string(out).failed_blocks == []
-    assert second.doc_type == "techreport"
-
-
-def test_write_csv_joins_lists_and_keeps_all_keys() -> None:
-    rows = list(csv.DictReader(io.StringIO(write_csv([WORK, {"title": "Second", "note": "x"}]))))
-    assert rows[0]["authors"] == "Hughes, Rachel; Department for Education"
-    assert rows[0]["abstract"] == "Line one.\nLine two."
-    assert rows[1]["note"] == "x" and rows[1]["decision"] == ""
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60).filter(
@@ -345,24 +187,9 @@ def test_ris_round_trip(
     assert back.doi == doi
 
 
-def test_assign_ids_keeps_given_ids() -> None:
-    records = [RecordIn(source="x", source_id="A1", title="T"), RecordIn(source="x", source_id="", title="T")]
-    assign_ids(records)
-    assert records[0].source_id == "A1" and records[1].source_id.startswith("h")
-
-
 def test_ris_text_outside_records_never_becomes_a_record() -> None:
     text = "TYPE OF SEARCH: advanced\nTY  - JOUR\nTI  - Only one\nER  - \nTYPICAL trailer line\n"
     assert [r.title for r in read_ris(text, "x")] == ["Only one"]
-
-
-@settings(max_examples=100, deadline=None)
-@given(title=_text, authors=st.lists(_text, max_size=3), year=st.none() | st.integers(1500, 2199))
-def test_bibtex_round_trip(title: str, authors: list[str], year: int | None) -> None:
-    (back,) = read_bibtex(write_bibtex([{"title": title, "authors": authors, "year": year}]), "x")
-    assert back.title == " ".join(title.split())
-    assert back.authors == ([" ".join(a.split()) for a in authors] or None)
-    assert back.year == year
 
 
 def test_ris_repeated_issn_keeps_both() -> None:
