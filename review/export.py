@@ -27,12 +27,18 @@ WORK_COLUMNS = (
     "title",
     "authors",
     "year",
+    "publication_date",
     "doi",
     "journal",
+    "volume",
+    "issue",
+    "pages",
+    "issn",
     "publisher",
     "doc_type",
     "language",
     "url",
+    "keywords",
     "abstract",
 )
 

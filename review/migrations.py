@@ -78,6 +78,9 @@ def m003_import_fields(session: Session) -> None:
         for column, kind in columns:
             if column not in have:
                 session.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+    # The WHERE as each dialect renders `WHERE record.recompare`, so the planner uses the index.
+    flag = "recompare = 1" if conn.dialect.name == "sqlite" else "recompare"
+    session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_record_recompare ON record (id) WHERE {flag}"))
     for column in _M003_WORK_FROM_RECORDS:
         session.execute(
             text(

@@ -83,6 +83,13 @@ class Record(SQLModel, table=True):
         UniqueConstraint("source", "source_id", name="uq_record_source"),
         Index("ix_record_doi", "doi"),
         Index("ix_record_work", "work_id"),
+        # The few records a re-import changed, for dedupe and `review status` (never a scan).
+        Index(
+            "ix_record_recompare",
+            "id",
+            sqlite_where=text("recompare = 1"),
+            postgresql_where=text("recompare"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

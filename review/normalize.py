@@ -297,3 +297,36 @@ _ORG_STOPWORDS = frozenset(
     {"the", "of", "for", "and", "in", "on", "a", "an", "uk", "hm", "her", "majesty", "s", "department"}
     | {"office", "ministry", "agency", "service", "services", "government", "limited", "ltd", "inc"}
 )
+
+
+# Document types as databases and formats name them -> OpenAlex's words (what protocols use), so a
+# rule that excludes "erratum" also excludes PubMed's "Published Erratum" and Scopus's "Erratum".
+_KINDS = {
+    "article": ("jour", "jfull", "ejour", "journal article", "journal-article", "article-journal", "article",
+                "research article", "research-article", "original article", "j", "mgzn", "magazine article"),
+    "review": ("review", "systematic review", "meta-analysis", "review article", "literature review"),
+    "editorial": ("editorial", "editorial material", "editorial-material"),
+    "letter": ("letter", "letter to the editor", "correspondence"),
+    "erratum": ("erratum", "published erratum", "correction", "corrigendum", "correction notice"),
+    "retraction": ("retraction", "retraction of publication", "retraction notice"),
+    "book": ("book", "ebook", "edbook", "edited book", "monograph", "b"),
+    "book-chapter": ("chap", "echap", "chapter", "book chapter", "book section", "book-chapter",
+                     "incollection", "inbook", "section"),
+    "dissertation": ("thes", "thesis", "dissertation", "phdthesis", "mastersthesis", "doctoral thesis"),
+    "report": ("rprt", "govdoc", "report", "techreport", "technical report", "government document", "grey"),
+    "dataset": ("data", "dbase", "dataset", "data set", "data paper"),
+    "preprint": ("preprint", "posted-content", "unpub", "unpublished", "unpublished work"),
+}  # fmt: skip
+_KIND_OF = {word: kind for kind, words in _KINDS.items() for word in words}
+
+
+def document_kinds(value: str | None) -> frozenset[str]:
+    """A document type in OpenAlex's words, for each of the types a value lists ("Article; Early
+    Access" is two): "Published Erratum" -> erratum, "JOUR" -> article; an unknown type is kept as
+    written (lower case, "_" as "-")."""
+    kinds = set()
+    for part in (value or "").split(";"):
+        word = " ".join(part.strip().lower().replace("_", "-").split())
+        if word:
+            kinds.add(_KIND_OF.get(word, word))
+    return frozenset(kinds)

@@ -35,6 +35,7 @@ FIELDS = (
     "tool_version",
     "total_reported",
     "retrieved",
+    "refused",
     "status",
     "cost_usd",
     "message",
@@ -43,7 +44,17 @@ PRISMA_S = ("interface", "search_strategy", "date_searched")  # derived per run,
 COLUMNS = FIELDS + PRISMA_S
 HARVESTED = RESERVED_SOURCES  # the connectors; any other source is a file import
 NOT_RECORDED = "not recorded"
-_TABLE = ("id", "source", "search_name", "arm", "started_at", "status", "total_reported", "retrieved")
+_TABLE = (
+    "id",
+    "source",
+    "search_name",
+    "arm",
+    "started_at",
+    "status",
+    "total_reported",
+    "retrieved",
+    "refused",
+)
 _ARM_TITLES = {
     "databases": "Databases and registers",
     "other": "Other methods (websites, organisations, citations)",
@@ -65,7 +76,7 @@ def run(session: Session) -> SearchLog:
         .order_by(col(StageRun.id).desc())
     ).first()
     return SearchLog(
-        runs=tuple(_with_prisma_s({c: getattr(r, c) for c in FIELDS}) for r in runs),
+        runs=tuple(_with_prisma_s({c: getattr(r, c) for c in (*FIELDS, "refusals")}) for r in runs),
         dedupe=dedupe.model_dump() if dedupe else None,
     )
 
@@ -125,6 +136,9 @@ def render_table(log: SearchLog) -> str:
             lines.append(f"    filters:  {_fmt(run['filters'])}")
         if run["message"]:
             lines.append(f"    note:     {run['message']}")
+        if run["refused"]:
+            lines.append(f"    refused:  {run['refused']} records in the file not stored")
+        lines += [f"              {problem['reason']}" for problem in (run["refusals"] or [])[:20]]
     return "\n".join(lines)
 
 
@@ -166,6 +180,7 @@ def _markdown_run(r: dict[str, Any]) -> list[str]:
         f"- Date searched: {searched}",
         f"- Limits and filters: {limits}",
         f"- Records: {total} reported by the source, {r['retrieved']:,} retrieved",
+        *_refused_lines(r),
     ]
     if r["imported"]:
         lines.append(f"- Records file: {r['request']}")
@@ -176,6 +191,16 @@ def _markdown_run(r: dict[str, Any]) -> list[str]:
     if r["imported"] and not r["strategy"]:
         return [*lines, "- Search strategy: not recorded (give it with `review import --strategy`)", ""]
     return [*lines, "- Search strategy, exactly as run:", "", *_fenced(str(r["search_strategy"])), ""]
+
+
+def _refused_lines(r: dict[str, Any]) -> list[str]:
+    """An import's records that were not stored: skipped as damaged (--skip-invalid) or blank."""
+    if not r["refused"]:
+        return []
+    listed = [f"  - {p['reason']}" for p in r.get("refusals") or []]
+    more = r["refused"] - len(listed)
+    tail = [f"  - ... and {more:,} more"] if more > 0 else []
+    return [f"- Records in the file not stored: {r['refused']:,}", *listed, *tail]
 
 
 def _fenced(text: str) -> list[str]:

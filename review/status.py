@@ -89,7 +89,8 @@ def run(session: Session, protocol: Protocol | None = None) -> StatusReport:
         sources=_sources(session, kept),
         records=sum(n for key, n in kept.items() if key.startswith("records|")),
         works=works,
-        undeduplicated=_count(session, select(func.count()).where(col(Record.work_id).is_(None))),
+        undeduplicated=_count(session, select(func.count()).where(col(Record.work_id).is_(None)))
+        + _count(session, select(func.count()).where(col(Record.recompare))),  # both read an index
         pairs_to_review=pending_count(session),
         stages=tuple(_stage(session, protocol, stage, kept) for stage in STAGE_NAMES),
         documents=_documents(session, kept.get("final|title_abstract|include", 0)),

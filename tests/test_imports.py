@@ -89,14 +89,14 @@ def test_stored_record_keeps_the_file_fields(session: Session, review_dir: Path)
     assert record.extra["nbib"]["MH"] == ["Humans", "Home Care Services"]
 
 
-def test_reimport_is_idempotent_and_logged_again(session: Session, review_dir: Path) -> None:
+def test_reimport_of_the_same_file_is_idempotent_and_the_same_run(session: Session, review_dir: Path) -> None:
     first = do_import(session, review_dir, "no_ids.ris", "ris", "dfe")
     second = do_import(session, review_dir, "no_ids.ris", "ris", "dfe")
-    assert (first.read, first.new, first.present) == (3, 3, 0)
-    assert (second.read, second.new, second.present) == (3, 0, 3)
-    assert scalar(session, "SELECT count(*) FROM record") == 3
-    assert second.run_id == first.run_id + 1
-    assert scalar(session, f"SELECT count(*) FROM record_hit WHERE search_run_id = {second.run_id}") == 3
+    assert (first.read, first.new, first.present, first.repeated) == (3, 2, 0, 1)  # an exact repeat
+    assert (second.read, second.new, second.present, second.same_file) == (3, 0, 2, True)
+    assert scalar(session, "SELECT count(*) FROM record") == 2
+    assert second.run_id == first.run_id and scalar(session, "SELECT count(*) FROM search_run") == 1
+    assert scalar(session, f"SELECT count(*) FROM record_hit WHERE search_run_id = {second.run_id}") == 2
     assert len(list((review_dir / "sources" / "imports").iterdir())) == 1
 
 
@@ -111,8 +111,8 @@ def test_same_records_under_another_source_are_separate(session: Session, review
     [
         ("ris", "openalex", {}, "cannot be used for an import"),
         ("ris", "scopus", {"arm": "registers"}, "Unknown arm"),
-        ("ris", "scopus", {"id_column": "ID"}, "CSV files only"),
-        ("endnote", "scopus", {}, "Unknown format"),
+        ("ris", "scopus", {"id_column": "ID"}, "CSV and XLSX files only"),
+        ("pdf", "scopus", {}, "Unknown format"),
     ],
 )
 def test_bad_arguments(
@@ -164,9 +164,11 @@ def test_cli_import_prints_counts(run: ReviewRunner) -> None:
 
 def test_cli_import_reports_repeats_within_a_file(run: ReviewRunner, tmp_path: Path) -> None:
     path = tmp_path / "rep.csv"
-    path.write_text("id,title\nA,One\nA,One again\nB,Two\n", encoding="utf-8")
+    path.write_text("id,title\nA,One\nA,One again\nB,Two\nB,Two\n", encoding="utf-8")
     result = run("import", str(path), "--format", "csv", "--source", "x", "--id-column", "id")
-    assert "3 records read: 2 new, 0 already present (1 repeated within the file)." in result.output
+    assert "4 records read: 3 new, 0 already present." in result.output
+    assert "1 record repeated another in the file exactly: stored once." in result.output
+    assert "1 record shares an ID with a different record: both kept (stored as A-2)" in result.output
 
 
 def test_cli_map_option(run: ReviewRunner) -> None:
@@ -192,7 +194,7 @@ def test_cli_map_option(run: ReviewRunner) -> None:
         ("broken_line.ris", "ris", (), "line 4: 'AU - Clarke, Tom' is not a RIS field"),
         ("missing_er.ris", "ris", (), "line 6: the record starting here has no `ER  -`"),
         ("not_ris.ris", "ris", (), "not a RIS file"),
-        ("broken.bib", "bibtex", (), "line 6:"),
+        ("broken.bib", "bibtex", (), "line 7:"),
         ("broken.nbib", "nbib", (), "line 3:"),
         ("no_title.csv", "csv", (), "--map title=COLUMN"),
         ("with_ids.csv", "csv", ("--id-column", "Key"), "--id-column 'Key' is not in the header"),
@@ -220,7 +222,7 @@ def test_cli_bad_file_changes_nothing(
 @pytest.mark.parametrize(
     "args",
     [
-        ("--format", "endnote", "--source", "x"),
+        ("--format", "pdf", "--source", "x"),
         ("--format", "csv", "--source", "x", "--map", "colour=Title"),
         ("--format", "csv", "--source", "x", "--map", "title"),
         ("--format", "ris"),

@@ -85,17 +85,14 @@ def test_an_import_without_them_says_not_recorded(run: ReviewRunner) -> None:
     assert f"- Date searched: {date.today():%Y-%m-%d}" not in md  # never today passed off as the search date
 
 
-def test_a_reimport_with_a_strategy_keeps_both_log_entries(run: ReviewRunner, engine: Engine) -> None:
-    import_ris(run, "--strategy", "first attempt", "--searched-on", "2026-03-01")
-    out = import_ris(run, "--strategy", "second attempt", "--searched-on", "2026-03-02")
-    assert "0 new, 3 already present" in out
-    logged = runs(engine)
-    assert [(r.strategy, r.searched_on) for r in logged] == [
-        ("first attempt", date(2026, 3, 1)),
-        ("second attempt", date(2026, 3, 2)),
-    ]
+def test_the_same_file_again_corrects_the_facts_of_its_one_run(run: ReviewRunner, engine: Engine) -> None:
+    import_ris(run, "--strategy", "first attempt", "--searched-on", "2026-03-01", "--interface", "Ovid")
+    out = import_ris(run, "--strategy", "as typed", "--searched-on", "2026-03-02")
+    assert "0 new, 3 already present" in out and "not a new search run" in out
+    (logged,) = runs(engine)
+    assert (logged.strategy, logged.searched_on, logged.platform) == ("as typed", date(2026, 3, 2), "Ovid")
     md = markdown(run)
-    assert "```text\nfirst attempt\n```" in md and "```text\nsecond attempt\n```" in md
+    assert "```text\nas typed\n```" in md and "first attempt" not in md
 
 
 @pytest.mark.parametrize(

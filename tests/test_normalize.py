@@ -134,3 +134,22 @@ def test_doi_prefix_and_case_never_matter(text: str) -> None:
 def test_title_ignores_case_and_spacing(title: str) -> None:
     assert nz.normalize_title(title.upper()) == nz.normalize_title(title.lower()) or not title.isascii()
     assert nz.normalize_title(f"  {title}  ") == nz.normalize_title(title)
+
+
+@pytest.mark.parametrize(
+    ("value", "kinds"),
+    [
+        ("Published Erratum", {"erratum"}),
+        ("Erratum", {"erratum"}),
+        ("Correction", {"erratum"}),
+        ("Editorial Material", {"editorial"}),
+        ("JOUR", {"article"}),
+        ("Article; Early Access", {"article", "early access"}),
+        ("inproceedings", {"inproceedings"}),
+        ("official_statistics", {"official-statistics"}),
+        ("", set()),
+        (None, set()),
+    ],
+)
+def test_document_kinds_speak_openalex_words(value: str | None, kinds: set[str]) -> None:
+    assert nz.document_kinds(value) == kinds

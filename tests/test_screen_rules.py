@@ -177,3 +177,10 @@ def test_full_text_rules_leave_title_abstract_judgements_alone(session: Session,
 )
 def test_a_uk_place_name_abroad_is_not_the_uk(text: str, uk: bool) -> None:
     assert bool(uk_named(text, uk_places())) is uk
+
+
+def test_document_type_rule_reads_each_databases_words(session: Session, review_dir: Path) -> None:
+    types = ["Published Erratum", "Editorial Material", "Erratum", "JOUR", "Article; Early Access", "Letter"]
+    ids = add_works(session, [{**KEPT, "title": f"Imported {t}", "doc_type": t} for t in types])
+    rules.run(session, protocol_at(review_dir), TA)
+    assert _fired(session) == {w: {"document_type"} for w in (ids[0], ids[1], ids[2], ids[5])}

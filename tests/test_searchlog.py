@@ -135,10 +135,11 @@ def test_empty_log() -> None:
 @pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])
 def test_cli_searches_lists_imports(run: ReviewRunner, fmt: str) -> None:
     run("import", str(DATA / "wos.ris"), "--format", "ris", "--source", "wos")
-    run("import", str(DATA / "wos.ris"), "--format", "ris", "--source", "wos")
+    run("import", str(DATA / "wos.ris"), "--format", "ris", "--source", "wos")  # the same file: one run
+    run("import", str(DATA / "scopus.ris"), "--format", "ris", "--source", "wos")
     result = run("searches", "--format", fmt)
     assert result.exit_code == 0, result.output
-    assert result.output.count("wos.ris sha256:") == 2
+    assert result.output.count("wos.ris sha256:") == 1 and result.output.count("scopus.ris sha256:") == 1
     assert "not recorded" in result.output  # no --interface, --strategy or --searched-on
 
 

@@ -46,7 +46,11 @@ def run_cmd(app: App) -> None:
 
     with app.session() as session:
         res = dedupe.run(session, protocol_hash=app.protocol().sha256)
-    click.echo(f"{res.examined} records ({res.new} new): {res.auto_merges} pairs merged automatically,")
+    changed = f", {res.changed} changed by a re-import" if res.changed else ""
+    click.echo(
+        f"{res.examined} records ({res.new - res.changed} new{changed}): "
+        f"{res.auto_merges} pairs merged automatically,"
+    )
     click.echo(f"{res.queued} pairs queued for a person; {res.works} works ({res.works_created} new).")
     for a, b in res.flagged:
         click.echo(f"Warning: records {a} and {b} match but both works are screened; queued.", err=True)

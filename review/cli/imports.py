@@ -9,11 +9,14 @@ import click
 
 from review.cli.base import App, cli, pass_app
 from review.formats.csvfile import FIELDS as MAP_FIELDS
+from review.imports.read import PLATFORMS
 
 if TYPE_CHECKING:
     from review.imports import ImportResult
 
-FORMAT_CHOICE = click.Choice(["ris", "bibtex", "nbib", "csv"])
+FORMAT_CHOICE = click.Choice(["ris", "bibtex", "nbib", "wos", "csv", "xlsx", "endnote", "csljson"])
+ALWAYS_COUNTED = ("title", "abstract", "authors", "year", "DOI", "journal")  # shown even when 0
+MAX_REFUSALS_SHOWN = 20
 
 
 class FieldMapping(click.ParamType[tuple[str, str]]):
@@ -32,23 +35,38 @@ class FieldMapping(click.ParamType[tuple[str, str]]):
 
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=FORMAT_CHOICE, required=True, help="The file's format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMAT_CHOICE,
+    default=None,
+    help="The file's format (wos: Web of Science plain text; endnote: EndNote XML). "
+    "Default: detected from the file.",
+)
 @click.option("--source", required=True, help="Name for where the records came from, e.g. scopus.")
 @click.option(
     "--arm",
     type=click.Choice(["databases", "other"]),
     default=None,
-    help="PRISMA arm. Default: databases for ris/bibtex/nbib, other for csv (call for evidence, websites).",
+    help="PRISMA arm. Default: other for csv/xlsx (call for evidence, websites), databases for the rest.",
 )
-@click.option("--id-column", default=None, help="CSV column holding the source's own record ID.")
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Store the good entries of a damaged file; each skipped entry is listed and logged. "
+    "Default: a damaged entry stops the import and nothing is stored.",
+)
+@click.option("--id-column", default=None, help="CSV/XLSX column holding the source's own record ID.")
 @click.option(
     "--map",
     "mapping",
     type=FieldMapping(),
     multiple=True,
-    help="CSV column for a record field; repeat for more. Common headers (Title, Summary, Authors, Year, "
-    f"DOI, Link, Organisation...) are recognised without it. FIELD: {', '.join(MAP_FIELDS)}.",
+    help="CSV/XLSX column for a record field; repeat for more. Common headers (Title, Summary, Authors, "
+    "Year, DOI, Link, Organisation...) and the exports of Scopus, Web of Science, Lens, Dimensions "
+    f"and OpenAlex are recognised without it. FIELD: {', '.join(MAP_FIELDS)}.",
 )
+@click.option("--sheet", default=None, help="XLSX: the sheet to read. Default: the first.")
 @click.option("--encoding", default=None, help="Text encoding if not UTF-8, e.g. cp1252.")
 @click.option(
     "--strategy",
@@ -68,39 +86,91 @@ def import_cmd(
     app: App,
     /,
     file: Path,
-    fmt: str,
+    fmt: str | None,
     source: str,
     mapping: tuple[tuple[str, str], ...],
+    skip_invalid: bool,
     **kw: str | None,
 ) -> None:
-    """Import records from a RIS, BibTeX, PubMed nbib or CSV file as one search-log entry.
+    """Import records from a database export or spreadsheet as one search-log entry.
 
-    The whole file is checked first: a bad line stops the import and nothing is stored.
-    Re-importing the same file updates the same records. A CSV column mapped with
-    --map file=COLUMN names files (paths relative to the CSV) kept for the full-text stage.
+    RIS, BibTeX, PubMed nbib, Web of Science plain text, CSV/TSV, XLSX, EndNote
+    XML and CSL-JSON; the format is detected unless --format is given. The
+    whole file is checked first: a damaged entry stops the import and nothing
+    is stored (or --skip-invalid). Re-importing a corrected file updates its
+    records and their works; the same file again is not a new search. A column
+    mapped with --map file=COLUMN names files kept for the full-text stage.
 
     \b
     Example:
-        review import scopus.ris --format ris --source scopus --interface "Scopus web" \\
+        review import scopus.ris --source scopus --interface "Scopus web" \\
             --strategy @scopus-strategy.txt --searched-on 2026-03-14
-        review import submissions.csv --format csv --source call-for-evidence \\
-            --map title="Submission title" --map publisher=Organisation --map file=File --id-column Ref
+        review import submissions.xlsx --source call-for-evidence \\
+            --map title="Submission title" --map file=File --id-column Ref
     """
     from review import imports
 
-    options = imports.ImportOptions(mapping=dict(mapping), **kw)
+    options = imports.ImportOptions(mapping=dict(mapping), skip_invalid=skip_invalid, **kw)
     with app.session() as session:
         result = imports.run(
             session, file, fmt, source, sources_dir=app.sources_dir, options=options,
             protocol_hash=app.protocol().sha256,
         )  # fmt: skip
-    click.echo("\n".join(_import_lines(result)))
+    click.echo("\n".join(import_lines(result, file.name)))
 
 
-def _import_lines(result: ImportResult) -> list[str]:
-    repeated = f" ({result.repeated} repeated within the file)" if result.repeated else ""
-    lines = [f"{result.read} records read: {result.new} new, {result.present} already present{repeated}."]
-    lines.append(f"Search run {result.run_id}; file kept as {result.stored_as}.")
+def import_lines(result: ImportResult, name: str) -> list[str]:
+    """What an import did, for the terminal: format, counts, fields, refusals, the run."""
+    lines = [f"Read {name} as {PLATFORMS[result.fmt]} ({result.detected})."] if result.detected else []
+    lines += [f"{note[0].upper()}{note[1:]}" for note in result.notes]
+    stored = f"{result.new} new, {result.present} already present"
+    changed = f" ({result.changed} changed)" if result.changed else ""
+    lines.append(f"{_records(result.read)} read: {stored}{changed}.")
+    lines += _id_lines(result)
+    lines.append("Fields: " + _fields(result.fields))
+    lines += _refusal_lines(result)
+    if result.same_file:
+        lines.append(f"Same file as search run {result.run_id} (same sha256): not a new search run.")
+    else:
+        lines.append(f"Search run {result.run_id}; file kept as {result.stored_as}.")
+    return lines + _file_lines(result)
+
+
+def _id_lines(result: ImportResult) -> list[str]:
+    lines = []
+    if result.repeated:
+        lines.append(f"{_records(result.repeated)} repeated another in the file exactly: stored once.")
+    if result.kept_apart:
+        shown = ", ".join(result.kept_apart[:5]) + (", ..." if len(result.kept_apart) > 5 else "")
+        lines.append(
+            f"{_records(len(result.kept_apart), 'share')} an ID with a different record: both kept "
+            f"(stored as {shown}); dedupe will compare them."
+        )
+    if result.changed:
+        lines.append(
+            f"{_records(result.changed)} changed since the last import: their works are updated; "
+            "`review dedupe` compares them again."
+        )
+    return lines
+
+
+def _fields(counts: dict[str, int]) -> str:
+    shown = [f"{name} {n}" for name, n in counts.items() if n or name in ALWAYS_COUNTED]
+    return ", ".join(shown)
+
+
+def _refusal_lines(result: ImportResult) -> list[str]:
+    if not result.refused:
+        return []
+    lines = [f"{_records(len(result.refused))} not stored (listed in `review searches`):"]
+    lines += [f"  {problem}" for problem in result.refused[:MAX_REFUSALS_SHOWN]]
+    if len(result.refused) > MAX_REFUSALS_SHOWN:
+        lines.append(f"  ... and {len(result.refused) - MAX_REFUSALS_SHOWN} more")
+    return lines
+
+
+def _file_lines(result: ImportResult) -> list[str]:
+    lines = []
     if result.files:
         lines.append(
             f"Files of {_records(result.files)} kept under sources/imports/files/ for the full-text stage."

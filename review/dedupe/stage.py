@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -43,20 +44,21 @@ class DedupeResult:
 
     run_id: int
     examined: int
-    new: int
+    new: int  # records compared with everything stored: new ones and those a re-import changed
     auto_merges: int
     queued: int
     works: int
     works_created: int
     works_merged: int
     flagged: tuple[tuple[int, int], ...]
+    changed: int = 0  # of `new`, records a re-import changed (they had works already)
 
 
 def _load(session: Session) -> dict[str, list[Any]]:
     # Columns, not a dict per row: half the memory for a million records; rows are fetched a batch
     # at a time (yield_per), not all buffered first (~300 MB less at a million records).
     table = Record.__table__  # type: ignore[attr-defined]
-    names = (*FIELDS, "work_id")
+    names = (*FIELDS, "work_id", "recompare")
     cols: dict[str, list[Any]] = {name: [] for name in names}
     appends = [cols[name].append for name in names]
     query = select(*(table.c[name] for name in names)).order_by(table.c.id)
@@ -128,6 +130,11 @@ def _assign(
     return created, len(absorbed), several
 
 
+def _compared_again(session: Session) -> None:
+    table = Record.__table__  # type: ignore[attr-defined]
+    session.execute(update(table).where(table.c.recompare).values(recompare=False))
+
+
 def _mark_refused(clustering: Clustering) -> None:
     for cand, reason in clustering.refused:
         cand.band = "review"
@@ -146,7 +153,11 @@ def run(
     session.flush()
     cols = _load(session)
     old: list[int | None] = cols.pop("work_id")
-    new = np.fromiter((w is None for w in old), dtype=bool, count=len(old))
+    # New records, and records a re-import changed (compared again; they keep their works).
+    again = cols.pop("recompare")
+    new = np.fromiter((w is None or a for w, a in zip(old, again, strict=True)), dtype=bool, count=len(old))
+    changed = sum(1 for w, a in zip(old, again, strict=True) if a and w is not None)
+    del again
     new_count = int(new.sum())
     created = merged_works = 0
     cands: list[Candidate] = []
@@ -172,7 +183,9 @@ def run(
         _save_pairs(session, prep, cands)
         created, merged_works, touched = _assign(session, prep, clustering.roots, old)
         works.refresh(session, touched)
-    return _finish(session, stage_run, len(old), new_count, cands, created, merged_works, flagged, limits)
+        _compared_again(session)
+    result = _finish(session, stage_run, len(old), new_count, cands, created, merged_works, flagged, limits)
+    return dataclasses.replace(result, changed=changed)
 
 
 def _finish(
@@ -191,7 +204,7 @@ def _finish(
     queued = pending_count(session)
     stage_run.counts = {
         "records_examined": examined,
-        "new_records": new,
+        "new_records": new,  # with the records a re-import changed, compared again
         "auto_merges": bands["auto"],
         "queued_pairs": queued,
         "distinct_near_misses": bands["distinct"],

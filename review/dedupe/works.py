@@ -20,17 +20,10 @@ from review.normalize import normalize_doi
 
 CHUNK = 500  # IN-list size that stays under SQLite's bound-parameter limit
 _WORK_FIELDS = ("title", "abstract", "authors", "year", "doi", "journal", "publisher", "doc_type")
-_WORK_FIELDS_MORE = ("language", "url", "countries")
-_RECORD_COLS = (
-    "id",
-    "work_id",
-    "source",
-    *_WORK_FIELDS,
-    *_WORK_FIELDS_MORE,
-    "volume",
-    "pages",
-    "openalex_id",
-)
+# Bibliographic details a work's exports carry (RIS, BibTeX, CSV), from its richest record.
+_DETAILS = ("publication_date", "issn", "volume", "issue", "pages", "keywords")
+_WORK_FIELDS_MORE = ("language", "url", "countries", *_DETAILS)
+_RECORD_COLS = ("id", "work_id", "source", *_WORK_FIELDS, *_WORK_FIELDS_MORE, "openalex_id")
 
 
 def chunks(values: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
@@ -131,9 +124,8 @@ def canonical(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     authors = [r["authors"] for r in ranked if r.get("authors")]
     dois = Counter(d for d in (normalize_doi(r.get("doi")) for r in ranked) if d)
     countries = sorted({c for r in ranked for c in (r.get("countries") or [])})
-    out = {
-        name: first(name) for name in ("title", "year", "journal", "publisher", "doc_type", "language", "url")
-    }
+    singles = ("title", "year", "journal", "publisher", "doc_type", "language", "url", *_DETAILS)
+    out = {name: first(name) for name in singles}
     out.update(
         abstract=max(abstracts, key=len) if abstracts else None,
         authors=max(authors, key=len) if authors else None,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol as TypingProtocol
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from review.errors import InputError, SearchError
@@ -238,7 +238,7 @@ def _dedupe(ctx: _Context) -> StageOutcome:
     from review import dedupe
 
     with ctx.sessions() as session:
-        fresh = _count(session, Record, col(Record.work_id).is_(None))
+        fresh = _count(session, Record, or_(col(Record.work_id).is_(None), col(Record.recompare)))
         if not fresh:
             return _skipped("dedupe", "no new records since the last run")
         r = dedupe.run(session, protocol_hash=ctx.protocol.sha256)

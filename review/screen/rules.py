@@ -21,6 +21,7 @@ from review.db import utcnow
 from review.decisions import final_decisions
 from review.errors import InputError
 from review.models import Record, RuleResult, StageRun, Work
+from review.normalize import document_kinds
 from review.protocol import Protocol
 from review.screen.terms import compile_terms, uk_named, uk_places
 
@@ -148,14 +149,10 @@ def _language(protocol: Protocol, facts: Facts, reason: str) -> Verdict:
     return Verdict("language", True, reason, f"language {code}, not one of {', '.join(sorted(wanted))}")
 
 
-def _norm_type(value: str) -> str:
-    return value.strip().lower().replace("_", "-")
-
-
 def _doc_type(excluded: tuple[str, ...], facts: Facts, reason: str) -> Verdict:
     if not facts.doc_types:
         return Verdict("document_type", False, reason, "no document type: kept")
-    bad = {_norm_type(x) for x in excluded}
+    bad = frozenset().union(*(document_kinds(x) for x in excluded))
     kinds = sorted(facts.doc_types)
     # A work with several records is excluded only when every record's type is excluded.
     if all(k in bad for k in kinds):
@@ -244,7 +241,7 @@ def load_facts(session: Session, work_ids: list[int] | None = None) -> dict[int,
             abstract=w.abstract,
             year=w.year,
             language=w.language,
-            doc_types=frozenset(got["types"] | ({_norm_type(w.doc_type)} if w.doc_type else set())),
+            doc_types=frozenset(got["types"] | document_kinds(w.doc_type)),
             countries=frozenset(got["countries"] | {_country(c) for c in w.countries or []}),
             sources=frozenset(got["sources"]),
         )
@@ -255,7 +252,7 @@ def _add_record(into: dict[str, set[str]], source: str, countries: Any, doc_type
     into["sources"].add(source)
     into["countries"].update(_country(c) for c in countries or [] if c)
     if doc_type:
-        into["types"].add(_norm_type(doc_type))
+        into["types"].update(document_kinds(doc_type))
     for inst in (extra or {}).get("institutions") or []:
         if isinstance(inst, dict) and inst.get("country_code"):
             into["countries"].add(_country(inst["country_code"]))
