@@ -357,3 +357,18 @@ def test_a_schema_2_store_gains_the_fields_and_its_works_are_filled(tmp_path: Pa
         assert (work.volume, work.pages, work.keywords) == ("3", "1-9", ["hubs"])
         assert s.exec(select(Record)).one().recompare is False
     engine.dispose()
+
+
+def test_status_asks_for_dedupe_after_a_corrected_file(run: ReviewRunner, tmp_path: Path) -> None:
+    first = "TY  - RPRT\nID  - R1\nTI  - Family hubs: a guide\nPY  - 2022\nER  -\n"
+    assert run("import", str(write(tmp_path, "v1.ris", first)), "--source", "dfe").exit_code == 0
+    assert run("dedupe").exit_code == 0
+    assert "not yet deduplicated" not in run("status").output
+    second = first.replace("a guide", "a programme guide")
+    out = run("import", str(write(tmp_path, "v2.ris", second)), "--source", "dfe").output
+    assert "1 record read: 0 new, 1 already present (1 changed)." in out
+    assert "1 record changed since the last import: their works are updated" in out
+    assert "review dedupe   (1 records not yet deduplicated)" in run("status").output
+    again = run("dedupe")
+    assert "1 records (0 new, 1 changed by a re-import)" in again.output
+    assert "not yet deduplicated" not in run("status").output

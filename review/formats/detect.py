@@ -25,6 +25,8 @@ _WOS_HEAD = re.compile(r"^(FN |VR |PT [A-Z]\s*$)", re.M)
 _WOS_FIELDS = re.compile(r"^(AU|TI|SO|UT) \S", re.M)
 _BIBTEX = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.M)
 _XML_RECORDS = re.compile(r"<records>|<record>")
+# Lines before a table's header: Dimensions' "About the data: ...", Excel's "sep=;".
+_PREAMBLE = re.compile(r'^\ufeff?"?(About the data|sep=.$)')
 _CSL = re.compile(r'^\s*[\[{]\s*(\{\s*)?"[A-Za-z-]+"\s*:')
 _CSL_FIELDS = re.compile(r'"(type|title|issued|container-title)"\s*:')
 
@@ -152,8 +154,8 @@ def _text_format(text: str) -> Detected | None:
 
 
 def _delimited(text: str) -> Detected | None:
-    lines = [line for line in text.splitlines() if line.strip()]
-    for line in lines[:3]:  # a preamble line (Dimensions: "About the data: ...") may come first
+    lines = [line for line in text.splitlines() if line.strip() and not _PREAMBLE.match(line)]
+    for line in lines[:3]:
         for delimiter, label in (("\t", "tab"), (";", "semicolon"), (",", "comma"), ("|", "bar")):
             if line.count(delimiter) >= 1 and len(lines) > 1:
                 return Detected("csv", f"its header row is {label}-separated")

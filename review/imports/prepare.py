@@ -8,6 +8,8 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import orjson
+
 from review.formats.common import Problem, derived_id
 from review.records import RECORD_FIELDS, RecordIn
 
@@ -73,28 +75,34 @@ def _blank(line: int | None) -> Problem:
     )
 
 
-def _same(a: RecordIn, b: RecordIn) -> bool:
-    return all(getattr(a, f) == getattr(b, f) for f in _CONTENT)
+def _content(record: RecordIn) -> bytes:
+    return orjson.dumps([getattr(record, f) for f in _CONTENT], option=orjson.OPT_NON_STR_KEYS)
 
 
 def _unique_ids(records: list[RecordIn]) -> tuple[list[RecordIn], int, list[str]]:
     """Repeats of a record dropped; a record sharing an ID with a different one gets `ID-2`, `ID-3`.
 
     The n-th different record under one ID gets the same suffix on every import of the file, so a
-    re-import finds the same records again.
+    re-import finds the same records again. Contents are compared only under a repeated ID.
     """
-    seen: dict[str, list[RecordIn]] = {}
+    first: dict[str, RecordIn] = {}
+    versions: dict[str, list[bytes]] = {}
     out: list[RecordIn] = []
     repeated, apart = 0, []
     for record in records:
-        versions = seen.setdefault(record.source_id, [])
-        if any(_same(record, v) for v in versions):
+        sid = record.source_id
+        if sid not in first:
+            first[sid] = record
+            out.append(record)
+            continue
+        seen = versions.setdefault(sid, [_content(first[sid])])
+        content = _content(record)
+        if content in seen:
             repeated += 1
             continue
-        versions.append(record)
-        if len(versions) > 1:
-            record = dataclasses.replace(record, source_id=f"{record.source_id}-{len(versions)}")
-            apart.append(record.source_id)
+        seen.append(content)
+        record = dataclasses.replace(record, source_id=f"{sid}-{len(seen)}")
+        apart.append(record.source_id)
         out.append(record)
     return out, repeated, apart
 

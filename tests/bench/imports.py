@@ -7,7 +7,9 @@ here, in the shape each database writes). For each format, in the same run:
 - bare parser: the third-party parser our reader wraps, alone (rispy, bibtexparser, csv, openpyxl,
   ElementTree, json); for nbib and Web of Science, which no package we use parses, our reader alone;
 - import: `review.imports.run` into a new SQLite store (detect, decode, check, parse, store, log);
-- the ratio import / bare parser (the issue's bound: within 2x), and a re-import of the same file.
+- reader: our reader alone (decode, check and parse, nothing stored);
+- the ratios import / bare parser (the issue's bound: within 2x) and import / reader (what storing
+  adds), and a re-import of the same file.
 
     python -m tests.bench imports --shared ../shared [--records 100000] [--formats ris,csv]
 """
@@ -29,6 +31,7 @@ from xml.sax.saxutils import escape
 
 from review.db import init_db, make_engine, session_scope
 from review.formats import write_bibtex, write_csv, write_ris
+from review.imports import ImportOptions
 from review.imports import run as import_run
 
 FORMATS = ("ris", "bibtex", "nbib", "wos", "csv", "xlsx", "endnote", "csljson")
@@ -191,22 +194,43 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, out
 
 
-def bench_format(fmt: str, rows: Sequence[dict[str, Any]], root: Path) -> list[tuple[str, ...]]:
+def reader_alone(fmt: str, path: Path) -> Callable[[], object]:
+    """Our reader on the file, without storing (decode and parse, as the import does)."""
+    from review.imports.read import ReadOptions, read_file
+
+    data = path.read_bytes()
+    options = ReadOptions(fmt, id_column=ID_COLUMN.get(fmt))
+    return lambda: read_file(data, path.name, "b", options)
+
+
+ID_COLUMN = {"csv": "id", "xlsx": "ID"}  # the tables' own ID column, as a user would name it
+
+
+def bench_format(fmt: str, rows: Sequence[dict[str, Any]], root: Path) -> tuple[str, ...]:
     path = root / f"bench{SUFFIX[fmt]}"
     write_file(fmt, rows, path)
     name, parse = bare_parser(fmt, path)
     t_bare, _ = timed(parse)
+    t_reader, _ = timed(reader_alone(fmt, path))
     engine = make_engine(root / f"{fmt}.db")
     init_db(engine)
-    out = []
-    for label in ("import", "re-import"):
+    options = ImportOptions(id_column=ID_COLUMN.get(fmt))
+    times = []
+    for _ in ("import", "re-import"):
         with session_scope(engine) as session:
-            t, res = timed(lambda s=session: import_run(s, path, None, "bench", sources_dir=root / fmt))
-        assert res.read == len(rows) and not res.refused, (fmt, res.read, res.refused[:3])
-        out.append((fmt, label, f"{res.read:,}", f"{t:.2f}", f"{res.read / t:,.0f}", name,
-                    f"{t_bare:.2f}", f"{len(rows) / t_bare:,.0f}", f"{t / t_bare:.2f}x"))  # fmt: skip
+            t, res = timed(
+                lambda s=session: import_run(s, path, None, "b", sources_dir=root / fmt, options=options)
+            )
+        assert res.read == len(rows) and not res.refused and not res.repeated, (
+            fmt,
+            res.read,
+            res.refused[:3],
+        )
+        times.append(t)
     engine.dispose()
-    return out
+    n, first = len(rows), times[0]
+    return (fmt, f"{n:,}", name, f"{t_bare:.2f}", f"{t_reader:.2f}", f"{first:.2f}", f"{n / first:,.0f}",
+            f"{first / t_bare:.2f}x", f"{first / t_reader:.2f}x", f"{times[1]:.2f}")  # fmt: skip
 
 
 def main(shared: Path, argv: list[str]) -> None:
@@ -215,16 +239,16 @@ def main(shared: Path, argv: list[str]) -> None:
     parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated subset")
     args = parser.parse_args(argv)
     rows = load_rows(shared, args.records)
-    header = ("format", "step", "records", "seconds", "records/s", "bare parser", "seconds", "records/s",
-              "import / bare")  # fmt: skip
+    header = ("format", "records", "bare parser", "bare s", "reader s", "import s", "import rec/s",
+              "import/bare", "import/reader", "re-import s")  # fmt: skip
     table: list[tuple[str, ...]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in args.formats.split(","):
-            table += bench_format(fmt, rows, Path(tmp))
+            table.append(bench_format(fmt, rows, Path(tmp)))
             print(f"  {fmt}: done", flush=True)
     widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(header)]
     for line in (header, *table):
-        print("  ".join(c.rjust(w) if i not in (0, 1, 5) else c.ljust(w) for i, (c, w) in
+        print("  ".join(c.ljust(w) if i in (0, 2) else c.rjust(w) for i, (c, w) in
                         enumerate(zip(line, widths, strict=True))))  # fmt: skip
 
 
