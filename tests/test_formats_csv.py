@@ -673,3 +673,22 @@ def test_an_unclosed_quote_names_the_row_where_it_opens() -> None:
         ImportFormatError, match="line 3: a quoted cell that starts in this row is never closed"
     ):
         read_csv('Title,Year\nFirst,2020\n"Second,2021\nThird,2022\n', "x")
+
+
+def test_form_export_headers_are_matched_by_their_words() -> None:
+    table = (
+        "ID,Email,Name,What is your job title?,Name of your organisation,Type of organisation,"
+        "Title of your submission,Summary of your evidence,Link to the evidence\n"
+        "1,a@x.org,Ann,Manager,Sure Start Network,Charity,Outreach in rural Norfolk,We ran outreach.,"
+        "https://example.org/r.pdf\n"
+    )
+    (record,) = read_csv(table, "cfe")
+    assert (record.title, record.abstract, record.url, record.publisher) == (
+        "Outreach in rural Norfolk",
+        "We ran outreach.",
+        "https://example.org/r.pdf",
+        "Sure Start Network",
+    )
+    assert record.extra is not None
+    assert record.extra["columns"]["What is your job title?"] == "Manager"
+    assert record.extra["columns"]["Type of organisation"] == "Charity"

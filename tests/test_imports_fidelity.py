@@ -372,3 +372,58 @@ def test_status_asks_for_dedupe_after_a_corrected_file(run: ReviewRunner, tmp_pa
     again = run("dedupe")
     assert "1 records (0 new, 1 changed by a re-import)" in again.output
     assert "not yet deduplicated" not in run("status").output
+
+
+# --- damaged files of every format, through the stage -----------------------------------------------
+
+DAMAGED_TABLE = 'Title,Year\nA good row,2020\n"A stray "quote" row",2021\nAnother good row,2022\n'
+
+
+def _damaged_workbook(tmp_path: Path) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (
+        ["Title", "Year"],
+        ["A good row", 2020],
+        ["A broken row", "#REF!"],
+        ["Another good row", 2022],
+    ):
+        sheet.append(row)
+    sheet["B3"].data_type = "e"  # an Excel error cell, as a broken formula leaves it
+    path = tmp_path / "damaged.xlsx"
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "good", "line"),
+    [
+        ("ris_damaged_tag.ris", "ris", 2, 10),
+        ("bib_stray_braces.bib", "bibtex", 3, 8),
+        ("nbib_damaged.nbib", "nbib", 2, 8),
+        ("wos_damaged.txt", "wos", 2, 13),
+        ("endnote_broken.xml", "endnote", 2, 12),
+        ("csl_broken.json", "csljson", 2, 10),
+        ("damaged.csv", "csv", 2, 3),
+        ("damaged.xlsx", "xlsx", 2, 3),
+    ],
+)
+def test_each_format_damaged_is_refused_at_its_line_or_skipped_entry_by_entry(
+    session: Session, review_dir: Path, tmp_path: Path, name: str, fmt: str, good: int, line: int
+) -> None:
+    path = DATA / name
+    if name == "damaged.csv":
+        path = write(tmp_path, name, DAMAGED_TABLE)
+    elif name == "damaged.xlsx":
+        path = _damaged_workbook(tmp_path)
+    with pytest.raises(ImportFormatError, match=rf"(?s)nothing was imported.*line {line}:.*--skip-invalid"):
+        do_import(session, review_dir, path)
+    assert session.exec(select(Record)).all() == []
+    result = do_import(session, review_dir, path, skip_invalid=True)
+    assert result.fmt == fmt and result.new == good and result.refused[0].line == line
+    assert len(session.exec(select(Record)).all()) == good
+    run = session.get(SearchRun, result.run_id)
+    assert run is not None and run.refused == len(result.refused) and run.retrieved == good

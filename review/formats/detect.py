@@ -41,7 +41,7 @@ def detect(data: bytes, name: str) -> Detected:
     """The format of a file's bytes, and why; ImportFormatError for a file no reader can take."""
     binary = binary_kind(data)
     if binary == "xlsx":
-        return Detected("xlsx", "it is an Excel workbook (a ZIP holding xl/workbook.xml)")
+        return Detected("xlsx", "it is a ZIP holding xl/workbook.xml")
     if binary:
         refuse(name, binary)
     text = _head_text(data)

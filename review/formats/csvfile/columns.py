@@ -107,6 +107,7 @@ def column_plan(
         spares = _dialect_reads(dialect, header, reads, consumed)
     else:
         _alias_reads(header, reads, consumed)
+        _word_reads(header, reads, consumed)
     if "title" not in reads:
         found = ", ".join(repr(h) for h in header)
         fail(name, kind, [f"no title column; found {found}. Name one with --map title=COLUMN"])
@@ -174,6 +175,35 @@ def _alias_reads(
         for at in dict.fromkeys(hits[: None if field in _COMBINED else 1]):
             reads.setdefault(key, []).append((at, CONVERT.get(field)))
             consumed.add(at)
+
+
+# Free-text headers of survey and form exports ("Summary of your evidence", "Link to the report",
+# "Name of your organisation"): a field none of ALIASES matched takes the first column whose name
+# has one of its words, and none of the words that make it something else (a job title, an
+# organisation's type).
+_WORDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "title": (frozenset({"title"}), frozenset({"job", "role", "position", "honorific"})),
+    "abstract": (frozenset({"summary", "abstract", "description", "synopsis"}), frozenset()),
+    "url": (frozenset({"link", "url", "urls", "website", "weblink", "hyperlink"}), frozenset({"email"})),
+    "publisher": (
+        frozenset({"organisation", "organization", "organisations", "organizations"}),
+        frozenset({"type", "size", "role", "sector", "kind", "category"}),
+    ),
+}
+
+
+def _word_reads(
+    header: Sequence[str], reads: dict[str, list[tuple[int, Convert | None]]], consumed: set[int]
+) -> None:
+    for field, (wanted, unwanted) in _WORDS.items():
+        if field in reads:
+            continue
+        for at, name in enumerate(header):
+            words = set(norm_header(name).replace("/", " ").replace("-", " ").split())
+            if at not in consumed and words & wanted and not words & unwanted:
+                reads[field] = [(at, CONVERT.get(field))]
+                consumed.add(at)
+                break
 
 
 def _first_index(header: Sequence[str]) -> dict[str, int]:
