@@ -137,7 +137,7 @@ def render_table(log: SearchLog) -> str:
         if run["message"]:
             lines.append(f"    note:     {run['message']}")
         if run["refused"]:
-            lines.append(f"    refused:  {run['refused']} records in the file not stored")
+            lines.append(f"    refused:  {run['refused']} in the file, not stored:")
         lines += [f"              {problem['reason']}" for problem in (run["refusals"] or [])[:20]]
     return "\n".join(lines)
 

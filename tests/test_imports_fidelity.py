@@ -427,3 +427,34 @@ def test_each_format_damaged_is_refused_at_its_line_or_skipped_entry_by_entry(
     assert len(session.exec(select(Record)).all()) == good
     run = session.get(SearchRun, result.run_id)
     assert run is not None and run.refused == len(result.refused) and run.retrieved == good
+
+
+# --- one search exported in several files -----------------------------------------------------------
+
+
+def test_several_files_of_one_export_are_one_search_run(
+    run: ReviewRunner, session: Session, tmp_path: Path
+) -> None:
+    part1 = write(tmp_path, "savedrecs.ris", SHARED_IDS.split("\n\n")[0] + "\n")
+    part2 = write(tmp_path, "savedrecs(1).ris", DAMAGED)
+    refused = run("import", str(part1), str(part2), "--source", "wos")
+    assert refused.exit_code == 1 and "savedrecs(1).ris, line 9: " in refused.output
+    result = run("import", str(part1), str(part2), "--source", "wos", "--skip-invalid")
+    assert result.exit_code == 0, result.output
+    assert "4 records read: 3 new, 0 already present." in result.output
+    (logged,) = session.exec(select(SearchRun)).all()
+    assert logged.search_name == "savedrecs.ris + savedrecs(1).ris" and logged.refused == 1
+    assert logged.request is not None and logged.request.count("sha256:") == 2
+    again = run("import", str(part1), str(part2), "--source", "wos", "--skip-invalid")
+    assert "not a new search run" in again.output
+    mixed = run("import", str(part1), str(DATA / "refs.bib"), "--source", "wos")
+    assert mixed.exit_code == 1 and "must be one export in one format" in mixed.output
+
+
+def test_a_submission_that_is_only_its_document_is_kept(
+    session: Session, review_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "sub.pdf").write_bytes(b"%PDF-1.4\n% a submission\n")
+    table = write(tmp_path, "cfe.csv", "Ref,Title,File\nC1,,sub.pdf\nC2,A titled submission,\n")
+    result = do_import(session, review_dir, table, mapping={"file": "File"}, id_column="Ref")
+    assert (result.new, result.refused, result.files) == (2, (), 1)

@@ -34,7 +34,9 @@ class FieldMapping(click.ParamType[tuple[str, str]]):
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option(
     "--format",
     "fmt",
@@ -85,7 +87,7 @@ class FieldMapping(click.ParamType[tuple[str, str]]):
 def import_cmd(
     app: App,
     /,
-    file: Path,
+    files: tuple[Path, ...],
     fmt: str | None,
     source: str,
     mapping: tuple[tuple[str, str], ...],
@@ -95,16 +97,19 @@ def import_cmd(
     """Import records from a database export or spreadsheet as one search-log entry.
 
     RIS, BibTeX, PubMed nbib, Web of Science plain text, CSV/TSV, XLSX, EndNote
-    XML and CSL-JSON; the format is detected unless --format is given. The
-    whole file is checked first: a damaged entry stops the import and nothing
-    is stored (or --skip-invalid). Re-importing a corrected file updates its
-    records and their works; the same file again is not a new search. A column
-    mapped with --map file=COLUMN names files kept for the full-text stage.
+    XML and CSL-JSON; the format is detected unless --format is given. Several
+    FILES are one search exported in parts (Web of Science gives 1,000 records a
+    file). Every file is checked first: a damaged entry stops the import and
+    nothing is stored (or --skip-invalid). Re-importing a corrected file updates
+    its records and their works; the same file again is not a new search. A
+    column mapped with --map file=COLUMN names files kept for the full-text
+    stage.
 
     \b
     Example:
         review import scopus.ris --source scopus --interface "Scopus web" \\
             --strategy @scopus-strategy.txt --searched-on 2026-03-14
+        review import savedrecs*.txt --source wos
         review import submissions.xlsx --source call-for-evidence \\
             --map title="Submission title" --map file=File --id-column Ref
     """
@@ -113,10 +118,10 @@ def import_cmd(
     options = imports.ImportOptions(mapping=dict(mapping), skip_invalid=skip_invalid, **kw)
     with app.session() as session:
         result = imports.run(
-            session, file, fmt, source, sources_dir=app.sources_dir, options=options,
+            session, files, fmt, source, sources_dir=app.sources_dir, options=options,
             protocol_hash=app.protocol().sha256,
         )  # fmt: skip
-    click.echo("\n".join(import_lines(result, file.name)))
+    click.echo("\n".join(import_lines(result, " + ".join(f.name for f in files))))
 
 
 def import_lines(result: ImportResult, name: str) -> list[str]:

@@ -30,10 +30,11 @@ class Problem:
     line: int | None
     message: str
     entry: str | None = None
+    file: str | None = None  # named when one import reads several files
 
     def __str__(self) -> str:
-        where = f"line {self.line}: " if self.line is not None else ""
-        return f"{where}{self.message}" + (f" (in {self.entry})" if self.entry else "")
+        where = ", ".join(w for w in (self.file, f"line {self.line}" if self.line is not None else None) if w)
+        return (f"{where}: " if where else "") + self.message + (f" (in {self.entry})" if self.entry else "")
 
 
 @dataclass

@@ -63,6 +63,8 @@ def _is_blank(record: RecordIn) -> bool:
     if record.title or record.abstract:
         return False
     ids = record.other_ids or {}
+    if (record.extra or {}).get("file"):
+        return False  # a submission that is only its attached document is screened on the document
     return not any(getattr(record, f) for f in _IDENTIFIERS) and not ids.get("pmcid") and not ids.get("isbn")
 
 

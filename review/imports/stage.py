@@ -13,9 +13,10 @@ not a new one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +27,9 @@ from review.formats.common import MAX_ERRORS, Parsed, Problem
 from review.imports import changes, files
 from review.imports.facts import SearchFacts, search_facts
 from review.imports.prepare import Prepared, field_counts, prepare
-from review.imports.read import ARMS, DEFAULT_ARM, PLATFORMS, ReadOptions, read_file
+from review.imports.read import ARMS, DEFAULT_ARM, PLATFORMS, ReadFile, ReadOptions, read_file
 from review.models import SearchRun
-from review.records import finish_run, start_run, upsert_records
+from review.records import RecordIn, finish_run, start_run, upsert_records
 
 RESERVED_SOURCES = ("openalex", "govuk")
 MAX_KEPT_REFUSALS = 1000  # refusals listed in the search log; the count is always whole
@@ -72,7 +73,7 @@ class ImportResult:
 
 def run(
     session: Session,
-    path: Path,
+    path: Path | Sequence[Path],
     fmt: str | None,
     source: str,
     *,
@@ -80,25 +81,25 @@ def run(
     options: ImportOptions | None = None,
     protocol_hash: str | None = None,
 ) -> ImportResult:
-    """Import one file under a source name (see the module's docstring)."""
+    """Import a file, or the files of one search's export (a database that exports 1,000 records
+    a file), under a source name as one search run (see the module's docstring)."""
     opts = options or ImportOptions()
     _check_args(fmt, source, opts)
     facts = search_facts(opts.strategy, opts.searched_on, opts.interface)
-    data = _read_bytes(path)
-    digest = hashlib.sha256(data).hexdigest()
-    read = read_file(data, path.name, source, _read_options(fmt, opts))
-    arm = opts.arm or DEFAULT_ARM[read.fmt]
-    _refuse_damage(read.parsed, path.name, opts.skip_invalid)
+    loaded = [_load(p, source, fmt, opts) for p in ([path] if isinstance(path, Path) else path)]
+    read = _merged(loaded)
+    _refuse_damage(read.parsed, _label(loaded), opts.skip_invalid)
+    named = _named(loaded) if "file" in opts.mapping else []
     ready = prepare(read.parsed.entries)
     refused = (*read.parsed.problems, *ready.blank)
-    named = files.named_files(ready_numbered(read.parsed, ready), path) if "file" in opts.mapping else []
-    stored_as = files.keep_copy(data, digest, path.suffix, sources_dir)
+    stored_as = "; ".join(files.keep_copy(f.data, f.digest, f.path.suffix, sources_dir) for f in loaded)
     not_pdf = files.keep_files(named, sources_dir)
-    search, same = _search_run(session, source, path, digest, read.fmt, arm, facts, protocol_hash)
+    search, same = _search_run(session, source, loaded, read.fmt, opts.arm or DEFAULT_ARM[read.fmt], facts,
+                               protocol_hash)  # fmt: skip
     changed = changes.find_changed(session, source, ready.records)
     upserted = upsert_records(session, search.id, ready.records)
     changes.apply_changes(session, source, changed)
-    _log(search, read.fmt, arm, opts, ready, refused, stored_as, digest)
+    _log(search, read.fmt, opts, ready, refused, stored_as, _digest(loaded))
     assert search.id is not None
     return ImportResult(
         run_id=search.id,
@@ -121,18 +122,58 @@ def run(
     )
 
 
-def _read_options(fmt: str | None, opts: ImportOptions) -> ReadOptions:
-    return ReadOptions(fmt, opts.encoding, opts.mapping, opts.id_column, opts.sheet)
+@dataclass(frozen=True)
+class _File:
+    path: Path
+    data: bytes
+    digest: str
+    read: ReadFile
+
+
+def _load(path: Path, source: str, fmt: str | None, opts: ImportOptions) -> _File:
+    data = _read_bytes(path)
+    read = read_file(data, path.name, source, ReadOptions(fmt, opts.encoding, opts.mapping, opts.id_column,
+                                                          opts.sheet))  # fmt: skip
+    return _File(path, data, hashlib.sha256(data).hexdigest(), read)
+
+
+def _merged(loaded: Sequence[_File]) -> ReadFile:
+    """The files of one export as one: their records in file order, problems naming their file."""
+    if len(loaded) == 1:
+        return loaded[0].read
+    kinds = {f.read.fmt for f in loaded}
+    if len(kinds) > 1:
+        said = ", ".join(f"{f.path.name} is {PLATFORMS[f.read.fmt]}" for f in loaded)
+        raise InputError(f"The files of one import must be one export in one format: {said}. Import each "
+                         "format on its own.")  # fmt: skip
+    first = loaded[0].read
+    parsed = Parsed(first.parsed.kind)
+    for f in loaded:
+        parsed.entries += f.read.parsed.entries
+        parsed.problems += [dataclasses.replace(p, file=f.path.name) for p in f.read.parsed.problems]
+        parsed.notes += [f"{f.path.name}: {note}" for note in f.read.parsed.notes]
+    return ReadFile(first.fmt, first.detected, parsed)
+
+
+def _named(loaded: Sequence[_File]) -> list[tuple[RecordIn, Path]]:
+    """Files named in each table, relative to that table's folder."""
+    return [pair for f in loaded for pair in files.named_files(f.read.parsed.entries, f.path)]
+
+
+def _label(loaded: Sequence[_File]) -> str:
+    names = [f.path.name for f in loaded]
+    return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more file(s)"
+
+
+def _digest(loaded: Sequence[_File]) -> str:
+    """A file's sha256; for several files, the sha256 of theirs in order (the same files again match)."""
+    if len(loaded) == 1:
+        return loaded[0].digest
+    return hashlib.sha256(" ".join(f.digest for f in loaded).encode()).hexdigest()
 
 
 def _names_file(record: object) -> bool:
     return bool((getattr(record, "extra", None) or {}).get("file"))
-
-
-def ready_numbered(parsed: Parsed, ready: Prepared) -> files.Numbered:
-    """The stored records with the line each starts on (for errors about a named file)."""
-    lines = {id(r): line for line, r in parsed.entries}
-    return [(lines.get(id(r)), r) for r in ready.records]
 
 
 def _refuse_damage(parsed: Parsed, name: str, skip_invalid: bool) -> None:
@@ -153,15 +194,15 @@ def _refuse_damage(parsed: Parsed, name: str, skip_invalid: bool) -> None:
 def _search_run(
     session: Session,
     source: str,
-    path: Path,
-    digest: str,
+    loaded: Sequence[_File],
     fmt: str,
     arm: str,
     facts: SearchFacts,
     protocol_hash: str | None,
 ) -> tuple[SearchRun, bool]:
-    """The search-log entry for this import: the earlier run of a byte-identical file of the same
+    """The search-log entry for this import: the earlier run of byte-identical files of the same
     source (True), or a new one."""
+    digest = _digest(loaded)
     earlier = session.exec(
         select(SearchRun)
         .where(SearchRun.source == source, SearchRun.raw_sha256 == digest, SearchRun.status == "complete")
@@ -170,13 +211,14 @@ def _search_run(
     if earlier is not None:
         _update_facts(earlier, facts)
         return earlier, True
+    name = " + ".join(f.path.name for f in loaded)
     search = start_run(
         session,
         source=source,
-        search_name=path.name,
+        search_name=name,
         arm=arm,
-        platform=facts.interface or default_platform(fmt, path.name),
-        request=f"{path} sha256:{digest}",
+        platform=facts.interface or default_platform(fmt, name),
+        request="; ".join(f"{f.path} sha256:{f.digest}" for f in loaded),
         filters=None,
         protocol_hash=protocol_hash,
     )
@@ -194,7 +236,6 @@ def _update_facts(search: SearchRun, facts: SearchFacts) -> None:
 def _log(
     search: SearchRun,
     fmt: str,
-    arm: str,
     opts: ImportOptions,
     ready: Prepared,
     refused: tuple[Problem, ...],
@@ -207,7 +248,7 @@ def _log(
     search.raw_path, search.raw_sha256 = stored_as, digest
     search.refused = len(refused)
     search.refusals = [{"line": p.line, "reason": str(p)} for p in refused[:MAX_KEPT_REFUSALS]] or None
-    finish_run(search, status="complete", message=f"imported with: {_options(fmt, arm, opts)}")
+    finish_run(search, status="complete", message=f"imported with: {_options(fmt, search.arm, opts)}")
 
 
 def default_platform(fmt: str, name: str) -> str:
