@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,12 +17,7 @@ from review.formats import (
 )
 from review.formats.bibtex import parse_bibtex
 from review.records import RecordIn
-
-DATA = Path(__file__).parent / "data" / "imports"
-
-
-def text(name: str) -> str:
-    return (DATA / name).read_bytes().decode("utf-8-sig")
+from tests.formats_helpers import DATA, WORK, text
 
 
 def fields(record: RecordIn) -> dict[str, Any]:
@@ -488,19 +482,6 @@ def test_bibtex_bibtexparser_examples() -> None:
 
 
 # --- writing ---------------------------------------------------------------------------------
-
-WORK = {
-    "id": 7,
-    "title": "Family hubs: 50% of {families} & more",
-    "abstract": "Line one.\nLine two.",
-    "authors": ["Hughes, Rachel", "Department for Education"],
-    "year": 2022,
-    "doi": "10.1234/jecp.2022.0031",
-    "journal": "Journal of Early Childhood Policy",
-    "doc_type": "article",
-    "keywords": ["family hubs", "England"],
-    "decision": "include",
-}
 
 
 def test_write_bibtex_escapes_and_reads_back() -> None:

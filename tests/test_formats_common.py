@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from review.formats import (
     assign_ids,
 )
 from review.formats.common import parse_date
 from review.records import RecordIn
-
-DATA = Path(__file__).parent / "data" / "imports"
-
-
-def text(name: str) -> str:
-    return (DATA / name).read_bytes().decode("utf-8-sig")
 
 
 def test_dates() -> None:

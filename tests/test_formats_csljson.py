@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,12 +11,7 @@ import pytest
 from review.errors import ImportFormatError
 from review.formats.csljson import parse_csljson, read_csljson
 from review.records import RecordIn
-
-DATA = Path(__file__).parent / "data" / "imports"
-
-
-def text(name: str) -> str:
-    return (DATA / name).read_bytes().decode("utf-8-sig")
+from tests.formats_helpers import text
 
 
 def fields(record: RecordIn) -> dict[str, Any]:

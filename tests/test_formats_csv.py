@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 
@@ -16,12 +15,7 @@ from review.formats import (
 from review.formats.common import Parsed
 from review.formats.csvfile import FIELDS, parse_csv, read_csv_numbered
 from review.records import RecordIn
-
-DATA = Path(__file__).parent / "data" / "imports"
-
-
-def text(name: str) -> str:
-    return (DATA / name).read_bytes().decode("utf-8-sig")
+from tests.formats_helpers import DATA, WORK, text
 
 
 def test_csv_call_for_evidence_recognises_headers() -> None:
@@ -105,20 +99,6 @@ def test_csv_delimiter_comes_from_the_header_not_quoted_text() -> None:
     assert [r.abstract for r in read_csv(text, "x")] == ["a; b; c; d; e", "f; g; h"]
     tsv = "Title\tYear\nOne\t2020\n"
     assert read_csv(tsv, "x")[0].year == 2020
-
-
-WORK = {
-    "id": 7,
-    "title": "Family hubs: 50% of {families} & more",
-    "abstract": "Line one.\nLine two.",
-    "authors": ["Hughes, Rachel", "Department for Education"],
-    "year": 2022,
-    "doi": "10.1234/jecp.2022.0031",
-    "journal": "Journal of Early Childhood Policy",
-    "doc_type": "article",
-    "keywords": ["family hubs", "England"],
-    "decision": "include",
-}
 
 
 def test_write_csv_joins_lists_and_keeps_all_keys() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,12 +10,7 @@ import pytest
 from review.errors import ImportFormatError
 from review.formats.endnote import parse_endnote_xml, read_endnote_xml
 from review.records import RecordIn
-
-DATA = Path(__file__).parent / "data" / "imports"
-
-
-def text(name: str) -> str:
-    return (DATA / name).read_bytes().decode("utf-8-sig")
+from tests.formats_helpers import text
 
 
 def fields(record: RecordIn) -> dict[str, Any]:

@@ -4,9 +4,7 @@ damaged entries named by line while the others are read, and round trips."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,21 +21,7 @@ from review.formats import (
 from review.formats.nbib import parse_nbib
 from review.formats.ris import parse_ris
 from review.records import RecordIn
-
-DATA = Path(__file__).parent / "data" / "imports"
-
-
-def text(name: str) -> str:
-    return (DATA / name).read_bytes().decode("utf-8-sig")
-
-
-def filled(record: RecordIn, *leave_out: str) -> dict[str, Any]:
-    """A record's fields that have a value (but `extra` and those left out), to compare whole."""
-    return {
-        k: v
-        for k, v in dataclasses.asdict(record).items()
-        if v is not None and k not in ("source", "extra", *leave_out)
-    }
+from tests.formats_helpers import DATA, WORK, filled, text
 
 
 def extra(record: RecordIn, key: str = "ris") -> dict[str, Any]:
@@ -674,19 +658,6 @@ def test_ris_without_ids_gets_stable_ids_and_suffixes_exact_repeats() -> None:
 
 
 # --- RIS writer -------------------------------------------------------------------------------------
-
-WORK = {
-    "id": 7,
-    "title": "Family hubs: 50% of {families} & more",
-    "abstract": "Line one.\nLine two.",
-    "authors": ["Hughes, Rachel", "Department for Education"],
-    "year": 2022,
-    "doi": "10.1234/jecp.2022.0031",
-    "journal": "Journal of Early Childhood Policy",
-    "doc_type": "article",
-    "keywords": ["family hubs", "England"],
-    "decision": "include",
-}
 
 
 def test_write_ris_reads_back_with_notes_for_other_keys() -> None:

@@ -4,9 +4,7 @@ by line while the other records are read."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,21 +14,7 @@ from hypothesis import strategies as st
 from review.errors import ImportFormatError
 from review.formats.wos import parse_wos, read_wos, ut_ids
 from review.records import RecordIn
-
-DATA = Path(__file__).parent / "data" / "imports"
-
-
-def text(name: str) -> str:
-    return (DATA / name).read_bytes().decode("utf-8-sig")
-
-
-def filled(record: RecordIn, *leave_out: str) -> dict[str, Any]:
-    """A record's fields that have a value (but `extra` and those left out), to compare whole."""
-    return {
-        k: v
-        for k, v in dataclasses.asdict(record).items()
-        if v is not None and k not in ("source", "extra", *leave_out)
-    }
+from tests.formats_helpers import DATA, filled, text
 
 
 def extra(record: RecordIn) -> dict[str, Any]:

@@ -7,7 +7,6 @@ import csv
 import io
 import zipfile
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,8 @@ from openpyxl import Workbook
 from review.errors import ImportFormatError
 from review.formats.csvfile import parse_csv
 from review.formats.xlsx import parse_xlsx, read_xlsx
+from tests.formats_helpers import DATA
 
-DATA = Path(__file__).parent / "data" / "imports"
 FORMS = [
     "ID",
     "Start time",
