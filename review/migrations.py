@@ -64,6 +64,12 @@ _M003_COLUMNS = {
     ),
     "search_run": (("refused", "INTEGER NOT NULL DEFAULT 0"), ("refusals", "JSON")),
 }
+_M003_RECORD_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS tally_record_insert AFTER INSERT ON record "
+    "WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'counting_records') BEGIN "
+    "INSERT INTO tally (key, n) VALUES ('records|' || new.source, 1) "
+    "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n; END"
+)
 _M003_WORK_FROM_RECORDS = ("publication_date", "issn", "volume", "issue", "pages", "keywords")
 
 
@@ -78,6 +84,9 @@ def m003_import_fields(session: Session) -> None:
         for column, kind in columns:
             if column not in have:
                 session.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+    if conn.dialect.name == "sqlite":  # the record-insert count trigger steps aside for bulk upserts
+        session.execute(text("DROP TRIGGER IF EXISTS tally_record_insert"))
+        session.execute(text(_M003_RECORD_TRIGGER))
     # The WHERE as each dialect renders `WHERE record.recompare`, so the planner uses the index.
     flag = "recompare = 1" if conn.dialect.name == "sqlite" else "recompare"
     session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_record_recompare ON record (id) WHERE {flag}"))

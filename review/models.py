@@ -449,6 +449,12 @@ TALLY_TRIGGERS = (
 )
 
 
+# While this `meta` row exists (inside one transaction of records.upsert_records, SQLite only), the
+# record-insert trigger leaves counting to the code that inserts.
+SQLITE_BULK_FLAG = "counting_records"
+SQLITE_BULK_WHEN = f"NOT EXISTS (SELECT 1 FROM meta WHERE key = '{SQLITE_BULK_FLAG}')"
+
+
 def tally_ddl(dialect: str) -> list[str]:
     """Trigger DDL for TALLY_TRIGGERS: per row on SQLite, per statement (transition tables) on PostgreSQL."""
     statements = []
@@ -456,8 +462,11 @@ def tally_ddl(dialect: str) -> list[str]:
         for event, sign, row in (("insert", "", "new"), ("delete", "-", "old")):
             name = f"tally_{table}_{event}"
             if dialect == "sqlite":
+                # A bulk upsert of records counts its own (records.upsert_records): per row, the
+                # trigger was half the time of a 100,000-record import.
+                when = f" WHEN {SQLITE_BULK_WHEN}" if (table, event) == ("record", "insert") else ""
                 statements.append(
-                    f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event.upper()} ON {table} BEGIN "
+                    f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event.upper()} ON {table}{when} BEGIN "
                     f"INSERT INTO tally (key, n) VALUES ({key.format(row=row)}, {sign}1) "
                     f"ON CONFLICT (key) DO UPDATE SET n = n + excluded.n; END"
                 )
