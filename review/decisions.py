@@ -21,13 +21,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, union
+from sqlalchemy import ScalarSelect, func, union
 from sqlmodel import Session, col, select
 
 from review.models import Assignment, RuleResult, ScreeningDecision, Work
 
 SCREENER_ROLES = ("screener", "verifier")
 QUEUE_PURPOSES = ("dual", "pilot", "single", "verify", "rule_check")
+# Queues whose decisions are compared with another screener's: the screener works blind to others.
+BLINDED_PURPOSES = ("dual", "pilot", "verify")
+SETTLED_BASES = ("adjudication", "agreement")
+SETTLE_BATCH = 1000  # works judged per read by `settled` (IN-lists well under bound-parameter limits)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,34 @@ def current_decisions(
     reviewer's decisions (their queue late in a large review, not everyone's).
     """
     d = ScreeningDecision
+    # Columns, not ORM objects: this runs on every count and queue, over every decision.
+    columns = (d.id, d.work_id, d.reviewer, d.role, d.decision, d.reason_code, d.note, d.created_at)
+    latest = _latest(stage, roles, works, reviewer)
+    rows = session.exec(select(*columns).where(col(d.id).in_(latest)))  # type: ignore[call-overload]
+    return [Current(*r) for r in rows if r[4] != "retracted"]
+
+
+def standing_votes(
+    session: Session, stage: str, roles: Iterable[str] = SCREENER_ROLES, *, reviewer: str | None = None
+) -> list[tuple[int, str, str, str]]:
+    """(work, reviewer, role, decision) of the same standing decisions as `current_decisions`, in
+    event order.
+
+    Plain rows without notes and times, for a caller that reads every decision on every call (the
+    ranking retrains after every few decisions): building `Current`s costs more than the query.
+    """
+    d = ScreeningDecision
+    latest = _latest(stage, roles, None, reviewer)
+    q = select(d.work_id, d.reviewer, d.role, d.decision).where(col(d.id).in_(latest))
+    rows = session.exec(q.order_by(col(d.id)))
+    return [(w, r, role, decision) for w, r, role, decision in rows if decision != "retracted"]
+
+
+def _latest(
+    stage: str, roles: Iterable[str], works: Iterable[int] | None, reviewer: str | None
+) -> ScalarSelect[int | None]:
+    """IDs of the latest event per work, reviewer and role: what makes a decision standing."""
+    d = ScreeningDecision
     latest = (
         select(func.max(d.id))
         .where(d.stage == stage, col(d.role).in_(tuple(roles)))
@@ -77,10 +109,7 @@ def current_decisions(
         latest = latest.where(col(d.work_id).in_(tuple(works)))
     if reviewer is not None:
         latest = latest.where(d.reviewer == reviewer)
-    # Columns, not ORM objects: this runs on every count and queue, over every decision.
-    columns = (d.id, d.work_id, d.reviewer, d.role, d.decision, d.reason_code, d.note, d.created_at)
-    rows = session.exec(select(*columns).where(col(d.id).in_(latest.scalar_subquery())))  # type: ignore[call-overload]
-    return [Current(*r) for r in rows if r[4] != "retracted"]
+    return latest.scalar_subquery()
 
 
 @dataclass(frozen=True)
@@ -136,19 +165,71 @@ def final_decisions(
         if touched
         else _scope(session, stage, earlier, works)
     )
-    result = {}
-    for work_id in scope:
-        if work_id in adjudicated:
-            adj = adjudicated[work_id]
-            status = "include" if adj.decision == "maybe" else adj.decision
-            result[work_id] = Final(work_id, status, adj.reason_code, "adjudication")
-        elif work_id in rules:
-            result[work_id] = Final(work_id, "exclude", rules[work_id], "automation")
-        else:
-            result[work_id] = _from_votes(
-                work_id, stage, votes.get(work_id, []), set(log.queued.get(work_id, ()))
-            )
-    return result
+    return {work_id: judge(work_id, stage, log) for work_id in scope}
+
+
+def judge(work_id: int, stage: str, log: StageLog) -> Final:
+    """One work's final decision at `stage` from what `stage_log` read (the rules above)."""
+    if work_id in log.adjudicated:
+        adj = log.adjudicated[work_id]
+        status = "include" if adj.decision == "maybe" else adj.decision
+        return Final(work_id, status, adj.reason_code, "adjudication")
+    if work_id in log.rules:
+        return Final(work_id, "exclude", log.rules[work_id], "automation")
+    return _from_votes(work_id, stage, log.votes.get(work_id, []), set(log.queued.get(work_id, ())))
+
+
+def settled(session: Session, stage: str) -> dict[int, Final]:
+    """Works whose final decision at `stage` people have settled: by an adjudication, or by the
+    agreement of two or more screeners once everyone the work is assigned to has decided.
+
+    Another screener's decision no longer changes these (only an adjudication, a change of mind or
+    a new assignment does), so a blinded screener's queue may learn from them (review.screen.rank).
+    Conflicts, works awaiting an assigned screener, one screener's decision alone and rule
+    exclusions are left out.
+    """
+    found: dict[int, Final] = {}
+    candidates = _settle_candidates(session, stage)
+    for start in range(0, len(candidates), SETTLE_BATCH):
+        batch = candidates[start : start + SETTLE_BATCH]
+        log = stage_log(session, stage, works=batch)
+        found.update({w: f for w in batch if (f := judge(w, stage, log)).basis in SETTLED_BASES})
+    return found
+
+
+def _settle_candidates(session: Session, stage: str) -> list[int]:
+    """Works with a standing adjudication or two or more standing screener decisions: the only ones
+    `judge` can find settled (single screening leaves few of them), found by the database."""
+    d = ScreeningDecision
+    standing = d.decision != "retracted"
+    pairs = (
+        select(d.work_id)
+        .where(col(d.id).in_(_latest(stage, SCREENER_ROLES, None, None)), standing)
+        .group_by(col(d.work_id))
+        .having(func.count() >= 2)
+    )
+    adjudications = _latest(stage, ("adjudicator",), None, None)
+    adjudicated = select(d.work_id).where(col(d.id).in_(adjudications), standing)
+    return sorted(session.exec(union(pairs, adjudicated)).scalars())  # type: ignore[call-overload]
+
+
+def blinded(session: Session, reviewer: str, stage: str) -> bool:
+    """Whether the reviewer still has a work to screen blind to others at `stage`: one given them
+    for dual screening, a pilot batch or to verify another's exclude (BLINDED_PURPOSES), with no
+    standing decision of theirs and no active rule exclusion (which keeps it out of their queue)."""
+    a, d, r = Assignment, ScreeningDecision, RuleResult
+    latest = _latest(stage, SCREENER_ROLES, None, reviewer)
+    theirs = select(d.work_id).where(col(d.id).in_(latest), d.decision != "retracted")
+    ruled = select(r.id).where(r.work_id == a.work_id, r.stage == stage, col(r.active).is_(True))
+    q = select(a.work_id).where(
+        a.reviewer == reviewer,
+        a.stage == stage,
+        col(a.purpose).in_(BLINDED_PURPOSES),
+        col(a.work_id).not_in(theirs.scalar_subquery()),
+        ~ruled.exists(),
+    )
+    # one such work is enough: the queue index finds it without reading the whole queue
+    return session.exec(q.limit(1)).first() is not None
 
 
 def summary(session: Session, stage: str) -> Counter[str]:

@@ -7,6 +7,7 @@ error (a typo would otherwise silently switch a criterion off).
 from __future__ import annotations
 
 import hashlib
+import json
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from review.errors import ProtocolError
 
 PROTOCOL_FILE = Path("protocol") / "protocol.toml"
+SCREENING_SECTIONS = ("criteria", "rules", "screening")
 
 
 class _Strict(BaseModel):
@@ -84,6 +86,14 @@ class StageDesign(_Strict):
     pilot_size: int = Field(default=50, ge=1)
     agreement_threshold: float = Field(default=0.6, ge=-1, le=1)
     agreement_statistic: Literal["kappa", "pabak", "ac1"] = "kappa"
+    # Kappa cannot judge a pilot batch in which a screener never includes (or never excludes): it is
+    # undefined when both use one category and 0 whatever the agreement when one does. With rare
+    # includes that is a common batch, and judging it by kappa loops batch after batch. The default
+    # judges it by PABAK, which methods.md section 3 names for rare includes and which reads as plain
+    # agreement (0.6 is 80% of records agreed), rather than passing only perfect agreement: one
+    # include by one screener in 50 would fail that and loop again.
+    pilot_degenerate: Literal["fallback_statistic", "pass_on_perfect_agreement"] = "fallback_statistic"
+    pilot_fallback_statistic: Literal["pabak", "ac1"] = "pabak"
     after_pilot: Literal["dual", "single+verify", "single"] = "single+verify"
     verify_fraction: float = Field(default=1.0, gt=0, le=1)
     rule_check_fraction: float = Field(default=0.0, ge=0, le=1)
@@ -273,6 +283,16 @@ class Protocol(_Strict):
     def stage_design(self, stage: str) -> StageDesign:
         design: StageDesign = getattr(self.screening, stage)
         return design
+
+    def screening_snapshot(self) -> dict[str, Any]:
+        """The parts of the protocol that decide screening: criteria and reason codes, rules, designs,
+        agreement statistics and thresholds (not searches, highlights or the extraction form)."""
+        return self.model_dump(mode="json", include=set(SCREENING_SECTIONS))
+
+    def screening_hash(self) -> str:
+        """sha256 of `screening_snapshot`: changes only when something screening depends on changes."""
+        text = json.dumps(self.screening_snapshot(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def load_protocol(path: Path) -> Protocol:

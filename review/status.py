@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
-from review import tally
+from review import protocol_log, tally
 from review.dedupe.decisions import pending_count
 from review.models import Document, ExtractionValue, Record, SearchRun, TallyPart
 from review.protocol import Protocol
+from review.protocol_log import ProtocolChange
+
+if TYPE_CHECKING:
+    from review.agreement import GateResult
 
 STAGE_NAMES = {"title_abstract": "title/abstract", "full_text": "full text"}
 DOCUMENT_STATES = {
@@ -48,6 +53,7 @@ class StageCount:
     by_rule: int
     reviewers: tuple[ReviewerCount, ...]
     gate: str | None = None  # the pilot gate's message, when the design has a pilot
+    gate_passed: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ class StatusReport:
     documents: dict[str, int]  # works by full-text state: readable | retrieved | not_retrieved | none
     extracted: int
     next_steps: tuple[str, ...] = field(default=())
+    protocol_changes: tuple[ProtocolChange, ...] = ()  # logged changes of the screening protocol
+    protocol_pending: tuple[str, ...] = ()  # changed since the last screening run logged it
 
 
 def check(session: Session) -> dict[str, tuple[int, int]]:
@@ -101,7 +109,10 @@ def run(session: Session, protocol: Protocol | None = None) -> StatusReport:
             ),
         ),
     )
-    return StatusReport(**{**report.__dict__, "next_steps": next_steps(report, protocol)})
+    changes = protocol_log.history(session)
+    pending = protocol_log.pending(session, protocol) if protocol is not None else ()
+    return StatusReport(**{**report.__dict__, "next_steps": next_steps(report, protocol),
+                           "protocol_changes": tuple(changes), "protocol_pending": pending})  # fmt: skip
 
 
 def _count(session: Session, query: object) -> int:
@@ -141,15 +152,16 @@ def _stage(session: Session, protocol: Protocol | None, stage: str, kept: dict[s
         reviewers.append(ReviewerCount(name, c.assigned, c.done, c.included))
     pilots = sum(n for key, n in mine.items() if key.endswith("|pilot"))
     gate = _gate(session, protocol, stage) if pilots else None
-    return StageCount(stage, _finals(kept, stage), kept.get(f"ruled|{stage}", 0), tuple(reviewers), gate)
+    return StageCount(stage, _finals(kept, stage), kept.get(f"ruled|{stage}", 0), tuple(reviewers),
+                      gate.message if gate else None, gate is not None and gate.passed)  # fmt: skip
 
 
-def _gate(session: Session, protocol: Protocol | None, stage: str) -> str | None:
+def _gate(session: Session, protocol: Protocol | None, stage: str) -> GateResult | None:
     if protocol is None or protocol.stage_design(stage).design != "pilot":
         return None
     from review.agreement import pilot_gate
 
-    return pilot_gate(session, protocol, stage).message
+    return pilot_gate(session, protocol, stage)
 
 
 def _documents(session: Session, includes: int) -> dict[str, int]:
@@ -195,7 +207,7 @@ def _stage_steps(stage: StageCount, report: StatusReport) -> list[str]:
             steps.append(f"review fulltext fetch   ({missing} included records have no full text yet)")
     if stage.finals.get("pending", 0) and not queued:
         steps.append(f"review screen assign --stage {cli}")
-    if stage.gate and "passed" not in stage.gate.lower():
+    if stage.gate and not stage.gate_passed:
         steps.append(f"review agreement --stage {cli}   ({stage.gate})")
     steps += [
         f"review screen --reviewer {r.reviewer} --stage {cli}   ({r.assigned - r.done} to screen)"
@@ -226,6 +238,7 @@ def render(report: StatusReport) -> str:
     )
     for stage in report.stages:
         lines += _render_stage(stage)
+    lines += _render_changes(report)
     if report.documents:
         lines.append(
             "Full texts of title/abstract includes: "
@@ -248,4 +261,20 @@ def _render_stage(stage: StageCount) -> list[str]:
     ]
     if stage.gate:
         lines.append(f"  Pilot gate: {stage.gate}")
+    return lines
+
+
+def _render_changes(report: StatusReport) -> list[str]:
+    """Changes of the screening protocol since screening started (they go into the methods text)."""
+    lines = []
+    if report.protocol_changes:
+        lines.append("\nScreening protocol changed after screening started (reported in the methods text):")
+        for c in report.protocol_changes:
+            lines += [f"  {c.at:%Y-%m-%d %H:%M} UTC, {c.when()}:", *(f"    {d}" for d in c.changes)]
+    if report.protocol_pending:
+        lines.append(
+            "\nThe protocol's screening settings changed since the last screening run "
+            "(`review screen assign` will log it):"
+        )
+        lines += [f"    {d}" for d in report.protocol_pending]
     return lines

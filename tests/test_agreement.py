@@ -10,13 +10,22 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from review.agreement import compute, from_table, kappa_band, pilot_gate, reason_agreement, stage_agreement
+from review.agreement import (
+    compute,
+    from_table,
+    kappa_band,
+    kappa_degenerate,
+    pilot_gate,
+    reason_agreement,
+    stage_agreement,
+)
 from review.db import session_scope
 from review.errors import AgreementError, InputError
 from review.protocol import Protocol, load_protocol
 from tests.conflicts_helpers import ADJ, A, B, assign, decide
 from tests.conftest import PROTOCOL
 from tests.factories import add_works
+from tests.screen_helpers import with_design
 
 WORKED = (20, 5, 10, 15)  # both include, only A includes, only B includes, both exclude
 
@@ -70,6 +79,27 @@ def test_one_decision_for_everything_leaves_kappa_undefined() -> None:
     result = compute(["exclude"] * 10, ["exclude"] * 10, seed=1)
     assert result.kappa is None and result.kappa_ci is None
     assert (result.pabak, result.ac1, result.po) == (1.0, 1.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("table", "why"),
+    [
+        ((0, 0, 0, 50), "every record was excluded by both screeners: kappa is undefined"),
+        ((50, 0, 0, 0), "every record was included by both screeners: kappa is undefined"),
+        ((0, 0, 1, 49), "A included no record: kappa is 0 whatever the agreement"),
+        ((0, 3, 0, 47), "B included no record: kappa is 0 whatever the agreement"),
+        ((40, 0, 10, 0), "B excluded no record"),  # B included all 50, A 40
+    ],
+)
+def test_kappa_degenerate_says_why_kappa_cannot_judge(table: tuple[int, int, int, int], why: str) -> None:
+    assert why in (kappa_degenerate(table, ("A", "B")) or "")
+    # kappa is undefined when one category is never used, 0 when one screener never uses one
+    assert from_table(table, seed=1).kappa in (None, pytest.approx(0.0))
+
+
+def test_kappa_degenerate_is_none_when_kappa_can_judge() -> None:
+    assert kappa_degenerate(WORKED) is None
+    assert kappa_degenerate((10, 0, 0, 40)) is None  # perfect agreement using both categories: kappa 1
 
 
 def test_bad_input_is_refused() -> None:
@@ -199,6 +229,7 @@ def test_pilot_gate_fails_below_threshold_and_says_what_next(session: Session, p
     assert gate.value == pytest.approx(0.40)
     assert "below the threshold" in gate.message
     assert "15 disagreements" in gate.message and "review conflicts --stage title-abstract" in gate.message
+    assert (gate.rule, gate.decided_by, gate.degenerate, gate.batch) == ("threshold", "kappa", None, 1)
 
 
 def test_pilot_gate_judges_the_latest_batch(session: Session, protocol: Protocol) -> None:
@@ -207,6 +238,7 @@ def test_pilot_gate_judges_the_latest_batch(session: Session, protocol: Protocol
     gate = pilot_gate(session, protocol, "title_abstract")
     assert gate.passed and gate.n == 50
     assert gate.value == pytest.approx(0.92)
+    assert (gate.rule, gate.batch) == ("threshold", 2)
     assert gate.message.startswith("Pilot passed") and "review screen assign" in gate.message
 
 
@@ -221,6 +253,62 @@ def test_pilot_gate_passes_at_exactly_the_threshold(session: Session, protocol: 
     gate = pilot_gate(session, at_threshold, "title_abstract")
     assert gate.passed and gate.statistic == "pabak"
     assert kappa_band(0.39999999999999) == "fair"
+
+
+def test_pilot_gate_on_a_batch_with_no_include_says_why_and_falls_back(
+    session: Session, protocol: Protocol
+) -> None:
+    _dual(session, (0, 0, 0, 50), purpose="pilot")
+    gate = pilot_gate(session, protocol, "title_abstract")  # the protocol of record: fall back to PABAK
+    assert gate.passed and gate.value is None and gate.disagreements == 0
+    assert (gate.rule, gate.decided_by, gate.decided_value) == ("fallback_statistic", "pabak", 1.0)
+    assert gate.degenerate == (
+        "every record was excluded by both screeners: kappa is undefined when one category is never used"
+    )
+    assert gate.message.startswith("Pilot passed by the protocol's rule for degenerate batches")
+    assert 'pilot_degenerate = "fallback_statistic"' in gate.message and "pabak = 1.00" in gate.message
+    assert "0 disagreements" not in gate.message
+    perfect = with_design(protocol, "title_abstract", pilot_degenerate="pass_on_perfect_agreement")
+    gate = pilot_gate(session, perfect, "title_abstract")
+    assert gate.passed and (gate.rule, gate.decided_by) == ("pass_on_perfect_agreement", "po")
+    assert "the screeners agreed on all 50 pilot records (batch 1)" in gate.message
+
+
+def test_pilot_gate_on_a_batch_with_perfect_agreement(session: Session, protocol: Protocol) -> None:
+    _dual(session, (5, 0, 0, 45), purpose="pilot")  # both categories used: kappa is 1 and decides
+    gate = pilot_gate(session, protocol, "title_abstract")
+    assert gate.passed and gate.rule == "threshold" and gate.degenerate is None
+    assert gate.value == pytest.approx(1.0)
+    _dual(session, (50, 0, 0, 0), purpose="pilot", batch="b2")  # everything included by both
+    gate = pilot_gate(session, protocol, "title_abstract")
+    assert gate.passed and gate.batch == 2 and gate.rule == "fallback_statistic"
+    assert gate.degenerate is not None and gate.degenerate.startswith("every record was included by both")
+
+
+def test_a_screener_who_never_includes_goes_by_the_degenerate_rule(
+    session: Session, protocol: Protocol
+) -> None:
+    _dual(session, (0, 0, 1, 49), purpose="pilot")  # only B included, once: kappa 0, PABAK 0.96
+    gate = pilot_gate(session, protocol, "title_abstract")
+    assert gate.passed and gate.value == pytest.approx(0.0) and gate.decided_value == pytest.approx(0.96)
+    assert gate.degenerate == (
+        f"{A} included no record: kappa is 0 whatever the agreement when one screener never uses a category"
+    )
+    perfect = with_design(protocol, "title_abstract", pilot_degenerate="pass_on_perfect_agreement")
+    gate = pilot_gate(session, perfect, "title_abstract")
+    assert not gate.passed and gate.rule == "pass_on_perfect_agreement"
+    assert "only on perfect agreement, and the screeners disagreed on 1 of 50" in gate.message
+    assert "Discuss the 1 disagreements" in gate.message
+
+
+def test_a_degenerate_batch_can_fail_its_fallback(session: Session, protocol: Protocol) -> None:
+    _dual(session, (0, 0, 20, 30), purpose="pilot")  # A never includes; they agree on 60%: PABAK 0.20
+    ac1 = with_design(protocol, "title_abstract", pilot_fallback_statistic="ac1")
+    for p, stat in ((protocol, "pabak"), (ac1, "ac1")):
+        gate = pilot_gate(session, p, "title_abstract")
+        assert not gate.passed and (gate.rule, gate.decided_by) == ("fallback_statistic", stat)
+        assert gate.message.startswith("Pilot not passed under the protocol's rule for degenerate batches")
+        assert "below the threshold" in gate.message and "20 disagreements" in gate.message
 
 
 def test_pilot_gate_waits_for_the_pilot_to_finish(session: Session, protocol: Protocol) -> None:

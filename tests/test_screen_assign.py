@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from review.agreement import pilot_batches
+from review.agreement.batches import verdicts
 from review.errors import InputError
 from review.models import Assignment
 from review.protocol import Protocol
@@ -105,6 +107,67 @@ def test_a_failed_pilot_with_no_works_left_says_what_to_do(session: Session, rev
     assert failed.gate_passed is False and not failed.added
     assert "No works are left for another pilot batch" in failed.message
     assert "change [screening] design" in failed.message and "batch 2" not in failed.message
+
+
+def _screen_pilot(session: Session, protocol: Protocol, first: list[str], second: list[str]) -> None:
+    """Both screeners decide the latest pilot batch, in the order it was given out."""
+    batch = pilot_batches(session, TA, protocol.stage_design(TA).pilot_size)[-1]
+    _decide_all(session, protocol, "reviewer1", dict(zip(batch.works, first, strict=True)))
+    _decide_all(session, protocol, "reviewer2", dict(zip(batch.works, second, strict=True)))
+
+
+def test_a_pilot_batch_with_no_include_passes_by_the_protocols_rule(
+    session: Session, review_dir: Path
+) -> None:
+    protocol = with_design(protocol_at(review_dir), TA, design="pilot", pilot_size=4)
+    kept_works(session, 10)
+    assign.run(session, protocol, TA, TEAM)
+    _screen_pilot(session, protocol, ["exclude"] * 4, ["exclude"] * 4)
+    passed = assign.run(session, protocol, TA)
+    assert passed.gate_passed is True and dict(passed.added) == {"single": 6}
+    assert "every record was excluded by both screeners: kappa is undefined" in passed.message
+    assert 'pilot_degenerate = "fallback_statistic"' in passed.message and "pabak = 1.00" in passed.message
+    assert "not passed" not in passed.message and "0 disagreements" not in passed.message
+
+
+def test_pass_on_perfect_agreement_fails_a_degenerate_batch_with_a_disagreement(
+    session: Session, review_dir: Path
+) -> None:
+    protocol = with_design(
+        protocol_at(review_dir),
+        TA,
+        design="pilot",
+        pilot_size=4,
+        pilot_degenerate="pass_on_perfect_agreement",
+    )
+    kept_works(session, 10)
+    assign.run(session, protocol, TA, TEAM)
+    _screen_pilot(session, protocol, ["exclude"] * 4, ["include"] + ["exclude"] * 3)
+    failed = assign.run(session, protocol, TA)
+    assert failed.gate_passed is False and dict(failed.added) == {"pilot": 8}
+    assert (
+        "Pilot not passed under the protocol's rule for degenerate batches (pilot_degenerate = \"pass_on"
+        in (failed.message)
+    )
+    assert "reviewer1 included no record" in failed.message and "Pilot batch 2 (4 records)" in failed.message
+
+
+def test_batches_and_the_verdicts_acted_on_are_logged_once(session: Session, review_dir: Path) -> None:
+    protocol = with_design(protocol_at(review_dir), TA, design="pilot", pilot_size=4)
+    kept_works(session, 10)
+    assign.run(session, protocol, TA, TEAM)
+    _screen_pilot(session, protocol, ["include", "exclude"] * 2, ["exclude", "include"] * 2)
+    smaller = with_design(protocol, TA, pilot_size=3)  # a change of batch size keeps batch 1 whole
+    assert "Pilot batch 2 (3 records)" in assign.run(session, smaller, TA).message
+    assert "not finished" in assign.run(session, smaller, TA).message  # nothing judged: nothing logged
+    _screen_pilot(session, smaller, ["include", "exclude", "exclude"], ["include", "exclude", "exclude"])
+    assert assign.run(session, smaller, TA).gate_passed is True
+    assert assign.run(session, smaller, TA).gate_passed is True  # the same verdict: logged once
+    batches = pilot_batches(session, TA, 3)
+    assert [(b.number, len(b.works), b.reviewers) for b in batches] == [(1, 4, TEAM), (2, 3, TEAM)]
+    assert all(b.given_at is not None for b in batches)
+    logged = [(v.batch, v.passed, v.rule, v.statistic, v.n) for v in verdicts(session, TA)]
+    assert logged == [(1, False, "threshold", "kappa", 4), (2, True, "threshold", "kappa", 3)]
 
 
 def test_rule_exclusions_stay_out_of_queues_except_a_checked_sample(

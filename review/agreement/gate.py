@@ -1,4 +1,12 @@
-"""The pilot gate: does the latest pilot batch reach the protocol's agreement threshold?"""
+"""The pilot gate: does the latest pilot batch reach the protocol's agreement threshold, by which rule?
+
+- `threshold`: the protocol's `agreement_statistic` reaches `agreement_threshold`.
+- A batch that statistic cannot judge (kappa, when a screener never includes or never excludes:
+  `stats.kappa_degenerate`) goes by the protocol's `pilot_degenerate`: `fallback_statistic` judges
+  it by `pilot_fallback_statistic` against the same threshold; `pass_on_perfect_agreement` passes
+  it only when the screeners agreed on every record.
+The result names the rule that decided and, for a degenerate batch, why the statistic could not.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +15,22 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from review.agreement.stats import Agreement, Interval
+from review.agreement.batches import PilotBatch, Verdict, pilot_batches, verdicts
+from review.agreement.stats import Agreement, Interval, kappa_degenerate
 from review.agreement.store import (
+    Pair,
     check_protocol,
     pairs,
     pilot_reviewers,
-    pilot_works,
     pooled,
     standing_by_work,
 )
-from review.protocol import Protocol
+from review.protocol import Protocol, StageDesign
 
 
 @dataclass(frozen=True)
 class GateResult:
-    """Whether the latest pilot batch reached the protocol's agreement threshold, and what next."""
+    """Whether the latest pilot batch passed, by which rule, and what next."""
 
     passed: bool
     statistic: str
@@ -32,32 +41,55 @@ class GateResult:
     interval: Interval | None = None
     disagreements: int = 0
     waiting: int = 0
+    batch: int = 0  # the batch judged, numbered from 1 in the order given out
+    rule: str | None = None  # "threshold" or the protocol's pilot_degenerate; None: nothing judged yet
+    decided_by: str | None = None  # the statistic the decision used ("po" for perfect agreement)
+    decided_value: float | None = None
+    degenerate: str | None = None  # why the protocol's statistic cannot judge this batch
+    reviewers: tuple[str, ...] = ()
+
+    def verdict(self) -> Verdict | None:
+        """The decision to log, or None when the gate judged nothing (no pilot, or still waiting)."""
+        if self.rule is None or self.decided_by is None:
+            return None
+        return Verdict(self.batch, self.passed, self.rule, self.statistic, self.value, self.threshold,
+                       self.decided_by, self.decided_value, self.degenerate, self.n, self.disagreements,
+                       self.reviewers)  # fmt: skip
 
 
 def pilot_gate(session: Session, protocol: Protocol, stage: str) -> GateResult:
-    """Check the latest pilot batch (the last `pilot_size` pilot works given out) against the threshold.
+    """Judge the latest pilot batch.
 
     Earlier batches are kept for the record but do not count: after a failed pilot the team
     clarifies the criteria and screens a new batch, and that batch decides.
     """
     statistic, threshold = check_protocol(protocol, stage)
-    cli_stage = stage.replace("_", "-")
-    batch = pilot_works(session, stage)[-protocol.stage_design(stage).pilot_size :]
-    if not batch:
+    batches = pilot_batches(session, stage, protocol.stage_design(stage).pilot_size)
+    if not batches:
+        cli_stage = stage.replace("_", "-")
         msg = f"No pilot set at {cli_stage} yet: give one out (`review screen assign --stage {cli_stage}`)."
         return GateResult(False, statistic, None, 0, threshold, msg)
-    waiting = _waiting(session, stage, batch)
+    return judge_batch(session, protocol, stage, batches[-1])
+
+
+def judge_batch(session: Session, protocol: Protocol, stage: str, batch: PilotBatch) -> GateResult:
+    """Judge one pilot batch by the protocol's rules, as the gate would now."""
+    statistic, threshold = check_protocol(protocol, stage)
+    cli_stage = stage.replace("_", "-")
+    waiting = _waiting(session, stage, batch.works)
     if waiting:
         msg = (
-            f"The pilot is not finished: {waiting} of {len(batch)} pilot records still wait for a screener. "
-            f"Finish them with `review screen --stage {cli_stage}`, then check again."
+            f"The pilot is not finished: {waiting} of {len(batch.works)} pilot records (batch "
+            f"{batch.number}) still wait for a screener. Finish them with "
+            f"`review screen --stage {cli_stage}`, then check again."
         )
-        return GateResult(False, statistic, None, 0, threshold, msg, waiting=waiting)
-    found = pairs(session, stage, batch)
+        return GateResult(False, statistic, None, 0, threshold, msg, waiting=waiting, batch=batch.number)
+    found = pairs(session, stage, batch.works)
     if not found:
         msg = f"No pilot record at {cli_stage} was screened by two people: give the pilot to two screeners."
-        return GateResult(False, statistic, None, 0, threshold, msg)
-    return _judge(pooled(found, protocol.screening.seed), statistic, threshold, cli_stage)
+        return GateResult(False, statistic, None, 0, threshold, msg, batch=batch.number)
+    agreement = pooled(found, protocol.screening.seed)
+    return _judge(agreement, protocol.stage_design(stage), batch, _names(found), cli_stage)
 
 
 def _waiting(session: Session, stage: str, batch: Sequence[int]) -> int:
@@ -66,27 +98,94 @@ def _waiting(session: Session, stage: str, batch: Sequence[int]) -> int:
     return sum(1 for w in batch if assigned[w] - set(standing.get(w, {})))
 
 
-def _judge(agreement: Agreement, statistic: str, threshold: float, cli_stage: str) -> GateResult:
-    value = agreement.value(statistic)
-    ci = agreement.interval(statistic)
+def _names(found: Sequence[Pair]) -> tuple[str, str]:
+    # Pooled over several pairs, the two sides of the table are no longer two people.
+    if len(found) == 1:
+        return found[0].reviewer_a, found[0].reviewer_b
+    return "one screener", "the other screener"
+
+
+def _judge(
+    agreement: Agreement, design: StageDesign, batch: PilotBatch, names: tuple[str, str], cli_stage: str
+) -> GateResult:
+    statistic, threshold = design.agreement_statistic, design.agreement_threshold
+    why = kappa_degenerate(agreement.table, names) if statistic == "kappa" else None
+    rule, decided_by = "threshold", str(statistic)
+    if why is not None:
+        rule = design.pilot_degenerate
+        decided_by = "po" if rule == "pass_on_perfect_agreement" else design.pilot_fallback_statistic
+    decided = agreement.value(decided_by)
     disagreements = agreement.table[1] + agreement.table[2]
-    shown = "undefined" if value is None else f"{value:.2f}"
-    facts = f"{statistic} = {shown} on {agreement.n} pilot records (threshold {threshold:.2f})"
+    passed = (disagreements == 0) if rule == "pass_on_perfect_agreement" else reaches(decided, threshold)
+    verdict = Verdict(batch.number, passed, rule, statistic, agreement.value(statistic), threshold,
+                      decided_by, decided, why, agreement.n, disagreements, batch.reviewers)  # fmt: skip
+    message = f"{verdict_text(verdict)}. {_next(verdict, cli_stage)}"
+    return GateResult(passed, statistic, verdict.value, agreement.n, threshold, message,
+                      agreement.interval(statistic), disagreements, 0, batch.number, rule, decided_by,
+                      decided, why, batch.reviewers)  # fmt: skip
+
+
+def reaches(value: float | None, threshold: float) -> bool:
+    """Whether a statistic reaches the threshold."""
     # Rounded so that a kappa of exactly the threshold, computed as 0.5999999..., passes.
-    if value is not None and round(value, 9) >= threshold:
-        msg = (
-            f"Pilot passed: {facts}. Run `review screen assign --stage {cli_stage}` "
-            "to give out the remaining records."
-        )
-        return GateResult(True, statistic, value, agreement.n, threshold, msg, ci, disagreements)
-    why = (
-        "kappa is undefined because both screeners gave every record the same decision"
-        if value is None
-        else "Agreement is below the threshold"
+    return value is not None and round(value, 9) >= threshold
+
+
+def verdict_text(v: Verdict) -> str:
+    """The gate's decision in one sentence (no final full stop): passed or not, by which rule, why."""
+    where = f"(batch {v.batch}; threshold {v.threshold:.2f})"
+    facts = f"{v.decided_by} = {_num(v.decided_value)} on {v.n} pilot records {where}"
+    if v.rule == "threshold":
+        below = "Pilot not passed. Agreement is below the threshold"
+        return f"Pilot passed: {facts}" if v.passed else f"{below}: {facts}"
+    head = "Pilot passed by" if v.passed else "Pilot not passed under"
+    named = f'pilot_degenerate = "{v.rule}"'
+    rule = f"{head} the protocol's rule for degenerate batches ({named}): {v.degenerate}"
+    if v.rule == "fallback_statistic":
+        return f"{rule}; judged instead by {facts}" + ("" if v.passed else ", below the threshold")
+    if v.passed:
+        return f"{rule}; the screeners agreed on all {v.n} pilot records (batch {v.batch})"
+    return (
+        f"{rule}; that rule passes such a batch only on perfect agreement, and the screeners disagreed "
+        f"on {v.disagreements} of {v.n} pilot records (batch {v.batch})"
     )
-    msg = (
-        f"{why}: {facts}. Discuss the {disagreements} disagreements "
-        f"(`review conflicts --stage {cli_stage}`), clarify the criteria, and screen another pilot batch "
-        f"(`review screen assign --stage {cli_stage}`)."
+
+
+def _next(v: Verdict, cli_stage: str) -> str:
+    if v.passed:
+        return f"Run `review screen assign --stage {cli_stage}` to give out the remaining records."
+    again = f"screen another pilot batch (`review screen assign --stage {cli_stage}`)"
+    if not v.disagreements:
+        return f"Clarify the criteria and {again}."
+    return (
+        f"Discuss the {v.disagreements} disagreements (`review conflicts --stage {cli_stage}`), "
+        f"clarify the criteria, and {again}."
     )
-    return GateResult(False, statistic, value, agreement.n, threshold, msg, ci, disagreements)
+
+
+def _num(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:.2f}"
+
+
+@dataclass(frozen=True)
+class BatchHistory:
+    """One pilot batch and every verdict on it: logged ones, or, if none was, the gate's verdict now."""
+
+    batch: PilotBatch
+    verdicts: tuple[Verdict, ...]
+    waiting: int = 0  # records still waiting for a screener, when nothing could be judged
+
+
+def pilot_history(session: Session, protocol: Protocol, stage: str) -> list[BatchHistory]:
+    """Every pilot batch at `stage`, oldest first, with what the gate decided on each."""
+    logged = verdicts(session, stage)
+    found = []
+    for batch in pilot_batches(session, stage, protocol.stage_design(stage).pilot_size):
+        mine = tuple(v for v in logged if v.batch == batch.number)
+        if mine:
+            found.append(BatchHistory(batch, mine))
+            continue
+        gate = judge_batch(session, protocol, stage, batch)
+        now = gate.verdict()
+        found.append(BatchHistory(batch, (now,) if now else (), gate.waiting))
+    return found

@@ -197,3 +197,30 @@ def kappa_band(kappa: float | None) -> str:
     if kappa >= 0.40:
         return "fair"
     return "poor"
+
+
+def kappa_degenerate(
+    table: tuple[int, int, int, int], names: tuple[str, str] = ("one screener", "the other screener")
+) -> str | None:
+    """Why kappa cannot judge this table, in words, or None when it can.
+
+    Kappa compares agreement with what each screener's own mix of decisions predicts. When both
+    give one decision to every record, that prediction is already perfect and kappa is 0/0; when
+    one screener does, it predicts every agreement there is and kappa is 0 however well they agree.
+    """
+    a, b, c, d = table
+    undefined = "kappa is undefined when one category is never used"
+    if a + b + c == 0:
+        return f"every record was excluded by both screeners: {undefined}"
+    if b + c + d == 0:
+        return f"every record was included by both screeners: {undefined}"
+    pinned = "kappa is 0 whatever the agreement when one screener never uses a category"
+    for never, who in (
+        (a + b == 0, f"{names[0]} included no record"),
+        (a + c == 0, f"{names[1]} included no record"),
+        (c + d == 0, f"{names[0]} excluded no record"),
+        (b + d == 0, f"{names[1]} excluded no record"),
+    ):
+        if never:
+            return f"{who}: {pinned}"
+    return None

@@ -29,6 +29,11 @@ ORDERINGS = {
     "id": "in record order",
     "random-sample": "random order (stopping sample)",
 }
+# What a ranking learned from, on the status line: a screener should see that their queue is blinded.
+LEARNED_FROM = {
+    "pooled": "learned from all screeners' decisions",
+    "blinded": "learned from your own and settled decisions only (blinded)",
+}
 
 
 @cli.group("screen", invoke_without_command=True)
@@ -190,7 +195,9 @@ class _ScreenSession:
         while remaining:
             if self.since_rank >= RERANK_EVERY:
                 with self.app.session() as session:
-                    ranking = rank.rank(session, self.stage, remaining, protocol=self.protocol)
+                    ranking = rank.rank(
+                        session, self.stage, remaining, protocol=self.protocol, reviewer=self.reviewer
+                    )
                 remaining, self.ordering = list(ranking.order), _ordering(ranking)
                 self.since_rank = 0
             work_id = remaining.pop(0)
@@ -237,10 +244,18 @@ class _ScreenSession:
 
 
 def _ordering(ranking: Ranking) -> str:
-    """How the queue is ordered, in the screener's words (the ranking never excludes anything)."""
+    """How the queue is ordered and what from, in the screener's words (the ranking never
+    excludes anything)."""
     if ranking.basis == "model" and ranking.detail.get("exploring"):
-        return "ranked, with random picks (no include for a while)"
-    return ORDERINGS.get(ranking.basis, ranking.basis)
+        how = "ranked, with random picks (no include for a while)"
+    else:
+        how = ORDERINGS.get(ranking.basis, ranking.basis)
+    if ranking.basis in ("model", "like-includes"):
+        return f"{how}, {LEARNED_FROM[ranking.learned_from]}"
+    if ranking.basis == "protocol-terms" and ranking.learned_from == "blinded":
+        # others may have found includes already: say why the order does not show them
+        return f"{how} (blinded: no include yet among your own and settled decisions)"
+    return how
 
 
 def _screen(app: App, reviewer: str, stage: str) -> None:

@@ -13,13 +13,16 @@ from review.errors import ReviewError
 from review.imports import RESERVED_SOURCES
 from review.models import ExtractionValue, RuleResult, SearchRun, StageRun
 from review.protocol import Protocol, StageDesign
+from review.report import calibration
 from review.report.prisma import PrismaCounts, source_label
+from review.screen.rank import BLINDING_TEXT, MODEL_TEXT, POOLING_TEXT
 
 DESIGNS = {
     "dual": "two reviewers screened every record independently",
     "pilot": (
-        "two reviewers first screened a calibration set of {pilot} records independently; once agreement "
-        "reached {statistic} ≥ {threshold}, screening continued as {after}"
+        "two reviewers first screened calibration batches of {pilot} records independently, a new batch "
+        "after each that fell short, until agreement reached {statistic} ≥ {threshold}{degenerate}; "
+        "screening then continued as {after}"
     ),
     "single+verify": "one reviewer screened each record and a second checked {verify} of the excludes",
     "single": "one reviewer screened each record",
@@ -117,8 +120,11 @@ def _screening(session: Session, protocol: Protocol, c: PrismaCounts) -> str:
     db, other = c.arms()
     out = [
         _design(protocol, "title_abstract", "title and abstract"),
+        calibration.pilot_batches(session, protocol, "title_abstract", "title and abstract"),
+        calibration.protocol_changes(session),
         _automation(session, db.automation + other.automation, protocol.stage_design("title_abstract")),
         _agreement(session, protocol, "title_abstract"),
+        _prioritisation(protocol),
     ]
     waiting = sum(db.awaiting_screening.values()) + sum(other.awaiting_screening.values())
     screened = db.screened + other.screened
@@ -128,6 +134,7 @@ def _screening(session: Session, protocol: Protocol, c: PrismaCounts) -> str:
         + "."
     )
     out.append(_design(protocol, "full_text", "full text"))
+    out.append(calibration.pilot_batches(session, protocol, "full_text", "full text"))
     out.append(_agreement(session, protocol, "full_text"))
     sought, missing = db.sought + other.sought, db.not_retrieved_total + other.not_retrieved_total
     assessed = db.assessed + other.assessed
@@ -149,9 +156,21 @@ def _design(protocol: Protocol, stage: str, label: str) -> str:
         after=AFTER_PILOT[d.after_pilot].format(verify=f"{d.verify_fraction:.0%}"),
         statistic=d.agreement_statistic,
         threshold=d.agreement_threshold,
+        degenerate=calibration.design_rule(protocol, stage),
         verify=f"{d.verify_fraction:.0%}",
     )
     return f"At {label}, {how}."
+
+
+def _prioritisation(protocol: Protocol) -> str:
+    """How queues were ordered, and what the order learned from (review.screen.rank)."""
+    designs = [protocol.stage_design(stage) for stage in ("title_abstract", "full_text")]
+    # dual, a pilot's batches and single+verify's verifiers all compare two people's decisions
+    blinded = any(d.design != "single" for d in designs)
+    return (
+        "Each screener's queue was ordered by predicted relevance, most likely include first; the order "
+        f"never excluded a record (model: {MODEL_TEXT}). {BLINDING_TEXT if blinded else POOLING_TEXT}"
+    )
 
 
 def _automation(session: Session, total: int, design: StageDesign) -> str:
@@ -174,14 +193,14 @@ def _automation(session: Session, total: int, design: StageDesign) -> str:
 
 
 def _agreement(session: Session, protocol: Protocol, stage: str) -> str:
-    from review.agreement import stage_agreement
+    from review.agreement import kappa_degenerate, stage_agreement
 
     try:
         found = stage_agreement(session, protocol, stage)
     except ReviewError:
         return ""
     a = found.overall
-    kappa = "not defined" if a.kappa is None else f"{a.kappa:.2f}"
+    kappa = f"not defined ({kappa_degenerate(a.table)})" if a.kappa is None else f"{a.kappa:.2f}"
     return (
         f"Agreement between screeners on {count(a.n, 'record')} screened by two people: observed {a.po:.0%}, "
         f"Cohen's kappa {kappa}, PABAK {a.pabak:.2f}, Gwet's AC1 {a.ac1:.2f} ({found.note.rstrip('.')})."

@@ -6,7 +6,8 @@ Designs, per stage:
 - `single+verify`: as `single`, then a seeded `verify_fraction` of each screener's excludes goes to
   another screener (run `assign` again as excludes come in);
 - `pilot`: a seeded calibration batch of `pilot_size` works to every screener; once the pilot gate
-  (review.agreement) passes, the rest by `after_pilot`; a failed gate gives out a new batch.
+  (review.agreement.gate, which names the rule that decided) passes, the rest by `after_pilot`; a
+  failed gate gives out a new batch. Each batch, and each verdict acted on, is logged for the report.
 Rule exclusions are kept out of queues, except a seeded `rule_check_fraction` of them given to
 screeners to check. Assigning is idempotent: one assignment per work, stage and reviewer.
 """
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from review import tally
+from review import protocol_log, tally
 from review.db import utcnow, write_lock
 from review.decisions import current_decisions, final_decisions
 from review.errors import InputError
@@ -76,6 +77,7 @@ def run(
 ) -> AssignResult:
     """Give out works at `stage` by the protocol's design; safe to re-run, and to run twice at once."""
     write_lock(session)
+    protocol_log.track(session, protocol)  # a change is logged before the gate judges under it
     design = protocol.stage_design(stage)
     plan = _plan(session, protocol, stage, reviewers)
     ruled = active_exclusions(session, stage)
@@ -91,6 +93,7 @@ def run(
     if design.rule_check_fraction > 0 and len(plan.team) > 0:
         _rule_checks(plan, sorted(ruled), design.rule_check_fraction)
     _insert(session, plan.rows)
+    protocol_log.track(session, protocol)  # the settings in force when screening starts
     added = Counter(r["purpose"] for r in plan.rows)
     return AssignResult(stage, design.design, plan.team, len(eligible), len(ruled),
                         tuple(sorted(added.items())), message or _done(plan, fresh), passed)  # fmt: skip
@@ -182,37 +185,42 @@ def _pilot(
 ) -> tuple[str, bool | None]:
     _need_two(plan, "pilot")
     if plan.count("pilot") == 0:
-        return _batch_message(plan, _pilot_batch(plan, design, fresh), 1), None
-    gate = _gate(session, protocol, plan.stage)
+        return _new_batch(session, protocol, plan, design, fresh, 1), None
+    gate, said = _gate(session, protocol, plan.stage)
+    if gate.rule is None:  # the latest batch is still being screened
+        return said, False
     if gate.passed:
         _give(session, plan, design.after_pilot, fresh, design.verify_fraction)
-        return f"Pilot passed ({_facts(gate)}): the rest go out by {design.after_pilot!r}.", True
-    if gate.waiting or gate.n == 0:
-        return gate.message, False
-    size = _pilot_batch(plan, design, fresh)
-    discuss = f"discuss the {gate.disagreements} disagreements (`review conflicts`) and clarify the criteria"
-    if size == 0:  # every work has been in a pilot batch: there is nothing left to calibrate on
+        return f"{said}. The rest go out by {design.after_pilot!r}.", True
+    discuss = "Clarify the criteria"
+    if gate.disagreements:
+        discuss = f"Discuss the {gate.disagreements} disagreements (`review conflicts`); clarify the criteria"
+    if not fresh:  # every work has been in a pilot batch: nothing is left to calibrate on
         return (
-            f"Pilot not passed ({_facts(gate)}): {discuss}. No works are left for another pilot batch: "
-            'resolve the conflicts, then change [screening] design (e.g. to "dual") in the protocol '
-            "and run `review screen assign` again.",
+            f"{said}. {discuss}. No works are left for another pilot batch: resolve the conflicts, "
+            'then change [screening] design (e.g. to "dual") in the protocol and run '
+            "`review screen assign` again.",
             False,
         )
-    batches = math.ceil(plan.count("pilot") / design.pilot_size)
-    return f"Pilot not passed ({_facts(gate)}): {discuss}. {_batch_message(plan, size, batches)}", False
+    return f"{said}. {discuss}. {_new_batch(session, protocol, plan, design, fresh, gate.batch + 1)}", False
 
 
-def _facts(gate: GateResult) -> str:
-    shown = "undefined" if gate.value is None else f"{gate.value:.2f}"
-    return f"{gate.statistic} = {shown} on {gate.n} records, threshold {gate.threshold:.2f}"
+def _new_batch(
+    session: Session, protocol: Protocol, plan: _Plan, design: StageDesign, fresh: list[int], number: int
+) -> str:
+    """Give out and log a pilot batch; says who has it and what to run next."""
+    from review.agreement.batches import log_batch
 
-
-def _pilot_batch(plan: _Plan, design: StageDesign, fresh: list[int]) -> int:
-    batch = _shuffled(fresh, plan, "pilot")[: design.pilot_size]
-    for w in batch:
+    works = _shuffled(fresh, plan, "pilot")[: design.pilot_size]
+    for w in works:
         for reviewer in plan.team:
             plan.add(w, reviewer, "pilot")
-    return len(batch)
+    log_batch(session, protocol, plan.stage, number, works, plan.team)
+    cli_stage = plan.stage.replace("_", "-")
+    return (
+        f"Pilot batch {number} ({len(works)} records) given to {', '.join(plan.team)}. When all have "
+        f"screened it, run `review screen assign --stage {cli_stage}` again to check the agreement gate."
+    )
 
 
 def _nothing(stage: str) -> str:
@@ -221,18 +229,17 @@ def _nothing(stage: str) -> str:
     return "No works to screen yet: run `review search` and `review dedupe` first."
 
 
-def _batch_message(plan: _Plan, size: int, number: int) -> str:
-    cli_stage = plan.stage.replace("_", "-")
-    return (
-        f"Pilot batch {number} ({size} records) given to {', '.join(plan.team)}. When all have "
-        f"screened it, run `review screen assign --stage {cli_stage}` again to check the agreement gate."
-    )
+def _gate(session: Session, protocol: Protocol, stage: str) -> tuple[GateResult, str]:
+    """Judge the latest pilot batch and log the verdict assign acts on; returns it in words."""
+    from review.agreement import pilot_gate, verdict_text  # statistics: only when a pilot is judged
+    from review.agreement.batches import log_verdict
 
-
-def _gate(session: Session, protocol: Protocol, stage: str) -> GateResult:
-    from review.agreement import pilot_gate  # agreement statistics: only when a pilot is judged
-
-    return pilot_gate(session, protocol, stage)
+    gate = pilot_gate(session, protocol, stage)
+    verdict = gate.verdict()
+    if verdict is None:
+        return gate, gate.message
+    log_verdict(session, protocol, stage, verdict)
+    return gate, verdict_text(verdict)
 
 
 def _done(plan: _Plan, fresh: list[int]) -> str:

@@ -1,6 +1,7 @@
 """A reviewer's queue at a stage: what is assigned, what is done, what comes next.
 
-Blinded: everything here is read from the reviewer's own decisions and notes, never anyone else's.
+Blinded: everything here is read from the reviewer's own decisions and notes, never anyone else's;
+the order of a blinded queue is learned from their own and settled decisions (review.screen.rank).
 """
 
 from __future__ import annotations
@@ -145,17 +146,18 @@ def build(
     mine = {w: d for w, d in standing(session, reviewer, stage).items() if w in queue}
     decided = Counter(d.decision for d in mine.values())
     todo = [w for w in queue if w not in mine]
-    pending = order(session, stage, todo, protocol) if ordered else sorted(todo)
+    pending = order(session, stage, todo, protocol, reviewer=reviewer) if ordered else sorted(todo)
     return Queue(reviewer, stage, len(queue), len(mine), tuple(sorted(decided.items())), tuple(pending))
 
 
 def order(
-    session: Session, stage: str, work_ids: Sequence[int], protocol: Protocol | None = None
+    session: Session, stage: str, work_ids: Sequence[int], protocol: Protocol | None = None, *, reviewer: str
 ) -> list[int]:
-    """Most likely relevant first (review.screen.rank), learned from the decisions so far."""
+    """The reviewer's works most likely relevant first (review.screen.rank), learned from the
+    decisions so far: while the queue is blinded, only from their own and settled ones."""
     from review.screen import rank  # numpy and scikit-learn: only when a queue is ordered
 
-    return rank.order(session, stage, list(work_ids), protocol=protocol)
+    return rank.order(session, stage, list(work_ids), protocol=protocol, reviewer=reviewer)
 
 
 def items(session: Session, work_ids: Sequence[int], stage: str, reviewer: str) -> list[Item]:

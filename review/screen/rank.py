@@ -5,6 +5,23 @@ linear classifier retrained on every call from the standing human decisions at t
 (include and maybe are positive, exclude is negative). A ranking only orders a queue: it never
 excludes a work and never writes to the store.
 
+Blinded queues. Where two people's decisions are compared, one screener's decisions must not
+reorder the other's queue: after one screener decided 10 works of a 50-work pilot batch, a pooled
+model had changed 49 of the 50 positions in the other's queue. So a reviewer's queue is blinded
+while they still have a work at the stage given them for `dual` screening, a `pilot` batch or to
+`verify` another's exclude, undecided by them and not ruled out (review.decisions.blinded), and
+its order is then learned only from (`training_labels` with `blinded_for`):
+- the reviewer's own standing decisions at the stage (as screener or verifier), and
+- settled works (review.decisions.settled): an adjudicator's standing decision, or the agreement
+  of two or more screeners once everyone the work is assigned to has decided: the agreeing works
+  of a finished pilot batch or dual pair, an exclude its verifier upheld. A settled decision
+  overrides the reviewer's own (an adjudication can differ from it; an agreement cannot).
+Never from another screener's standing decision on its own: not a work awaiting its second
+screener, not a disagreement before adjudication, not a work one screener decided alone. The run
+of excludes that starts exploration is counted over the reviewer's own screening. Otherwise (single
+screening, or once a reviewer has decided every blinded work in their queue, as after a pilot) the
+order pools every screener's decisions, so an include anyone found pulls similar works up.
+
 A model that stops finding includes can be stale: the works it ranks last are never seen, and
 an include unlike the others sits there to the end. So once the excludes in a row reach
 EXPLORE_SHARE of the works left, every EXPLORE_EVERY-th pick is drawn at random (seeded) from the
@@ -12,7 +29,9 @@ works left until an include turns up (`explore`); the simulation uses the same f
 
 The TF-IDF matrix of the whole store is the slow part (about 30 s per 100,000 works), so it is
 kept in memory for the process and, for SQLite stores, in a cache folder beside the database,
-keyed by a fingerprint of the works table; retraining and scoring take well under 200 ms.
+keyed by a fingerprint of the works table; retraining and scoring take well under 200 ms. The
+cache holds only text features, the same for every reviewer: no labels and no fitted model, so a
+model is never served from one reviewer's queue to another's.
 """
 
 from __future__ import annotations
@@ -27,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from review.decisions import SCREENER_ROLES
+from review.decisions import SCREENER_ROLES, blinded, settled, standing_votes
 from review.models import Record, ScreeningDecision, Work
 from review.protocol import Protocol
 
@@ -43,10 +62,19 @@ SEED = 2026  # the store's exploration draws: reproducible from the decisions al
 MODEL_TEXT = (
     "TF-IDF over title, abstract and keywords (words and word pairs, sublinear term frequency); "
     "linear SVM (C=0.11, squared hinge) with includes weighted up to a 1:9.8 class ratio, "
-    "retrained on every standing decision at the stage; most likely include first, except that "
+    "retrained on the standing decisions at the stage; most likely include first, except that "
     f"after a run of excludes as long as {EXPLORE_SHARE:.0%} of the works left, one pick in "
     f"{EXPLORE_EVERY} is drawn at random (seeded) until an include turns up"
 )
+# The methods text (review.report.methods) states the rule in these words: keep them true to rank().
+BLINDING_TEXT = (
+    "While a screener's queue held records given to them for dual screening, a pilot batch or to verify "
+    "another screener's excludes, its order was learned only from that screener's own decisions and from "
+    "settled records (an adjudicator's decision, or the agreement of two or more screeners once everyone "
+    "assigned the record had decided), never from another screener's decision alone; otherwise it was "
+    "learned from every screener's decisions."
+)
+POOLING_TEXT = "The order was learned from every screener's decisions."
 CACHE_DIR = ".review-cache"
 _MEMORY: dict[str, Features] = {}
 
@@ -84,6 +112,7 @@ class Ranking:
     negatives: int
     seconds: float
     detail: dict[str, Any] = field(default_factory=dict)
+    learned_from: str = "pooled"  # pooled: every screener | blinded: the reviewer's own and settled
 
 
 def featurise(texts: Sequence[str]) -> csr_matrix:
@@ -132,14 +161,24 @@ def model_scores(
 
 
 def order(
-    session: Session, stage: str, work_ids: Sequence[int], *, protocol: Protocol | None = None
+    session: Session,
+    stage: str,
+    work_ids: Sequence[int],
+    *,
+    protocol: Protocol | None = None,
+    reviewer: str | None = None,
 ) -> list[int]:
     """`work_ids` most likely include first (see `rank`); the same IDs, none dropped."""
-    return list(rank(session, stage, work_ids, protocol=protocol).order)
+    return list(rank(session, stage, work_ids, protocol=protocol, reviewer=reviewer).order)
 
 
 def rank(
-    session: Session, stage: str, work_ids: Sequence[int], *, protocol: Protocol | None = None
+    session: Session,
+    stage: str,
+    work_ids: Sequence[int],
+    *,
+    protocol: Protocol | None = None,
+    reviewer: str | None = None,
 ) -> Ranking:
     """Rank `work_ids` by predicted relevance, trained on the standing decisions at `stage`.
 
@@ -154,35 +193,50 @@ def rank(
         stage: `title_abstract` or `full_text`.
         work_ids: the works to order (a reviewer's queue).
         protocol: the protocol, for the order before any include is known.
+        reviewer: whose queue `work_ids` is; give it whenever the order is shown to a person, so
+            a blinded queue learns only from their own and settled decisions (module docstring).
+            Without it, every screener's decisions are pooled.
     """
-    import numpy as np
-
     started = time.perf_counter()
     ids = sorted(set(work_ids))
     if not ids:
         return Ranking((), "id", 0, 0, 0.0)
-    labels = training_labels(session, stage)
+    blind = reviewer if reviewer is not None and blinded(session, reviewer, stage) else None
+    labels = training_labels(session, stage, blinded_for=blind)
+    ranked, basis, detail = _ordered(session, stage, ids, labels, protocol, blind)
     pos = sum(labels.values())
-    neg = len(labels) - pos
+    learned_from = "pooled" if blind is None else "blinded"
+    seconds = time.perf_counter() - started
+    return Ranking(tuple(ranked), basis, pos, len(labels) - pos, seconds, detail, learned_from)
+
+
+def _ordered(
+    session: Session,
+    stage: str,
+    ids: list[int],
+    labels: dict[int, int],
+    protocol: Protocol | None,
+    blind: str | None,
+) -> tuple[list[int], str, dict[str, Any]]:
+    """`ids` in screening order, the basis of that order, and whether the model is exploring."""
+    import numpy as np
+
     sample = _sample_order(session, stage, ids)
     if sample is not None:
-        return Ranking(tuple(sample), "random-sample", pos, neg, time.perf_counter() - started)
-    if pos == 0 and protocol is None:
-        return Ranking(tuple(ids), "id", pos, neg, time.perf_counter() - started)
-    if pos == 0:
-        assert protocol is not None
+        return sample, "random-sample", {}
+    if not any(labels.values()):  # no include: nothing to learn what relevant looks like from
+        if protocol is None:
+            return ids, "id", {}
         scores, basis = _term_scores(session, ids, protocol), "protocol-terms"
     else:
         scores, basis = _learned_scores(features_for(session), ids, labels)
     # a stable sort on negated scores keeps ID order among ties
     ranked = np.asarray(ids)[np.argsort(-scores, kind="stable")]
-    detail: dict[str, Any] = {}
-    if basis == "model":
-        run = exclude_run(session, stage, labels)
-        mixed = explore(ranked, run, len(labels), SEED)
-        detail = {"exclude_run": run, "exploring": mixed is not ranked}
-        ranked = mixed
-    return Ranking(tuple(ranked.tolist()), basis, pos, neg, time.perf_counter() - started, detail)
+    if basis != "model":
+        return ranked.tolist(), basis, {}
+    run = exclude_run(session, stage, labels, reviewer=blind)
+    mixed = explore(ranked, run, len(labels), SEED)
+    return mixed.tolist(), basis, {"exclude_run": run, "exploring": mixed is not ranked}
 
 
 def explore(ranked: np.ndarray, run: int, screened: int, seed: int) -> np.ndarray:
@@ -216,10 +270,17 @@ def explore(ranked: np.ndarray, run: int, screened: int, seed: int) -> np.ndarra
     return np.asarray(head + tail, dtype=ranked.dtype)
 
 
-def exclude_run(session: Session, stage: str, labels: dict[int, int]) -> int:
-    """Works screened (first decision at `stage`) since the last include in `labels`; 0 before one."""
+def exclude_run(session: Session, stage: str, labels: dict[int, int], *, reviewer: str | None = None) -> int:
+    """Works screened (first decision at `stage`) since the last include in `labels`; 0 before one.
+
+    With `reviewer`, only that reviewer's own screening counts (a blinded queue): when others
+    screen must not change when their queue explores.
+    """
     d = ScreeningDecision
-    q = select(d.work_id, func.min(d.id)).where(d.stage == stage).group_by(col(d.work_id))
+    q = select(d.work_id, func.min(d.id)).where(d.stage == stage)
+    if reviewer is not None:
+        q = q.where(d.reviewer == reviewer, col(d.role).in_(SCREENER_ROLES))
+    q = q.group_by(col(d.work_id))
     first = {w: i for w, i in session.exec(q) if w in labels and i is not None}
     last_include = max((i for w, i in first.items() if labels[w] == 1), default=None)
     if last_include is None:
@@ -254,28 +315,30 @@ def _learned_scores(features: Features, ids: list[int], labels: dict[int, int]) 
     return np.where(found, scores, -np.inf), basis
 
 
-def training_labels(session: Session, stage: str) -> dict[int, int]:
+def training_labels(session: Session, stage: str, *, blinded_for: str | None = None) -> dict[int, int]:
     """Work ID → 1 (include or maybe) or 0 (exclude) from the standing human decisions.
 
     An adjudicator's decision settles a work; otherwise any screener's include or maybe makes it
-    positive, because a record someone thought relevant should pull similar ones up.
+    positive, because a record someone thought relevant should pull similar ones up. With
+    `blinded_for`, only that reviewer's own decisions and settled works (module docstring).
     """
-    d = ScreeningDecision
-    # the same standing decisions as review.decisions.current_decisions, read as plain tuples
-    latest = (
-        select(func.max(d.id)).where(d.stage == stage).group_by(col(d.work_id), col(d.reviewer), col(d.role))
-    )
-    q = select(d.work_id, d.role, d.decision).where(col(d.id).in_(latest.scalar_subquery()))
+    if blinded_for is not None:
+        labels = _any_include(standing_votes(session, stage, reviewer=blinded_for))
+        # settled after their own: an adjudication overrides them; an agreement already matches them
+        labels.update({w: int(f.status == "include") for w, f in settled(session, stage).items()})
+        return labels
+    labels = _any_include(standing_votes(session, stage))
+    # in event order, so that with two adjudicators on one work the later one stands
+    for work_id, _, _, decision in standing_votes(session, stage, ("adjudicator",)):
+        labels[work_id] = int(decision != "exclude")
+    return labels
+
+
+def _any_include(votes: Sequence[tuple[int, str, str, str]]) -> dict[int, int]:
+    """1 where any of the votes on a work is include or maybe, else 0."""
     labels: dict[int, int] = {}
-    settled: set[int] = set()
-    for work_id, role, decision in session.exec(q):
-        if decision == "retracted" or work_id in settled:
-            continue
-        if role == "adjudicator":
-            settled.add(work_id)
-            labels[work_id] = int(decision != "exclude")
-        elif role in SCREENER_ROLES:
-            labels[work_id] = max(labels.get(work_id, 0), int(decision != "exclude"))
+    for work_id, _, _, decision in votes:
+        labels[work_id] = max(labels.get(work_id, 0), int(decision != "exclude"))
     return labels
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from review import __version__, tally
+from review import __version__, protocol_log, tally
 from review.db import utcnow
 from review.decisions import final_decisions
 from review.errors import InputError
@@ -278,6 +278,7 @@ def run(session: Session, protocol: Protocol, stage: str) -> RulesResult:
     tally.refresh(session, {a["work_id"] for a in adds} | {work_of[c["id"]] for c in changes})
     result = _summary(session, stage, len(facts), len(adds), len(clears), protocol)
     _log(session, stage, started, result, protocol)
+    protocol_log.track(session, protocol)  # after _log: this transaction holds the write lock
     return result
 
 
