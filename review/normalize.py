@@ -330,3 +330,18 @@ def document_kinds(value: str | None) -> frozenset[str]:
         if word:
             kinds.add(_KIND_OF.get(word, word))
     return frozenset(kinds)
+
+
+# Words of an organisation's name, not a person's: "Department for Education", "WHO Working Group".
+_CORPORATE = re.compile(
+    r"\b(?:for|of|and|the|on|Department|Ministry|Office|Council|Agency|Institute|University|"
+    r"Foundation|Trust|Association|Society|Organi[sz]ation|Group|Committee|Consortium|Network|"
+    r"Collaboration|Centre|Center|Service|Board|Commission|Authority)\b|&"
+)
+
+
+def surname_first(display_name: str) -> str:
+    """A display name ("Jane Q. Lewis") as "Lewis, Jane Q."; an organisation's name stays whole."""
+    name = display_name.strip()
+    given, _, surname = name.rpartition(" ")
+    return f"{surname}, {given}" if given and not _CORPORATE.search(name) else name

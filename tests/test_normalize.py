@@ -153,3 +153,16 @@ def test_title_ignores_case_and_spacing(title: str) -> None:
 )
 def test_document_kinds_speak_openalex_words(value: str | None, kinds: set[str]) -> None:
     assert nz.document_kinds(value) == kinds
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("Jane Q. Lewis", "Lewis, Jane Q."),
+        ("Department for Education", "Department for Education"),
+        ("WHO Working Group", "WHO Working Group"),
+        ("Plato", "Plato"),
+    ],
+)
+def test_display_names_are_surname_first_unless_an_organisation(name: str, written: str) -> None:
+    assert nz.surname_first(name) == written

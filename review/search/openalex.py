@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from review.errors import SearchError
+from review.normalize import surname_first
 from review.protocol import OpenAlexSearch, Protocol
 from review.records import RecordIn
 from review.search.base import Entry, Estimate, Page, Plan, base_url
@@ -310,12 +311,7 @@ def _pages(biblio: dict[str, Any]) -> str | None:
 
 def _authors(authorships: list[dict[str, Any]]) -> list[str] | None:
     names = [((a.get("author") or {}).get("display_name") or a.get("raw_author_name")) for a in authorships]
-    return [_surname_first(n) for n in names if n] or None
-
-
-def _surname_first(name: str) -> str:
-    parts = name.strip().rsplit(" ", 1)
-    return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else name.strip()
+    return [surname_first(n) for n in names if n] or None
 
 
 def _countries(authorships: list[dict[str, Any]]) -> list[str] | None:

@@ -9,6 +9,7 @@ import json
 import re
 
 from review.formats.csvfile.cells import split_on
+from review.normalize import surname_first
 
 _SURNAME_INITIALS = re.compile(r"(?P<surname>.*\S)\s+(?P<initials>(?:[A-Z][a-z]?\.[ -]?)+)")
 
@@ -38,19 +39,8 @@ def scopus_full_names(value: str) -> list[str] | None:
 def openalex_names(value: str) -> list[str] | None:
     """OpenAlex display names (`Jakub Kužílek|Martin Hlosta`) as `Surname, Given`, the way the
     OpenAlex search connector stores them, so the two agree; an organisation's name stays whole."""
-    names = []
-    for name in value.split("|"):
-        given, _, surname = name.strip().rpartition(" ")
-        names.append(f"{surname}, {given}" if given and not _CORPORATE.search(name) else name.strip())
+    names = [surname_first(name) for name in value.split("|")]
     return [n for n in names if n] or None
-
-
-# Words of an organisation's name, not a person's: "Department for Education", "WHO Working Group".
-_CORPORATE = re.compile(
-    r"\b(?:for|of|and|the|on|Department|Ministry|Office|Council|Agency|Institute|University|"
-    r"Foundation|Trust|Association|Society|Organi[sz]ation|Group|Committee|Consortium|Network|"
-    r"Collaboration|Centre|Center|Service|Board|Commission|Authority)\b|&"
-)
 
 
 def bibtex_names(value: str) -> list[str] | None:
