@@ -61,8 +61,8 @@ def run(session: Session, work_id: int) -> WorkLog:
     work = session.get(Work, work_id)
     if work is None:
         raise InputError(
-            f"Record {work_id} does not exist: record IDs are the work IDs shown by "
-            "`review screen` and `review conflicts`."
+            f"No work {work_id}: `review log` takes a work ID (as `review screen` and "
+            "`review conflicts` show), not a record ID."
         )
     records = list(session.exec(select(Record).where(Record.work_id == work_id).order_by(col(Record.id))))
     record_ids = [r.id for r in records if r.id is not None]
@@ -274,7 +274,7 @@ def _stage(stage: str) -> str:
 
 def render(log: WorkLog) -> str:
     """The history as lines: time (UTC), kind, who, what."""
-    lines = [f"Record {log.work_id}: {log.title or '(no title)'}", ""]
+    lines = [f"Work {log.work_id}: {log.title or '(no title)'}", ""]
     for e in log.events:
         when = e.at.strftime("%Y-%m-%d %H:%M:%S") if e.at else "(no date)".ljust(19)
         lines.append(f"{when}  {e.kind:<11} {e.who or '':<12} {e.summary}")

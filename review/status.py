@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from review import protocol_log, tally
 from review.dedupe.decisions import pending_count
-from review.models import Document, ExtractionValue, Record, SearchRun, TallyPart
+from review.models import Assignment, Document, ExtractionValue, Record, SearchRun, TallyPart, Work
 from review.protocol import Protocol
 from review.protocol_log import ProtocolChange
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from review.agreement import GateResult
 
 STAGE_NAMES = {"title_abstract": "title/abstract", "full_text": "full text"}
+# A work in a queue for one of these is screened there: `review screen assign` will not give it out again.
+GIVEN_PURPOSES = ("pilot", "dual", "single", "rule_check")
 DOCUMENT_STATES = {
     "none": "not yet fetched",
     "not_retrieved": "not retrieved",
@@ -52,8 +54,10 @@ class StageCount:
     finals: dict[str, int]  # include | exclude | conflict | pending
     by_rule: int
     reviewers: tuple[ReviewerCount, ...]
-    gate: str | None = None  # the pilot gate's message, when the design has a pilot
+    gate: str | None = None  # the pilot gate's verdict (or why it cannot judge yet), with a pilot
     gate_passed: bool = False
+    gate_state: str | None = None  # waiting | passed | failed; None: no pilot given out
+    unassigned: int = 0  # works `review screen assign` would still give out
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class StatusReport:
     stages: tuple[StageCount, ...]
     documents: dict[str, int]  # works by full-text state: readable | retrieved | not_retrieved | none
     extracted: int
+    to_extract: int | None = None  # one included work nobody has extracted yet (for the hint)
     next_steps: tuple[str, ...] = field(default=())
     protocol_changes: tuple[ProtocolChange, ...] = ()  # logged changes of the screening protocol
     protocol_pending: tuple[str, ...] = ()  # changed since the last screening run logged it
@@ -108,6 +113,7 @@ def run(session: Session, protocol: Protocol | None = None) -> StatusReport:
                 col(ExtractionValue.role).in_(("extractor", "consensus"))
             ),
         ),
+        to_extract=_to_extract(session),
     )
     changes = protocol_log.history(session)
     pending = protocol_log.pending(session, protocol) if protocol is not None else ()
@@ -152,8 +158,9 @@ def _stage(session: Session, protocol: Protocol | None, stage: str, kept: dict[s
         reviewers.append(ReviewerCount(name, c.assigned, c.done, c.included))
     pilots = sum(n for key, n in mine.items() if key.endswith("|pilot"))
     gate = _gate(session, protocol, stage) if pilots else None
+    text, state = _gate_text(gate) if gate else (None, None)
     return StageCount(stage, _finals(kept, stage), kept.get(f"ruled|{stage}", 0), tuple(reviewers),
-                      gate.message if gate else None, gate is not None and gate.passed)  # fmt: skip
+                      text, state == "passed", state, _unassigned(session, stage))  # fmt: skip
 
 
 def _gate(session: Session, protocol: Protocol | None, stage: str) -> GateResult | None:
@@ -162,6 +169,38 @@ def _gate(session: Session, protocol: Protocol | None, stage: str) -> GateResult
     from review.agreement import pilot_gate
 
     return pilot_gate(session, protocol, stage)
+
+
+def _gate_text(gate: GateResult) -> tuple[str, str]:
+    """The gate's verdict without its advice (status gives the next steps itself), and its state."""
+    from review.agreement import verdict_text
+
+    verdict = gate.verdict()
+    if verdict is None:
+        return gate.message, "waiting"
+    return verdict_text(verdict) + ".", "passed" if gate.passed else "failed"
+
+
+def _unassigned(session: Session, stage: str) -> int:
+    """Works in scope at `stage` in nobody's queue and not excluded by a rule."""
+    given = select(Assignment.work_id).where(
+        Assignment.stage == stage, col(Assignment.purpose).in_(GIVEN_PURPOSES)
+    )
+    ruled = select(TallyPart.work_id).where(TallyPart.key == f"ruled|{stage}")
+    query = select(func.count()).where(col(Work.id).not_in(given), col(Work.id).not_in(ruled))
+    if stage == "full_text":  # only title/abstract includes come to full text
+        sought = select(TallyPart.work_id).where(TallyPart.key == "final|title_abstract|include")
+        query = query.where(col(Work.id).in_(sought))
+    return _count(session, query)
+
+
+def _to_extract(session: Session) -> int | None:
+    """The first full-text include with no extraction values yet, for a hint that runs as printed."""
+    extracted = select(ExtractionValue.work_id)
+    included = select(TallyPart.work_id).where(
+        TallyPart.key == "final|full_text|include", col(TallyPart.work_id).not_in(extracted)
+    )
+    return session.exec(included.order_by(col(TallyPart.work_id)).limit(1)).first()
 
 
 def _documents(session: Session, includes: int) -> dict[str, int]:
@@ -180,9 +219,10 @@ def _documents(session: Session, includes: int) -> dict[str, int]:
 
 
 def next_steps(report: StatusReport, protocol: Protocol | None) -> tuple[str, ...]:
-    """The commands to run next, most urgent first."""
+    """The commands to run next, most urgent first; each runs as printed (notes follow in brackets)."""
     if not report.sources:
         return ("review search --dry-run", "review search", "review import FILE --format ris --source NAME")
+    names = _Names.of(protocol)
     steps = [
         f"review search   (resumes {s.source}: its last run is {s.last_status})"
         for s in report.sources
@@ -191,24 +231,42 @@ def next_steps(report: StatusReport, protocol: Protocol | None) -> tuple[str, ..
     if report.undeduplicated:
         steps.append(f"review dedupe   ({report.undeduplicated} records not yet deduplicated)")
     if report.pairs_to_review:
-        steps.append(f"review dedupe review --reviewer NAME   ({report.pairs_to_review} possible duplicates)")
+        pairs = f"({report.pairs_to_review} possible duplicates)"
+        steps.append(f"review dedupe review --reviewer {names.reviewer}   {pairs}")
     for stage in report.stages:
-        steps += _stage_steps(stage, report)
+        if stage.stage == "full_text" and _calibrating(report):
+            break  # full text waits until the title/abstract screeners agree on the criteria
+        steps += _stage_steps(stage, report, names)
     return tuple(steps) or ("review prisma", "review export")
 
 
-def _stage_steps(stage: StageCount, report: StatusReport) -> list[str]:
+@dataclass(frozen=True)
+class _Names:
+    """Real names for the hints' --reviewer: the protocol's first reviewer, and an adjudicator."""
+
+    reviewer: str
+    adjudicator: str
+
+    @classmethod
+    def of(cls, protocol: Protocol | None) -> _Names:
+        if protocol is None:
+            return cls("NAME", "NAME")
+        first = protocol.review.reviewers[0]
+        return cls(first, next(iter(protocol.screening.adjudicators), first))
+
+
+def _calibrating(report: StatusReport) -> bool:
+    return any(s.stage == "title_abstract" and s.gate_state in ("waiting", "failed") for s in report.stages)
+
+
+def _stage_steps(stage: StageCount, report: StatusReport, names: _Names) -> list[str]:
     cli = stage.stage.replace("_", "-")
     steps = []
-    queued = sum(r.assigned for r in stage.reviewers)
     if stage.stage == "full_text":
         missing = report.documents.get("none", 0)
         if missing:
             steps.append(f"review fulltext fetch   ({missing} included records have no full text yet)")
-    if stage.finals.get("pending", 0) and not queued:
-        steps.append(f"review screen assign --stage {cli}")
-    if stage.gate and not stage.gate_passed:
-        steps.append(f"review agreement --stage {cli}   ({stage.gate})")
+    steps += _assign_steps(stage, cli)
     steps += [
         f"review screen --reviewer {r.reviewer} --stage {cli}   ({r.assigned - r.done} to screen)"
         for r in stage.reviewers
@@ -216,13 +274,33 @@ def _stage_steps(stage: StageCount, report: StatusReport) -> list[str]:
     ]
     if stage.finals.get("conflict", 0):
         steps.append(
-            f"review conflicts resolve --reviewer NAME --stage {cli}   ({stage.finals['conflict']} conflicts)"
+            f"review conflicts resolve --reviewer {names.adjudicator} --stage {cli}   "
+            f"({stage.finals['conflict']} conflicts)"
         )
     if stage.stage == "full_text":
         todo = stage.finals.get("include", 0) - report.extracted
-        if todo > 0:
-            steps.append(f"review extract RECORD --reviewer NAME   ({todo} included studies to extract)")
+        if todo > 0 and report.to_extract is not None:
+            steps.append(
+                f"review extract {report.to_extract} --reviewer {names.reviewer}   "
+                f"({todo} included studies to extract)"
+            )
     return steps
+
+
+def _assign_steps(stage: StageCount, cli: str) -> list[str]:
+    """Giving out works, and the pilot gate: each only when there is something to do."""
+    if stage.gate_state == "waiting":
+        return []  # the pilot batch is still being screened: nothing to judge or give out yet
+    if stage.gate_state == "failed":
+        steps = [f"review agreement --stage {cli}   (the pilot did not pass: see why)"]
+        if stage.unassigned:
+            steps.append(
+                f"review screen assign --stage {cli}   (after clarifying the criteria: a new pilot batch)"
+            )
+        return steps
+    if stage.unassigned:
+        return [f"review screen assign --stage {cli}   ({stage.unassigned} works in nobody's queue)"]
+    return []
 
 
 def render(report: StatusReport) -> str:

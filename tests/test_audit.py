@@ -130,7 +130,7 @@ def test_change_of_mind_clears_the_conflict(session: Session) -> None:
 
 
 def test_unknown_record_is_a_clear_error(session: Session) -> None:
-    with pytest.raises(InputError, match="Record 404 does not exist"):
+    with pytest.raises(InputError, match="No work 404: `review log` takes a work ID"):
         audit.run(session, 404)
 
 
@@ -139,7 +139,7 @@ def test_log_command_text_and_json(run, engine: Engine) -> None:  # type: ignore
         work = _history(session)
     text = run("log", str(work))
     assert text.exit_code == 0, text.output
-    assert text.output.startswith(f"Record {work}: Sure Start local programmes: impact")
+    assert text.output.startswith(f"Work {work}: Sure Start local programmes: impact")
     assert "adjudicator (adjudicated) include - under-fives are central" in text.output
     events = json.loads(run("log", str(work), "--json").output)
     assert {e["kind"] for e in events} >= {
@@ -156,4 +156,4 @@ def test_log_command_text_and_json(run, engine: Engine) -> None:  # type: ignore
     }
     assert all(e["at"] is None or e["at"].endswith("+00:00") for e in events)
     missing = run("log", "404")
-    assert missing.exit_code == 1 and "Record 404 does not exist" in missing.stderr
+    assert missing.exit_code == 1 and "No work 404" in missing.stderr

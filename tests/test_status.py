@@ -57,7 +57,7 @@ def test_mid_screening_conflicts_and_extraction(run: ReviewRunner, engine: Engin
         decide(session, works[0], "reviewer2", "exclude", "E-TOPIC")
     text = _next(run)
     assert "review screen --reviewer reviewer1 --stage title-abstract   (3 to screen)" in text
-    assert "review conflicts resolve --reviewer NAME --stage title-abstract   (1 conflicts)" in text
+    assert "review conflicts resolve --reviewer adjudicator --stage title-abstract   (1 conflicts)" in text
     with session_scope(engine) as session:
         for w in works[1:]:
             decide(session, w, "reviewer1", "include")
@@ -70,7 +70,7 @@ def test_mid_screening_conflicts_and_extraction(run: ReviewRunner, engine: Engin
     with session_scope(engine) as session:
         for w in works[1:]:
             decide(session, w, "reviewer1", "include", stage="full_text")
-    assert "review extract RECORD --reviewer NAME   (3 included studies to extract)" in _next(run)
+    assert f"review extract {works[1]} --reviewer reviewer1   (3 included studies to extract)" in _next(run)
     with session_scope(engine) as session:
         for w in works[1:]:
             session.add(

@@ -76,12 +76,12 @@ def judge_batch(session: Session, protocol: Protocol, stage: str, batch: PilotBa
     """Judge one pilot batch by the protocol's rules, as the gate would now."""
     statistic, threshold = check_protocol(protocol, stage)
     cli_stage = stage.replace("_", "-")
-    waiting = _waiting(session, stage, batch.works)
+    waiting, who = _waiting(session, stage, batch.works)
     if waiting:
+        finish = " and ".join(f"`review screen --reviewer {r} --stage {cli_stage}`" for r in who)
         msg = (
             f"The pilot is not finished: {waiting} of {len(batch.works)} pilot records (batch "
-            f"{batch.number}) still wait for a screener. Finish them with "
-            f"`review screen --stage {cli_stage}`, then check again."
+            f"{batch.number}) still wait for a screener. Finish them with {finish}, then check again."
         )
         return GateResult(False, statistic, None, 0, threshold, msg, waiting=waiting, batch=batch.number)
     found = pairs(session, stage, batch.works)
@@ -92,10 +92,12 @@ def judge_batch(session: Session, protocol: Protocol, stage: str, batch: PilotBa
     return _judge(agreement, protocol.stage_design(stage), batch, _names(found), cli_stage)
 
 
-def _waiting(session: Session, stage: str, batch: Sequence[int]) -> int:
+def _waiting(session: Session, stage: str, batch: Sequence[int]) -> tuple[int, list[str]]:
+    """How many pilot works still wait for a screener, and who has some left (named in the advice)."""
     standing = standing_by_work(session, stage, batch)
     assigned = pilot_reviewers(session, stage, batch)
-    return sum(1 for w in batch if assigned[w] - set(standing.get(w, {})))
+    left = {w: assigned[w] - set(standing.get(w, {})) for w in batch}
+    return sum(1 for w in batch if left[w]), sorted(set().union(*left.values()))
 
 
 def _names(found: Sequence[Pair]) -> tuple[str, str]:

@@ -324,7 +324,7 @@ def _explain(app: App, work_id: int) -> str:
 
     with app.session() as session:
         found = rules.explain(session, app.protocol(), work_id)
-    lines = [f"Record {found.work_id}: {found.title or '(no title)'}", "Stored rule results:"]
+    lines = [f"Work {found.work_id}: {found.title or '(no title)'}", "Stored rule results:"]
     for r in found.stored:
         state = (
             "active"
@@ -335,7 +335,7 @@ def _explain(app: App, work_id: int) -> str:
         )
         lines.append(f"  {r.stage.replace('_', '-')}: {r.rule} -> {r.reason_code} ({state}): {r.detail}")
     if not found.stored:
-        lines.append("  none: no rule has excluded this record.")
+        lines.append("  none: no rule has excluded this work.")
     lines.append("The protocol's rules applied now:")
     lines += [
         f"  {v.rule}: {'EXCLUDE ' + v.reason_code if v.fires else 'keep'} - {v.detail}"

@@ -373,7 +373,7 @@ def explain(session: Session, protocol: Protocol, work_id: int) -> Explanation:
     """The stored rule results for a work at every stage, and each rule's verdict today."""
     work = session.get(Work, work_id)
     if work is None:
-        raise InputError(f"No work {work_id}: record IDs are work IDs (see `review screen progress`).")
+        raise InputError(f"No work {work_id}: give a work ID, not a record ID (`review screen progress`).")
     rows = session.exec(select(RuleResult).where(RuleResult.work_id == work_id).order_by(col(RuleResult.id)))
     stored = tuple(
         StoredRule(r.stage, r.rule, r.reason_code, r.detail, r.active, r.overturned_by) for r in rows
