@@ -172,8 +172,8 @@ def _digest(loaded: Sequence[_File]) -> str:
     return hashlib.sha256(" ".join(f.digest for f in loaded).encode()).hexdigest()
 
 
-def _names_file(record: object) -> bool:
-    return bool((getattr(record, "extra", None) or {}).get("file"))
+def _names_file(record: RecordIn) -> bool:
+    return bool((record.extra or {}).get("file"))
 
 
 def _refuse_damage(parsed: Parsed, name: str, skip_invalid: bool) -> None:
