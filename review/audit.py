@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
+from review.dedupe.relations import RELATED, statement
 from review.errors import InputError
 from review.models import (
     Assignment,
@@ -120,10 +121,17 @@ def _dedupe(session: Session, work_id: int, record_ids: list[int]) -> Iterator[E
     touches = or_(col(DedupePair.record_a).in_(record_ids), col(DedupePair.record_b).in_(record_ids))
     pairs = list(session.exec(select(DedupePair).where(touches).order_by(col(DedupePair.id))))
     names = _record_names(session, {r for p in pairs for r in (p.record_a, p.record_b)})
+    titles = _record_titles(
+        session, {r for p in pairs if p.band == RELATED for r in (p.record_a, p.record_b)}
+    )
     for p in pairs:
         detail = {"pair": p.id, "records": [p.record_a, p.record_b], "rule": p.rule, "scores": p.scores,
                   "band": p.band}  # fmt: skip
-        what = f"{names.get(p.record_a)} and {names.get(p.record_b)} matched by {p.rule} ({p.band})"
+        if p.band == RELATED:
+            detail["relation"] = p.relation
+            what = _related(p, titles)
+        else:
+            what = f"{names.get(p.record_a)} and {names.get(p.record_b)} matched by {p.rule} ({p.band})"
         yield Event(_utc(p.created_at), "dedupe", None, f"pair {p.id}: {what}", detail)
         if p.decided_at and p.decision:
             decided = {"pair": p.id, "decision": p.decision}
@@ -141,6 +149,24 @@ def _record_names(session: Session, ids: set[int]) -> dict[int, str]:
     """`record 7 (openalex W123)` for each record, wherever it now sits."""
     rows = session.exec(select(Record.id, Record.source, Record.source_id).where(col(Record.id).in_(ids)))
     return {i: f"record {i} ({source} {source_id})" for i, source, source_id in rows if i is not None}
+
+
+def _record_titles(session: Session, ids: set[int]) -> dict[int, str]:
+    """Each record's title, cut to a length that keeps a log line readable."""
+    if not ids:
+        return {}
+    rows = session.exec(select(Record.id, Record.title).where(col(Record.id).in_(ids)))
+    return {i: _short(title or "no title") for i, title in rows if i is not None}
+
+
+def _short(title: str, width: int = 60) -> str:
+    return title if len(title) <= width else title[: width - 1].rstrip() + "…"
+
+
+def _related(pair: DedupePair, titles: dict[int, str]) -> str:
+    """ "record 12 (Erratum: ...) is an erratum or correction of record 40 (...)": a link, not a match."""
+    first, phrase, second = statement(pair)
+    return f"record {first} ({titles.get(first)}) is {phrase} record {second} ({titles.get(second)})"
 
 
 def _rules(session: Session, work_id: int) -> Iterator[Event]:

@@ -99,4 +99,23 @@ def m003_import_fields(session: Session) -> None:
         )
 
 
-MIGRATIONS: dict[int, Migration] = {2: m002_tallies, 3: m003_import_fields}
+def m004_related_links(session: Session) -> None:
+    """Related links: a dedupe pair with band "related" keeps two records apart but linked (an erratum
+    and its article, items of a series, a preprint and its published version); `dedupe_pair.relation`
+    names the kind, and two small partial indexes find a record's links from either side. The
+    open-pair index already holds only band "review" pairs, so related links (no decision either)
+    never enter a person's queue."""
+    conn = session.connection()
+    have = {c["name"] for c in inspect(conn).get_columns("dedupe_pair")}
+    if "relation" not in have:
+        session.execute(text("ALTER TABLE dedupe_pair ADD COLUMN relation VARCHAR"))
+    for name, columns in (
+        ("ix_dedupe_pair_related", "record_a, record_b"),
+        ("ix_dedupe_pair_related_b", "record_b"),
+    ):
+        session.execute(
+            text(f"CREATE INDEX IF NOT EXISTS {name} ON dedupe_pair ({columns}) WHERE band = 'related'")
+        )
+
+
+MIGRATIONS: dict[int, Migration] = {2: m002_tallies, 3: m003_import_fields, 4: m004_related_links}

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 STAGES = ("title_abstract", "full_text")
 DECISIONS = ("include", "exclude", "maybe")
@@ -166,7 +166,9 @@ class Work(SQLModel, table=True):
     updated_at: datetime
 
 
+# Only pairs waiting for a person: related links (band "related") also have no decision, and stay out.
 _OPEN_PAIR = text("band = 'review' AND decision IS NULL AND undone_at IS NULL")
+_RELATED_PAIR = text("band = 'related'")
 
 
 class DedupePair(SQLModel, table=True):
@@ -184,6 +186,18 @@ class DedupePair(SQLModel, table=True):
             sqlite_where=_OPEN_PAIR,
             postgresql_where=_OPEN_PAIR,
         ),
+        # The few related links among a million scored pairs, from either record: a work's links
+        # (review.dedupe.relations) and their counts, without reading the other pairs.
+        Index(
+            "ix_dedupe_pair_related",
+            "record_a",
+            "record_b",
+            sqlite_where=_RELATED_PAIR,
+            postgresql_where=_RELATED_PAIR,
+        ),
+        Index(
+            "ix_dedupe_pair_related_b", "record_b", sqlite_where=_RELATED_PAIR, postgresql_where=_RELATED_PAIR
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -191,7 +205,8 @@ class DedupePair(SQLModel, table=True):
     record_b: int = Field(foreign_key="record.id")
     rule: str  # e.g. "doi", "openalex_id", "fuzzy_title+year+authors"
     scores: dict[str, Any] | None = _json()
-    band: str  # auto | review | distinct
+    band: str  # auto | review | distinct | related (different items about one work, linked)
+    relation: str | None = None  # the kind of link when band is "related" (review.dedupe.relations)
     decision: str | None = None  # merge | keep_both | None (pending)
     decided_by: str | None = None  # "automation" or a reviewer name
     decided_at: datetime | None = None

@@ -107,6 +107,27 @@ class Screening(_Strict):
     full_text: StageDesign = StageDesign()
 
 
+class Dedupe(_Strict):
+    """How `review dedupe` decides (methods §5): match probabilities bounding the bands, and which
+    related items a review counts as one work."""
+
+    # A pair at or above `auto_merge` is merged without a person; from `review` up it is queued for one.
+    auto_merge: float = Field(default=0.999, gt=0, lt=1)
+    review: float = Field(default=0.2, gt=0, lt=1)
+    # Kept apart and linked by default: some reviews count a preprint and its published version, or
+    # a conference abstract and the journal article, as one work.
+    preprint_is_work: bool = False
+    conference_is_work: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Dedupe:
+        if self.review > self.auto_merge:
+            raise ValueError(
+                f"dedupe.review ({self.review}) must not exceed dedupe.auto_merge ({self.auto_merge})"
+            )
+        return self
+
+
 class OpenAlexSearch(_Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     search: str | None = None  # `search=`: title, abstract and full text
@@ -233,6 +254,7 @@ class Protocol(_Strict):
     highlight: Highlight = Highlight()
     rules: Rules = Rules()
     screening: Screening = Screening()
+    dedupe: Dedupe = Dedupe()
     sources: Sources = Sources()
     extraction: ExtractionForm | None = None  # the extraction form (see review/extract)
     queries: dict[str, str] = {}  # saved read-only SQL queries, by name (`review query --saved NAME`)

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from review import protocol_log, tally
 from review.dedupe.decisions import pending_count
+from review.dedupe.relations import counts_text, related_counts
 from review.models import Assignment, Document, ExtractionValue, Record, SearchRun, TallyPart, Work
 from review.protocol import Protocol
 from review.protocol_log import ProtocolChange
@@ -74,6 +75,7 @@ class StatusReport:
     next_steps: tuple[str, ...] = field(default=())
     protocol_changes: tuple[ProtocolChange, ...] = ()  # logged changes of the screening protocol
     protocol_pending: tuple[str, ...] = ()  # changed since the last screening run logged it
+    related: dict[str, int] = field(default_factory=dict)  # related links kept apart, by kind
 
 
 def check(session: Session) -> dict[str, tuple[int, int]]:
@@ -114,6 +116,7 @@ def run(session: Session, protocol: Protocol | None = None) -> StatusReport:
             ),
         ),
         to_extract=_to_extract(session),
+        related=related_counts(session),  # reads only the related pairs' partial index
     )
     changes = protocol_log.history(session)
     pending = protocol_log.pending(session, protocol) if protocol is not None else ()
@@ -314,6 +317,8 @@ def render(report: StatusReport) -> str:
         f"\nWorks after deduplication: {report.works}"
         + (f" ({report.undeduplicated} records not yet deduplicated)" if report.undeduplicated else "")
     )
+    if report.related:
+        lines.append(f"Related items kept apart but linked: {counts_text(report.related)}")
     for stage in report.stages:
         lines += _render_stage(stage)
     lines += _render_changes(report)

@@ -62,21 +62,22 @@ def test_special_cases_follow_the_gold_groups(session: Session) -> None:
     assert len(set(singles)) == len(singles)  # yearly editorials, conference vs journal: kept apart
 
 
-def test_conflicting_fields_queue_instead_of_merging(session: Session) -> None:
+def test_a_hard_conflict_keeps_records_apart_without_asking_a_person(session: Session) -> None:
     ids = add_records(
         session,
         [
             _variant(doi="10.1080/aaaa.1"),
-            _variant(doi="10.1080/aaaa.2"),  # same title, different DOI: a person decides
-            _variant(year=2019),  # three years apart: a different work
+            _variant(doi="10.1080/aaaa.2"),  # same title, different DOI: different works
+            _variant(year=2019, authors=["Smith, Jo"]),  # three years apart, other people
         ],
     )
     dedupe.run(session)
     assert len(set(work_of(session, ids))) == 3
     pairs = {(p.record_a, p.record_b): p for p in session.execute(select(DedupePair)).scalars()}
-    assert pairs[(ids[0], ids[1])].band == "review"
-    assert "doi" in pairs[(ids[0], ids[1])].scores["conflicts"]  # type: ignore[index]
-    assert (ids[0], ids[2]) not in pairs  # years apart: not even a near miss
+    assert pairs[(ids[0], ids[1])].band == "distinct"
+    assert pairs[(ids[0], ids[1])].scores["conflicts"] == ["doi"]  # type: ignore[index]
+    assert pairs[(ids[0], ids[2])].scores["conflicts"] == ["year"]  # type: ignore[index]
+    assert dedupe.pending_count(session) == 0
 
 
 def test_merge_is_explained(session: Session) -> None:
@@ -84,8 +85,20 @@ def test_merge_is_explained(session: Session) -> None:
     dedupe.run(session)
     pair = session.execute(select(DedupePair)).scalar_one()
     assert (pair.band, pair.decision, pair.decided_by) == ("auto", "merge", "automation")
-    assert pair.rule == "fuzzy_title+year+authors"
-    assert pair.scores == {"title": 100.0, "authors": "agree", "journal": "agree"}
+    assert pair.rule == "match_score"
+    scores = pair.scores or {}
+    assert scores["levels"] == {
+        "title": "exact",  # "(abstract)" is a database's note, not part of the title
+        "authors": "all",
+        "journal": "agree",
+        "year": "same",
+        "volume": "same",
+        "issue": "missing",
+        "pages": "same",
+        "doi": "missing",
+        "publisher": "missing",
+    }
+    assert scores["p"] >= 0.999 and scores["weight"] > 10
 
 
 def test_canonical_work_takes_the_richest_fields(session: Session) -> None:
@@ -117,11 +130,15 @@ def test_incremental_run_keeps_work_ids_and_compares_only_new(session: Session) 
     assert (again.new, again.auto_merges) == (0, 0)
     runs = session.execute(select(StageRun).where(StageRun.stage == "dedupe")).scalars().all()
     assert [r.counts["new_records"] for r in runs] == [2, 1, 0]  # type: ignore[index]
-    assert "rapidfuzz" in runs[0].counts["method"]  # type: ignore[index]
+    assert "Fellegi-Sunter" in runs[0].counts["method"]  # type: ignore[index]
+
+
+# The same title and year, nothing else to go on: likely, not sure (a person decides).
+BARE = {"title": PAPER["title"], "year": PAPER["year"]}
 
 
 def _queued_pair(session: Session) -> tuple[list[int], dedupe.PairView]:
-    ids = add_records(session, [_variant(), _variant(title=PAPER["title"] + " in 2015-2019", authors=None)])
+    ids = add_records(session, [_variant(), BARE])
     dedupe.run(session)
     view = dedupe.next_pending(session)
     assert view is not None
@@ -139,9 +156,7 @@ def test_person_merges_a_queued_pair(session: Session) -> None:
 
 
 def test_keep_both_answers_every_pair_between_the_two_works(session: Session) -> None:
-    ids = add_records(
-        session, [_variant(), _variant(), _variant(title=PAPER["title"] + " in 2015-2019", authors=None)]
-    )
+    ids = add_records(session, [_variant(), _variant(), BARE])
     dedupe.run(session)
     assert dedupe.pending_count(session) == 1
     view = dedupe.next_pending(session)
@@ -156,7 +171,7 @@ def test_keep_both_survives_a_rerun_with_a_bridging_record(session: Session) -> 
     ids, view = _queued_pair(session)
     dedupe.decide(session, view.pair_id, "keep_both", "reviewer1")
     # a new record that matches both must not chain them together
-    add_records(session, [_variant(title=PAPER["title"] + " in 2015-2019")], source="other")
+    add_records(session, [BARE], source="other")
     dedupe.run(session)
     works = work_of(session, ids)
     assert works[0] != works[1]
@@ -233,7 +248,7 @@ def test_two_screened_works_are_flagged_not_merged(session: Session) -> None:
 REPORT_TITLE = "Evaluation of the 30 hours free childcare entitlement: final report"
 
 
-def test_govuk_page_links_to_the_openalex_record_of_the_report(session: Session) -> None:
+def test_govuk_page_and_the_openalex_record_of_the_report_go_to_a_person(session: Session) -> None:
     govuk = {
         "title": REPORT_TITLE,
         "year": 2021,
@@ -253,10 +268,21 @@ def test_govuk_page_links_to_the_openalex_record_of_the_report(session: Session)
         session, [openalex, other_org], "openalex"
     )
     dedupe.run(session)
+    # The same title and organisation, a year apart: one report, or next year's edition of it.
+    pairs = {(p.record_a, p.record_b): p for p in session.execute(select(DedupePair)).scalars()}
+    assert pairs[(ids[0], ids[1])].band == "review"
+    assert (pairs[(ids[0], ids[1])].scores or {})["levels"]["publisher"] == "agree"
+    # The likelier pair first: one title, one year, two publishers (the Welsh edition?), then ours.
+    first = dedupe.next_pending(session)
+    assert first is not None and {first.left["id"], first.right["id"]} == {ids[1], ids[2]}
+    dedupe.decide(session, first.pair_id, "keep_both", "reviewer1")
+    view = dedupe.next_pending(session)
+    assert view is not None and {view.left["id"], view.right["id"]} == {ids[0], ids[1]}
+    assert view.scores["p"] < first.scores["p"]
+    dedupe.decide(session, view.pair_id, "merge", "reviewer1")
     works = work_of(session, ids)
     assert works[0] == works[1] != works[2]
-    rules = {p.rule for p in session.execute(select(DedupePair)).scalars()}
-    assert rules == {"govuk_title+year+publisher", "fuzzy_title+year+authors"}
+    assert (pairs[(ids[1], ids[2])].scores or {})["levels"]["publisher"] == "disagree"
 
 
 def test_chains_stop_at_conflicting_dois_and_the_size_cap() -> None:

@@ -95,3 +95,14 @@ def test_help_touches_no_database(run: ReviewRunner, db_url: str) -> None:
         result = run(*args)
         assert result.exit_code == 0 and "Example:" in result.output
     assert not Path(db_url).exists()
+
+
+def test_run_says_what_it_kept_apart_and_linked(run: ReviewRunner, engine: Engine) -> None:
+    paper = {**BASE, "journal": "Education Economics", "volume": "30", "issue": "2", "pages": "112-130"}
+    erratum = {**paper, "title": "Erratum: " + TITLE, "issue": "4", "pages": "501"}
+    with session_scope(engine) as session:
+        add_records(session, [paper, erratum])
+    result = run("dedupe")
+    assert result.exit_code == 0, result.output
+    assert "0 pairs wait for a person; 2 works (2 new)." in result.output
+    assert "Kept apart but linked as related items: 1 erratum." in result.output

@@ -21,6 +21,11 @@ def test_real_protocol_loads() -> None:
     assert len(p.sources.govuk.searches) >= 6
     assert "E-SETTING" in p.reason_codes()
     assert p.sha256 and len(p.sha256) == 64
+    from review.dedupe import Policy  # the protocol's [dedupe] settings are what a run uses
+
+    assert Policy.of(p.dedupe) == Policy(
+        auto=0.999, review=0.2, preprint_is_work=False, conference_is_work=False
+    )
 
 
 def test_template_protocol_loads(tmp_path: Path) -> None:
@@ -53,6 +58,8 @@ def _write(tmp_path: Path, edit: tuple[str, str]) -> Path:
             ('adjudicators = ["adjudicator"]', 'adjudicators = ["nobody"]'),
             "nobody, not in [review] reviewers",
         ),
+        (("auto_merge = 0.999 ", "auto_merge = 1.5 "), "dedupe.auto_merge"),
+        (("review = 0.2 ", "review = 0.9995 "), "must not exceed dedupe.auto_merge"),
     ],
 )
 def test_bad_protocol_names_file_key_and_fix(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:

@@ -136,6 +136,25 @@ def test_a_record_with_nothing_to_screen_is_refused_with_its_line(
     assert run.refusals == [{"line": 6, "reason": str(blank)}]
 
 
+TITLELESS = """TY  - JOUR
+AU  - Zuber, J.
+AU  - Le Quintrec, M.
+PY  - 2011
+JO  - Nat Rev Nephrol
+VL  - 7
+SP  - 23
+EP  - 35
+ER  -
+"""
+
+
+def test_a_citation_without_its_title_is_kept_for_dedupe_to_match_on_its_address(
+    session: Session, review_dir: Path, tmp_path: Path
+) -> None:
+    result = do_import(session, review_dir, write(tmp_path, "titleless.ris", TITLELESS))
+    assert (result.read, result.new, result.refused) == (1, 1, ())
+
+
 SHARED_IDS = """TY  - JOUR
 ID  - 17
 TI  - Family hubs: an evaluation
@@ -351,7 +370,7 @@ def test_a_schema_2_store_gains_the_fields_and_its_works_are_filled(tmp_path: Pa
                     conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         conn.execute(text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
     init_db(engine)
-    assert schema_version(engine) == SCHEMA_VERSION == 3
+    assert schema_version(engine) == SCHEMA_VERSION
     with session_scope(engine) as s:
         (work,) = s.exec(select(Work)).all()
         assert (work.volume, work.pages, work.keywords) == ("3", "1-9", ["hubs"])

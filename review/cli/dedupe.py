@@ -44,14 +44,18 @@ def run_cmd(app: App) -> None:
     """
     from review import dedupe
 
+    protocol = app.protocol()
     with app.session() as session:
-        res = dedupe.run(session, protocol_hash=app.protocol().sha256)
+        res = dedupe.run(session, policy=dedupe.Policy.of(protocol.dedupe), protocol_hash=protocol.sha256)
     changed = f", {res.changed} changed by a re-import" if res.changed else ""
     click.echo(
         f"{res.examined} records ({res.new - res.changed} new{changed}): "
         f"{res.auto_merges} pairs merged automatically,"
     )
-    click.echo(f"{res.queued} pairs queued for a person; {res.works} works ({res.works_created} new).")
+    click.echo(f"{res.queued} pairs wait for a person; {res.works} works ({res.works_created} new).")
+    if res.related:
+        kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(res.related.items()))
+        click.echo(f"Kept apart but linked as related items: {kinds}.")
     for a, b in res.flagged:
         click.echo(f"Warning: records {a} and {b} match but both works are screened; queued.", err=True)
     if res.queued:
@@ -59,11 +63,21 @@ def run_cmd(app: App) -> None:
 
 
 def _show(view: PairView) -> None:
-    click.echo(f"\nPair {view.pair_id} ({view.rule}): {json.dumps(view.scores)}")
+    click.echo(f"\nPair {view.pair_id} ({view.rule}): {_evidence(view.scores)}")
     for name in view.left:
         left, right = _cell(view.left[name]), _cell(view.right[name])
         mark = " " if left == right else "*"
         click.echo(f"{mark} {name:<9} | {left[:48]:<48} | {right[:48]}")
+
+
+def _evidence(scores: dict[str, Any]) -> str:
+    """The match probability and each compared field's level, in words (missing fields left out)."""
+    levels = scores.get("levels") or {}
+    shown = [f"{name} {level}" for name, level in levels.items() if level != "missing"]
+    head = f"match probability {scores['p']:.3f}" if "p" in scores else ""
+    extra = [f"{k} {v}" for k, v in scores.items() if k not in ("levels", "p", "weight", "title")]
+    parts = (head, ", ".join(shown), ", ".join(map(str, extra)))
+    return "; ".join(x for x in parts if x) or json.dumps(scores)
 
 
 def _cell(value: Any) -> str:

@@ -294,7 +294,23 @@ def _card(item: Item) -> Card:
         extra += _document_lines(item)
     if item.note:
         extra.append(f"Your note: {item.note}")
+    extra += _related_lines(item)
     return Card(item.work_id, item.title or "(no title)", meta, item.abstract, tuple(extra))
+
+
+def _related_lines(item: Item, most: int = 3) -> list[str]:
+    """`Related: erratum or correction of work 40 "Title"`, at most `most` lines (the last says how
+    many more): context for the decision, not a second queue."""
+    links = item.related
+    shown = links if len(links) <= most else links[: most - 1]
+    lines = [
+        f'Related: {r.label} work {r.other_work_id} "{_clip(r.other_title or "(no title)")}"' for r in shown
+    ]
+    return lines + ([f"Related: +{len(links) - len(shown)} more"] if len(shown) < len(links) else [])
+
+
+def _clip(title: str, width: int = 60) -> str:
+    return title if len(title) <= width else title[: width - 1].rstrip() + "…"
 
 
 def _document_lines(item: Item) -> list[str]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from review.dedupe.decisions import PairView, UndoResult, decide, next_pending, pending_count, undo
 from review.dedupe.export import export
-from review.dedupe.match import Thresholds
+from review.dedupe.score import Policy
 from review.dedupe.stage import DedupeResult, run
 
 __all__ = [
     "DedupeResult",
     "PairView",
-    "Thresholds",
+    "Policy",
     "UndoResult",
     "decide",
     "export",

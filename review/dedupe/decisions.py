@@ -65,12 +65,13 @@ def pending_count(session: Session) -> int:
 
 
 def _pending(session: Session, skip: Collection[int]) -> dict[tuple[int, int], list[int]]:
-    """Queued pair IDs grouped by the two works they would join (one decision per work pair)."""
+    """Queued pair IDs grouped by the two works they would join (one decision per work pair), the
+    likeliest duplicates first."""
     pair = DedupePair.__table__  # type: ignore[attr-defined]
     rec = Record.__table__  # type: ignore[attr-defined]
     ra, rb = rec.alias("ra"), rec.alias("rb")
     open_pairs = (
-        select(pair.c.id, pair.c.record_a, pair.c.record_b)
+        select(pair.c.id, pair.c.record_a, pair.c.record_b, pair.c.scores)
         .where(pair.c.band == "review", pair.c.decision.is_(None), pair.c.undone_at.is_(None))
         .cte("open_pair")
     )
@@ -79,16 +80,23 @@ def _pending(session: Session, skip: Collection[int]) -> dict[tuple[int, int], l
         # directly, the planner may scan every scored pair in parallel instead.
         open_pairs = open_pairs.prefix_with("MATERIALIZED")
     query = (
-        select(open_pairs.c.id, ra.c.work_id, rb.c.work_id)
+        select(open_pairs.c.id, ra.c.work_id, rb.c.work_id, open_pairs.c.scores)
         .join(ra, ra.c.id == open_pairs.c.record_a)
         .join(rb, rb.c.id == open_pairs.c.record_b)
         .where(ra.c.work_id != rb.c.work_id)
         .order_by(open_pairs.c.id)
     )
     groups: dict[tuple[int, int], list[int]] = {}
-    for pid, wa, wb in session.execute(query):
-        groups.setdefault((min(wa, wb), max(wa, wb)), []).append(pid)
-    return {works_: ids for works_, ids in groups.items() if not skip or ids[0] not in skip}
+    likeliest: dict[tuple[int, int], float] = {}
+    for pid, wa, wb, scores in session.execute(query):
+        key = (min(wa, wb), max(wa, wb))
+        groups.setdefault(key, []).append(pid)
+        # A pair without a probability was queued by a rule (an identifier shared across years).
+        p = float((scores or {}).get("p", 1.0))
+        likeliest[key] = max(likeliest.get(key, 0.0), p)
+    # The likeliest duplicates first: a person who stops early has decided the pairs that matter most.
+    order = sorted(groups, key=lambda k: (-likeliest[k], groups[k][0]))
+    return {works_: groups[works_] for works_ in order if not skip or groups[works_][0] not in skip}
 
 
 def next_pending(session: Session, skip: Collection[int] = ()) -> PairView | None:

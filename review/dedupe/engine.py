@@ -4,46 +4,157 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from review.dedupe import weights
 from review.dedupe.cluster import Clusters
+from review.dedupe.compare import Columns
 from review.dedupe.match import (
+    TITLE_LEVELS,
     Candidate,
-    Thresholds,
+    candidate_pairs,
     identifier_pairs,
-    neighbourhood_pairs,
-    title_scores,
+    title_levels,
 )
 from review.dedupe.prepare import IDENTIFIERS, Prepared
-from review.dedupe.score import score_identifier, score_pair
+from review.dedupe.score import PREPRINT_DOI, SIMILAR, Policy, score_identifiers, score_pairs
 
 _RULE_ORDER = {name: rank for rank, name in enumerate(IDENTIFIERS)}
+# Title levels worth a full comparison whatever the cheap bound says: they may be related items.
+_SIMILAR = np.array([lv in SIMILAR for lv in TITLE_LEVELS])
 
 
-def find_candidates(prep: Prepared, limits: Thresholds | None = None) -> list[Candidate]:
-    """Every pair worth keeping (auto, review, or a near miss marked distinct), one per record pair."""
-    limits = limits or Thresholds()
+def find_candidates(prep: Prepared, policy: Policy | None = None) -> list[Candidate]:
+    """Every pair worth keeping (auto, review, related, or a near miss marked distinct), one per pair."""
+    policy = policy or Policy()
+    cols = Columns.of(prep)
     by_pair: dict[tuple[int, int], Candidate] = {}
-    id_pairs = list(identifier_pairs(prep))
-    if id_pairs:
-        arr = np.array([(i, j) for i, j, _ in id_pairs], dtype=np.int64)
-        full, main = title_scores(prep, arr)
-        for (i, j, name), f, m in zip(id_pairs, full, main, strict=True):
-            if (i, j) not in by_pair:
-                by_pair[(i, j)] = score_identifier(prep, i, j, name, float(f), float(m))
-    pairs = neighbourhood_pairs(prep, cutoff=limits.review)
-    full, main = title_scores(prep, pairs, cutoff=limits.review)
-    # Years more than one apart: a different work (annual reports, re-used titles), not worth a row.
-    ya, yb = prep.year[pairs[:, 0]], prep.year[pairs[:, 1]]
-    same_time = (ya == 0) | (yb == 0) | (np.abs(ya - yb) <= 1)
-    hits = np.flatnonzero((np.maximum(full, main) >= limits.review) & same_time)
-    for k in hits:
-        i, j = int(pairs[k, 0]), int(pairs[k, 1])
-        if (i, j) not in by_pair:
-            by_pair[(i, j)] = score_pair(prep, i, j, float(full[k]), float(main[k]), limits)
+    found = list({(i, j): (i, j, name) for i, j, name in reversed(list(identifier_pairs(prep)))}.values())
+    if found:
+        arr = np.array([(i, j) for i, j, _ in found], dtype=np.int64)
+        level, ratio = title_levels(prep, arr)
+        by_pair.update(((c.i, c.j), c) for c in score_identifiers(prep, cols, found, level, ratio, policy))
+    pairs = candidate_pairs(prep)
+    if by_pair:
+        n = len(prep)
+        known = np.array([i * n + j for i, j in by_pair], dtype=np.int64)
+        pairs = pairs[~np.isin(pairs[:, 0] * n + pairs[:, 1], known)]
+    level, ratio = title_levels(prep, pairs)
+    hits = np.flatnonzero(_worth_scoring(prep, pairs, level, policy))
+    for cand in score_pairs(prep, cols, pairs[hits], level[hits], ratio[hits], policy):
+        by_pair[(cand.i, cand.j)] = cand
     return list(by_pair.values())
+
+
+def _worth_scoring(
+    prep: Prepared, pairs: npt.NDArray[np.int64], level: npt.NDArray[np.int8], policy: Policy
+) -> npt.NDArray[np.bool_]:
+    """Pairs worth comparing in full: those whose weight could reach the review band (a low title
+    also needs the same first page, `score.bands`), and similar titles that may be related items."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    same_page = _same_code(prep.coded("page"), a, b) == 1
+    reach = _bound(prep, a, b, level, same_page) >= weights.bits(policy.review)
+    # A low title reaches a person only at the same page and by the same people (`score.bands`).
+    masks = _surname_masks(prep)
+    same_people = (_same_code(prep.coded("first_author"), a, b) == 1) | ((masks[a] & masks[b]) != 0)
+    low_ok = (level != TITLE_LEVELS.index("low")) | (same_page & same_people)
+    worth: npt.NDArray[np.bool_] = (reach & low_ok) | _may_be_related(prep, pairs, level)
+    return worth
+
+
+def _may_be_related(
+    prep: Prepared, pairs: npt.NDArray[np.int64], level: npt.NDArray[np.int8]
+) -> npt.NDArray[np.bool_]:
+    """Similar titles that `score.relations` could link: one title (a column, a new version, another
+    venue), or a notice, series marks, DOIs or document kinds that differ."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    same_title = np.isin(level, [TITLE_LEVELS.index(x) for x in ("exact", "high", "short")])
+    similar = _SIMILAR[level] & ~same_title
+    maybe = same_title.copy()
+    versioned = _versioned_dois(prep)  # a preprint's DOI or a Cochrane version's
+    other_doi = _same_code(prep.coded("doi"), a[similar], b[similar]) == -1
+    other_kind = _same_code(prep.coded("doc_class"), a[similar], b[similar]) == -1
+    maybe[similar] = (other_doi & (versioned[a[similar]] | versioned[b[similar]])) | other_kind
+    rest = np.flatnonzero(similar & ~maybe)
+    if len(rest):  # notices and marks are read from the titles, only for these records
+        notes = _lazy_codes(prep, np.unique(pairs[rest].ravel()))
+        maybe[rest] = notes[a[rest]] != notes[b[rest]]
+    return maybe
+
+
+def _versioned_dois(prep: Prepared) -> npt.NDArray[np.bool_]:
+    def versioned(doi: str | None) -> bool:
+        return bool(doi) and (str(doi).startswith(PREPRINT_DOI) or ".pub" in str(doi))
+
+    return np.fromiter(map(versioned, prep.keys["doi"]), dtype=np.bool_, count=len(prep))
+
+
+def _lazy_codes(prep: Prepared, records: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """For the given records, a code of (notice, series marks): equal codes, no relation to find."""
+    found: dict[tuple[str | None, frozenset[str]], int] = {}
+    out = np.full(len(prep), -1, dtype=np.int64)
+    for k in records.tolist():
+        out[k] = found.setdefault((prep.notice(k), prep.marks(k)), len(found))
+    return out
+
+
+def _same_code(
+    coded: npt.NDArray[np.int64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int8]:
+    """1 where both records have the same value, -1 where both have different values, 0 if missing."""
+    both = (coded[a] >= 0) & (coded[b] >= 0)
+    return np.where(both, np.where(coded[a] == coded[b], 1, -1), 0).astype(np.int8)
+
+
+def _bound(
+    prep: Prepared,
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    level: npt.NDArray[np.int8],
+    same_page: npt.NDArray[np.bool_],
+) -> npt.NDArray[Any]:
+    """The most weight a pair could reach from what is compared in bulk: authors count as agreeing
+    when the lists share a surname, journals, issues and publishers as agreeing unless missing."""
+    w = weights.WEIGHTS
+    total = weights.PRIOR + np.array([w["title"][lv] for lv in TITLE_LEVELS])[level]
+    first = _same_code(prep.coded("first_author"), a, b)
+    masks = _surname_masks(prep)  # cached on prep
+    shared = (masks[a] & masks[b]) != 0
+    listed = (masks[a] != 0) & (masks[b] != 0)
+    # No surname in common: at best "most" (spelling variants of every name are rare).
+    authors = np.where((first == 1) | shared, w["authors"]["all"], w["authors"]["most"])
+    total += np.where(listed, authors, 0.0)
+    total += weights.best("journal") + weights.best("issue")
+    outside = prep.coded("journal") < 0  # the publisher is compared only outside journals
+    total += np.where(outside[a] & outside[b], weights.best("publisher"), 0.0)
+    for name, agree, other in (
+        ("year", "same", "near"),
+        ("volume", "same", "differ"),
+        ("doi", "same", "missing"),
+    ):
+        same = _same_code(prep.coded(name), a, b)
+        total += np.where(same == 1, w[name][agree], np.where(same == -1, w[name][other], 0.0))
+    pages = _same_code(prep.coded("page"), a, b)
+    total += np.where(same_page, w["pages"]["same"], np.where(pages == -1, w["pages"]["overlap"], 0.0))
+    return total
+
+
+def _surname_masks(prep: Prepared) -> npt.NDArray[np.uint64]:
+    """Each record's surnames as a 64-bit set (a bit per surname hash): two records with no bit in
+    common share no surname."""
+
+    def mask(names: tuple[str, ...]) -> int:
+        bits = 0
+        for name in names:
+            bits |= 1 << (hash(name) & 63)
+        return bits
+
+    if "surname_masks" not in prep._coded:
+        prep._coded["surname_masks"] = np.fromiter((mask(s) for s in prep.surnames), np.uint64, len(prep))
+    return prep._coded["surname_masks"]  # type: ignore[return-value]
 
 
 def _strength(c: Candidate) -> tuple[int, float]:

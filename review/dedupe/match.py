@@ -1,13 +1,15 @@
-"""Candidate pairs and their scores: exact identifiers first, then blocked fuzzy title matching.
+"""Candidate pairs: exact identifiers first, then blocking on several keys, scored in bulk.
 
-Blocking is a sorted neighbourhood over several sort keys (title, reversed title, main title), so the
-cost grows as keys × window × N, never N²; titles are scored in bulk with `rapidfuzz.process.cpdist`.
+Blocking is a sorted neighbourhood over title orders (title, reversed title, main title) plus groups
+of records sharing a bibliographic address (volume and first page) or a first author and year, so a
+record with a missing, translated or damaged title is still compared. The cost grows as keys ×
+window × N, never N²; titles are scored in bulk with `rapidfuzz.process.cpdist`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,17 +20,12 @@ from rapidfuzz import fuzz, process
 from review.dedupe.prepare import IDENTIFIERS, Prepared
 
 CHUNK = 1_000_000  # pairs scored per cpdist call
-WINDOWS = (6, 4, 4)  # places compared under each sort key: title, reversed title, main title
+WINDOWS = (4, 2, 2)  # places compared under each sort key: title, reversed title, main title
 MAX_ID_GROUP = 50  # an "identifier" shared by more records than this is a placeholder, not an ID
-MIN_AUTO_TITLE = 30  # characters: shorter titles ("Editorial", "Introduction") need a person
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Title similarity (0-100, rapidfuzz ratio on normalised titles) bounding the three bands."""
-
-    auto: float = 95.0
-    review: float = 85.0
+MAX_BLOCK = 12  # records sharing an address or author-year key compared pairwise; bigger groups say little
+SHORT_TITLE = 30  # characters: shorter titles ("Editorial", "Introduction") say little on their own
+EDGE = 24  # characters of a title's start or end that, shared, make a pair worth a containment check
+TITLE_LEVELS = ("exact", "high", "good", "fair", "contained", "weak", "low", "short", "missing")
 
 
 @dataclass(slots=True)
@@ -38,8 +35,9 @@ class Candidate:
     i: int
     j: int
     rule: str
-    band: str  # auto | review | distinct
+    band: str  # auto | review | distinct | related
     scores: dict[str, Any] = field(default_factory=dict)
+    relation: str | None = None  # the kind of link when band is related
 
 
 def identifier_pairs(prep: Prepared) -> Iterator[tuple[int, int, str]]:
@@ -79,36 +77,90 @@ def _orders(prep: Prepared, titled: list[int]) -> Iterator[npt.NDArray[np.int64]
     yield np.array(sorted(tie, key=prep.main.__getitem__), dtype=np.int64)
 
 
-def neighbourhood_pairs(
-    prep: Prepared, windows: Sequence[int] = WINDOWS, cutoff: float = 0.0
-) -> npt.NDArray[np.int64]:
+def neighbourhood_pairs(prep: Prepared, windows: Sequence[int] = WINDOWS) -> npt.NDArray[np.int64]:
     """Unique (i, j) position pairs, i < j, within a key's window of places under any sort key.
 
-    With a cutoff, pairs whose title lengths alone rule out a ratio that high are left out early.
+    Pairs whose titles could neither be similar (lengths alone rule out a ratio of 60) nor one
+    contain the other (no shared start or end, no subtitle dropped) are left out early.
     """
     n = len(prep)
     titled = [k for k, t in enumerate(prep.title) if t]
     full_len, main_len = _lengths(prep.title), _lengths(prep.main)
+    heads, tails = (
+        prep.coded("heads", lambda: [t[:EDGE] for t in prep.title]),
+        prep.coded("tails", lambda: [t[-EDGE:] for t in prep.title]),
+    )
     chunks = []
     for order, window in zip(_orders(prep, titled), windows, strict=True):
         for k in range(1, window + 1):
             a, b = order[:-k], order[k:]
             keep = (prep.new[a] | prep.new[b]) & (
-                _possible(full_len, a, b, cutoff)
-                | ((prep.has_sub[a] != prep.has_sub[b]) & _possible(main_len, a, b, cutoff))
+                _possible(full_len, a, b, 60.0)
+                | (prep.has_sub[a] != prep.has_sub[b]) & _possible(main_len, a, b, 60.0)
+                | (heads[a] == heads[b])
+                | (tails[a] == tails[b])
             )
             a, b = a[keep], b[keep]
             chunks.append(np.minimum(a, b) * n + np.maximum(a, b))  # one int64 code per pair
-    codes = np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)
-    del chunks
-    if not len(codes):
+    return _unique_pairs(chunks, n)
+
+
+def key_pairs(prep: Prepared) -> npt.NDArray[np.int64]:
+    """Pairs sharing a bibliographic address (volume + first page) or a first author and year."""
+    n = len(prep)
+    volume, page, first = prep.coded("volume"), prep.coded("page"), prep.coded("first_author")
+    year = prep.year.astype(np.int64)
+    address = np.where((volume >= 0) & (page >= 0), volume * (int(page.max()) + 1) + page, -1)
+    author_year = np.where((first >= 0) & (year > 0), first * 4000 + year, -1)
+    return _unique_pairs([_block_pairs(address, prep.new, n), _block_pairs(author_year, prep.new, n)], n)
+
+
+def _block_pairs(key: npt.NDArray[np.int64], new: npt.NDArray[np.bool_], n: int) -> npt.NDArray[np.int64]:
+    """Every pair within each group of 2 to MAX_BLOCK records sharing a key (-1: no key), one of
+    them new, as one int64 code per pair."""
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    sizes = np.diff(np.append(starts, len(ordered)))
+    usable = (sizes > 1) & (sizes <= MAX_BLOCK) & (ordered[starts] >= 0)
+    chunks = [np.empty(0, dtype=np.int64)]
+    for size in np.unique(sizes[usable]).tolist():
+        members = order[starts[usable & (sizes == size)][:, None] + np.arange(size)]
+        first, second = np.triu_indices(size, k=1)
+        a, b = members[:, first].ravel(), members[:, second].ravel()
+        keep = new[a] | new[b]
+        chunks.append(np.minimum(a, b)[keep] * n + np.maximum(a, b)[keep])
+    return np.concatenate(chunks)
+
+
+def _unique_pairs(chunks: list[npt.NDArray[np.int64]], n: int) -> npt.NDArray[np.int64]:
+    flat = np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)
+    del chunks[:]
+    if not len(flat):
         return np.empty((0, 2), dtype=np.int64)
-    codes.sort()
-    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
-    pairs = np.empty((len(codes), 2), dtype=np.int64)
-    np.floor_divide(codes, n, out=pairs[:, 0])
-    np.remainder(codes, n, out=pairs[:, 1])
+    flat.sort()
+    flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]
+    pairs = np.empty((len(flat), 2), dtype=np.int64)
+    np.floor_divide(flat, n, out=pairs[:, 0])
+    np.remainder(flat, n, out=pairs[:, 1])
     return pairs
+
+
+def candidate_pairs(prep: Prepared) -> npt.NDArray[np.int64]:
+    """Every blocked pair, once, i < j."""
+    n = len(prep)
+    both = [p[:, 0] * n + p[:, 1] for p in (neighbourhood_pairs(prep), key_pairs(prep))]
+    return _unique_pairs(both, n)
+
+
+def codes(values: Sequence[Hashable]) -> npt.NDArray[np.int64]:
+    """Equal values as equal integers (None as -1), for comparing columns in bulk."""
+    index = dict.fromkeys(values)  # first appearances, in order, at C speed
+    for k, value in enumerate(index):
+        index[value] = k
+    if None in index:
+        index[None] = -1
+    return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def _possible(
@@ -138,16 +190,66 @@ def _ratio(
     return out
 
 
-def title_scores(
-    prep: Prepared, pairs: npt.NDArray[np.int64], cutoff: float = 0.0
-) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-    """Full-title and main-title ratios per pair (main only where one subtitle is missing); 0 below cutoff."""
+def _partial(texts: list[str], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+    """100 where the shorter title is the start or the end of the longer one (a truncated title, a
+    translation appended, a heading or group name before it), else 0. Exact, after normalising:
+    a fuzzy alignment costs more than the rest of the matching on large sets."""
+    out = np.zeros(len(a), dtype=np.float32)
+    for k, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+        short, long = sorted((texts[i], texts[j]), key=len)
+        if long.startswith(short) or long.endswith(short):
+            out[k] = 100.0
+    return out
+
+
+def title_levels(
+    prep: Prepared, pairs: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
+    """Each pair's title level (an index into TITLE_LEVELS) and its best title ratio."""
     a, b = pairs[:, 0], pairs[:, 1]
-    full = _ratio(prep.title, _lengths(prep.title), a, b, cutoff)
+    full_len = _lengths(prep.title)
+    full = _ratio(prep.title, full_len, a, b, 60.0)
     dropped = np.flatnonzero(prep.has_sub[a] != prep.has_sub[b])
     main = np.zeros(len(a), dtype=np.float32)
-    main[dropped] = _ratio(prep.main, _lengths(prep.main), a[dropped], b[dropped], cutoff)
-    return full, main
+    main[dropped] = _ratio(prep.main, _lengths(prep.main), a[dropped], b[dropped], 60.0)
+    alts = np.flatnonzero(_lengths(prep.alt)[a] + _lengths(prep.alt)[b] > 0)
+    if len(alts):  # a parallel title in another language: compared with the other record's title
+        pool = prep.title + prep.alt
+        n = len(prep.title)
+        ab, ba = (
+            _ratio(pool, _lengths(pool), a[alts] + n, b[alts], 60.0),
+            _ratio(pool, _lengths(pool), a[alts], b[alts] + n, 60.0),
+        )
+        full[alts] = np.maximum(full[alts], np.maximum(ab, ba))
+    la, lb = full_len[a], full_len[b]
+    shorter = np.minimum(la, lb)
+    best = np.maximum(full, main)
+    partial = np.zeros(len(a), dtype=np.float32)
+    # Only titles sharing their first or last characters can be one inside the other (a truncated
+    # title, a translation appended, a heading before it): partial_ratio is too dear for every pair.
+    heads = prep.coded("heads", lambda: [t[:EDGE] for t in prep.title])
+    tails = prep.coded("tails", lambda: [t[-EDGE:] for t in prep.title])
+    edge = (heads[a] == heads[b]) | (tails[a] == tails[b])
+    check = np.flatnonzero((best < 90) & (shorter >= 20) & (shorter < 0.8 * np.maximum(la, lb)) & edge)
+    partial[check] = _partial(prep.title, a[check], b[check])
+    same = prep.coded("title", lambda: prep.title)
+    long_main = _lengths(prep.main)[np.where(prep.has_sub[a], a, b)] >= SHORT_TITLE
+    # Strongest first: one title inside the other (a subtitle dropped, a title cut short or given a
+    # heading) says more than a middling ratio over the whole.
+    tests = {
+        "missing": shorter == 0,
+        "short": (shorter < SHORT_TITLE) & (best >= 90),
+        "exact": same[a] == same[b],
+        "high": full >= 95,
+        "contained": ((main >= 95) & long_main) | (partial >= 95),
+        "good": best >= 90,
+        "fair": best >= 80,
+        "weak": (best >= 60) | (partial >= 80),
+    }
+    level = np.select(
+        list(tests.values()), [TITLE_LEVELS.index(x) for x in tests], default=TITLE_LEVELS.index("low")
+    ).astype(np.int8)
+    return level, np.maximum(best, partial)
 
 
 def _lengths(texts: list[str]) -> npt.NDArray[np.int64]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from review import normalize as nz
+from review.dedupe import fields
 
 # Which document types can be one work: a conference paper and the journal article are not (methods §5).
 _DOC_CLASSES = {
@@ -43,12 +44,12 @@ _DOC_CLASSES = {
     "preprint": "preprint",
     "posted-content": "preprint",
 }
-# Titles that announce a different kind of item than the work they name.
-_NOTICE = re.compile(
-    r"^(erratum|errata|corrigendum|correction|retraction|retracted|withdrawn|expression of concern|"
-    r"comment on|commentary on|response to|reply to|reply|letter to the editor|in reply)\b"
-)
-IDENTIFIERS = ("doi", "openalex_id", "pmid", "govuk_base_path", "govuk_content_id")
+IDENTIFIERS = ("doi", "openalex_id", "pmid", "govuk_base_path", "govuk_content_id", "url")
+# A page address shared by a whole site says nothing about which document a record is.
+_SITE_ROOT = re.compile(r"^[^/]+/?(?:index\.html?)?$")
+# An `issue` column holding a number per record (a database's record number, not an issue) is
+# ignored for a source where nearly every record has its own value.
+RECORD_NUMBERS = 0.9
 
 FIELDS = (
     "id",
@@ -66,6 +67,8 @@ FIELDS = (
     "pmid",
     "govuk_base_path",
     "govuk_content_id",
+    "url",
+    "issue",
 )
 
 
@@ -78,19 +81,50 @@ class Prepared:
     source: list[str]
     title: list[str]
     main: list[str]
+    alt: list[str]  # a title in another language given with the title ("" when none)
     has_sub: npt.NDArray[np.bool_]
     year: npt.NDArray[np.int32]  # 0 when unknown
     surnames: list[tuple[str, ...]]
+    givens: list[tuple[str, ...]]  # first given name or initial of each surname
     volume: list[str | None]
-    page: list[str | None]
+    issue: list[str | None]
+    page: list[str | None]  # first page, for blocking and quick comparison
+    pages: list[tuple[int, int] | None]
     doc_class: list[str | None]
-    notice: list[str | None]
     orgs: list[frozenset[str]]
-    journal: list[tuple[str, ...]]
+    journal: list[str | None]  # as written: `fields.journals_agree` reads every name it gives
     keys: dict[str, list[str | None]]  # normalised identifiers, by IDENTIFIERS name
+    _coded: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.title)
+
+    def coded(self, name: str, values: Callable[[], Sequence[Any]] | None = None) -> npt.NDArray[np.int64]:
+        """A column as integer codes (equal values, equal codes; None -1), made once per name: a
+        field of this class, `doi`, `first_author`, or any `values` given with a new name."""
+        if name not in self._coded:
+            from review.dedupe.match import codes  # match builds on this module
+
+            self._coded[name] = codes((values or self._column(name))())
+        return self._coded[name]
+
+    def _column(self, name: str) -> Callable[[], Sequence[Any]]:
+        derived: dict[str, Callable[[], Sequence[Any]]] = {
+            "doi": lambda: self.keys["doi"],
+            "first_author": lambda: [s[0] if s else None for s in self.surnames],
+            "authors": lambda: [s or None for s in self.surnames],
+            "year": lambda: [y or None for y in self.year.tolist()],
+        }
+        return derived.get(name) or (lambda: getattr(self, name))
+
+    # Notices and series marks are read only for the few pairs with similar titles, not every record.
+    def notice(self, k: int) -> str | None:
+        """`erratum` or `comment` when record k's title announces such a notice."""
+        return fields.notice(self.title[k])
+
+    def marks(self, k: int) -> frozenset[str]:
+        """What tells record k from other items of its series (fields.series_marks)."""
+        return fields.series_marks(self.title[k])
 
 
 def doc_class(doc_type: str | None) -> str | None:
@@ -98,14 +132,27 @@ def doc_class(doc_type: str | None) -> str | None:
     return _DOC_CLASSES.get((doc_type or "").strip().lower())
 
 
-_JOURNAL_STOP = frozenset({"the", "of", "and", "in", "for", "on", "de", "la", "und", "conference"})
+def _split(title: str) -> tuple[str, str]:
+    main, sub = nz.split_subtitle(title)
+    return _spelling(main), _spelling(sub)
+
+
+def _spelling(words: str) -> str:
+    # One spelling for British and American words: haemolytic/hemolytic, oesophageal/esophageal.
+    return words.replace("ae", "e").replace("oe", "e")
 
 
 @lru_cache(maxsize=65536)
-def journal_words(journal: str | None) -> tuple[str, ...]:
-    """Journal name words for compatibility checks, up to a `Conference:` note (`J Am Coll Cardiol`)."""
-    text = re.split(r"\.\s*conference\b|:", journal or "", maxsplit=1, flags=re.IGNORECASE)[0]
-    return tuple(w for w in nz.normalize_journal(text).split() if w not in _JOURNAL_STOP)
+def _names_of(authors: tuple[str, ...] | str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    surnames, givens = fields.person_names(list(authors) if isinstance(authors, tuple) else authors)
+    return tuple(map(sys.intern, surnames)), tuple(map(sys.intern, givens))
+
+
+def _names(authors: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # Duplicates repeat whole author lists: cache by the list.
+    if not authors:
+        return (), ()
+    return _names_of(tuple(authors) if isinstance(authors, list) else authors)
 
 
 def _interned(value: str | None) -> str | None:
@@ -118,9 +165,31 @@ def _org_words(publisher: str | None) -> frozenset[str]:
     return nz.org_words(publisher)
 
 
-def _notice(title: str) -> str | None:
-    match = _NOTICE.match(title)
-    return match.group(1) if match else None
+def normalize_url(value: str | None) -> str | None:
+    """A landing page as compared: no scheme, `www.`, query, fragment or trailing slash; None for a
+    site's home page."""
+    if not value:
+        return None
+    text = re.sub(r"^[a-z]+://(?:www\.)?", "", value.strip().lower()).split("#")[0].split("?")[0].rstrip("/")
+    return None if not text or _SITE_ROOT.match(text) else text
+
+
+def _issues(
+    sources: Sequence[str], issues: Sequence[Any], volumes: Sequence[Any], pages: Sequence[Any]
+) -> list[str | None]:
+    """Issue numbers, except from sources whose `issue` column is a per-record number."""
+    parsed = [
+        fields.issue_number(v, vol, nz.first_page(p))
+        for v, vol, p in zip(issues, volumes, pages, strict=True)
+    ]
+    by_source: dict[str, list[str]] = {}
+    for source, value in zip(sources, parsed, strict=True):
+        if value is not None:
+            by_source.setdefault(source, []).append(value)
+    ignored = {s for s, v in by_source.items() if len(v) >= 50 and len(set(v)) > RECORD_NUMBERS * len(v)}
+    if not ignored:
+        return [_interned(v) for v in parsed]
+    return [None if s in ignored else _interned(v) for s, v in zip(sources, parsed, strict=True)]
 
 
 def prepare(rows: Iterable[Mapping[str, Any]], new_ids: set[int] | None = None) -> Prepared:
@@ -146,8 +215,15 @@ def from_columns(
         values = col(name)
         return nothing if values is nothing else [fn(v) for v in values]
 
-    titles = col("title")
-    splits = [nz.split_subtitle(t) for t in titles]
+    parallel = [fields.parallel_title(t) if t else ("", "") for t in col("title")]
+    titles = [fields.strip_notes(nz.strip_markup(t)) if t else "" for t, _ in parallel]
+    # The other-language title, where a record gives one: compared with the other record's title.
+    alt = [
+        _spelling(nz.normalize_title(fields.strip_notes(nz.strip_markup(o)))) if o else ""
+        for _, o in parallel
+    ]
+    del parallel
+    splits = [_split(t) for t in titles]
     ids = np.fromiter((int(i) for i in cols["id"]), dtype=np.int64, count=n)
     if new_ids is None:
         new = np.ones(n, dtype=bool)
@@ -157,26 +233,32 @@ def from_columns(
         new = np.isin(ids, np.fromiter(new_ids, dtype=np.int64, count=len(new_ids)))
     # The subtitle separators are punctuation, so the normalised title is main + sub.
     norm = [f"{m} {s}" if s else m for m, s in splits]
+    names = [_names(a) for a in col("authors")]
+    sources = [s or "" for s in col("source")]
     return Prepared(
         ids=ids,
         new=new,
-        source=[s or "" for s in col("source")],
+        source=sources,
         title=norm,
         main=[m for m, _ in splits],
+        alt=alt,
         has_sub=np.fromiter((bool(s) for _, s in splits), dtype=bool, count=n),
         year=np.fromiter((nz.normalize_year(y) or 0 for y in col("year")), np.int32, n),
-        surnames=[nz.author_surnames(a) for a in col("authors")],
+        surnames=[a for a, _ in names],
+        givens=[g for _, g in names],
         volume=[_interned(nz.normalize_volume(v)) for v in col("volume")],
+        issue=_issues(sources, col("issue"), col("volume"), col("pages")),
         page=[_interned(nz.first_page(p)) for p in col("pages")],
+        pages=[fields.page_range(p) for p in col("pages")],
         doc_class=[doc_class(d) for d in col("doc_type")],
-        notice=[_notice(t) for t in norm],
         orgs=[_org_words(p) for p in col("publisher")],
-        journal=[journal_words(j) for j in col("journal")],
+        journal=[_interned(j) for j in col("journal")],
         keys={
             "doi": ident("doi", nz.normalize_doi),
             "openalex_id": ident("openalex_id", nz.normalize_openalex_id),
             "pmid": ident("pmid", nz.normalize_pmid),
             "govuk_base_path": ident("govuk_base_path", nz.normalize_govuk_path),
             "govuk_content_id": ident("govuk_content_id", nz.normalize_content_id),
+            "url": ident("url", normalize_url),
         },
     )

@@ -1,170 +1,281 @@
-"""Field-aware acceptance: turn a title match into a band, with the evidence that decided it.
+"""Candidate pairs, compared field by field: the non-duplicate policy, the weight of the evidence,
+and the band each pair falls in.
 
-Precision first (methods §5): a merge needs the title and agreeing fields; any conflicting field
-(year apart by more than one, different DOIs, volumes, first pages, document classes or notices)
-keeps the pair from automatic merging.
+Policy before weights (methods §5): an erratum or comment and its article, items of a series, numbered
+parts, a conference and a journal version, a preprint and its publication, a review and its update
+are different items, kept apart and linked (`related`); different DOIs, years far apart, different
+issues of one volume or disjoint pages in one issue are different works (`distinct`). Neither ever
+reaches a person's queue. Everything else is weighed (`weights.py`) into a match probability: merged
+automatically at or above `auto`, queued for a person at or above `review`; but two clearly different
+titles, or different people, are never merged automatically.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
+import numpy as np
+import numpy.typing as npt
 
-from review.dedupe.match import MIN_AUTO_TITLE, Candidate, Thresholds
+from review.dedupe import fields, weights
+from review.dedupe.compare import LEVELS, Columns, Levels, compare, is_level, named
+from review.dedupe.match import TITLE_LEVELS, Candidate
 from review.dedupe.prepare import Prepared
+from review.protocol import Dedupe as DedupeSettings
 
-GOVUK = "govuk"
-
-
-def _authors(a: tuple[str, ...], b: tuple[str, ...]) -> str:
-    if not a or not b:
-        return "unknown"
-    if a[0] == b[0] or fuzz.ratio(a[0], b[0]) >= 80:
-        return "agree"
-    shared = len(set(a) & set(b))
-    return "agree" if shared and shared / min(len(set(a)), len(set(b))) >= 0.5 else "disagree"
+# Title levels close enough for two items to be versions, parts or notices of one another.
+SIMILAR = ("exact", "high", "good", "fair", "contained", "short")
+_SAME_TITLE = ("exact", "high", "short")
+# Preprint servers' DOI prefixes: bioRxiv/medRxiv, arXiv, Research Square, SSRN, PsyArXiv/OSF, Preprints.
+PREPRINT_DOI = ("10.1101/", "10.48550/", "10.21203/", "10.2139/", "10.31234/", "10.31235/", "10.20944/")
+BANDS = ("auto", "review", "distinct", "related")
 
 
-def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
-    """Each word of `short` starts a later word of `long`, in order (`curr opin` ~ `current opinion`)."""
-    k = 0
-    for word in short:
-        while k < len(long) and not long[k].startswith(word):
-            k += 1
-        if k == len(long):
-            return False
-        k += 1
-    return True
+@dataclass(frozen=True)
+class Policy:
+    """Match probabilities bounding the bands, and which related items count as one work."""
+
+    auto: float = 0.999
+    review: float = 0.2
+    preprint_is_work: bool = False  # a preprint and its published version as one work
+    conference_is_work: bool = False  # a conference paper/abstract and the journal article as one work
+
+    @classmethod
+    def of(cls, settings: DedupeSettings) -> Policy:
+        """The protocol's `[dedupe]` settings as a policy."""
+        return cls(
+            settings.auto_merge, settings.review, settings.preprint_is_work, settings.conference_is_work
+        )
 
 
-@lru_cache(maxsize=65536)
-def journal_agreement(a: tuple[str, ...], b: tuple[str, ...]) -> str:
-    """`agree`, `disagree` or `unknown`: abbreviations and small spelling differences agree."""
-    if not a or not b:
-        return "unknown"
-    short, long = sorted((a, b), key=len)
-    if _abbreviates(short, long) or fuzz.token_set_ratio(" ".join(a), " ".join(b)) >= 85:
-        return "agree"
-    return "disagree"
+def total_weight(lv: Levels) -> npt.NDArray[np.float64]:
+    """Each pair's weight in bits: the prior plus each field's level weight (conflict levels weigh 0)."""
+    total = np.full(len(lv["title"]), weights.PRIOR)
+    for name, levels in lv.items():
+        table = np.array([weights.WEIGHTS[name].get(level, 0.0) for level in LEVELS[name]])
+        total += table[levels]
+    return total
 
 
-def _same(x: str | None, y: str | None) -> bool | None:
-    return None if x is None or y is None else x == y
+def _another_issue(lv: Levels) -> npt.NDArray[np.bool_]:
+    """Different issues (the pages not agreeing) or disjoint pages in one issue, of one volume."""
+    possible = (
+        ~is_level(lv, "year", "far") & ~is_level(lv, "volume", "differ") & ~is_level(lv, "pages", "same")
+    )
+    issue_differs = is_level(lv, "issue", "differ")
+    return possible & (issue_differs | (is_level(lv, "issue", "same") & is_level(lv, "pages", "differ")))
 
 
-def conflicts(prep: Prepared, i: int, j: int) -> list[str]:
-    """Fields on which two records contradict each other (empty when none does)."""
-    out = []
-    year_i, year_j = int(prep.year[i]), int(prep.year[j])
-    if year_i and year_j and abs(year_i - year_j) > 1:
-        out.append("year")
-    for name, col in (("doi", prep.keys["doi"]), ("volume", prep.volume), ("pages", prep.page)):
-        if _same(col[i], col[j]) is False:
-            out.append(name)
-    if _same(prep.doc_class[i], prep.doc_class[j]) is False:
-        out.append("doc_type")
-    if prep.notice[i] != prep.notice[j]:
-        out.append("notice")
+def relations(
+    prep: Prepared, cols: Columns, pairs: npt.NDArray[np.int64], lv: Levels, policy: Policy
+) -> npt.NDArray[Any]:
+    """The kind of link per pair when its records are different items of one work (else None)."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    out = np.full(len(a), None, dtype=object)
+    similar = is_level(lv, "title", *SIMILAR)
+    same_title = is_level(lv, "title", *_SAME_TITLE)
+    # Filled from the weakest reason to the strongest, so the strongest is what remains.
+    meetings = cols.meeting[a].astype(int) + cols.meeting[b]
+    elsewhere = is_level(lv, "volume", "differ") | is_level(lv, "pages", "differ")
+    venues = (
+        same_title & elsewhere & ((meetings == 2) | ((meetings == 1) & is_level(lv, "journal", "disagree")))
+    )
+    # One title by the same people years apart: a new version or edition (a review's update).
+    out[same_title & is_level(lv, "year", "far") & is_level(lv, "authors", "all", "most")] = "update"
+    out[venues] = "conference_version"
+    out[same_title & ~is_level(lv, "journal", "disagree") & _another_issue(lv)] = "series"
+    kinds = (
+        similar
+        & (cols.doc_class[a] >= 0)
+        & (cols.doc_class[b] >= 0)
+        & (cols.doc_class[a] != cols.doc_class[b])
+    )
+    _each(out, kinds, pairs, lambda i, j: _kind_relation(prep.doc_class[i], prep.doc_class[j], policy))
+    doi = similar & is_level(lv, "doi", "differ")
+    _each(
+        out,
+        doi,
+        pairs,
+        lambda i, j: _doi_relation(prep.keys["doi"][i] or "", prep.keys["doi"][j] or "", policy),
+    )
+    _each(
+        out,
+        similar & (lv["title"] != TITLE_LEVELS.index("exact")),
+        pairs,
+        lambda i, j: _marks_relation(prep, i, j),
+    )
+    _each(
+        out,
+        similar,
+        pairs,
+        lambda i, j: (prep.notice(i) or prep.notice(j)) if prep.notice(i) != prep.notice(j) else None,
+    )
     return out
 
 
-def _org_evidence(prep: Prepared, i: int, j: int) -> str:
-    a, b = prep.orgs[i], prep.orgs[j]
-    if not a or not b:
-        return "unknown"
-    return "agree" if a & b else "disagree"
+def _each(out: npt.NDArray[Any], where: npt.NDArray[np.bool_], pairs: npt.NDArray[np.int64], fn: Any) -> None:
+    """out[k] = fn(i, j) for the pairs `where` marks, when fn finds a relation."""
+    for k in np.flatnonzero(where).tolist():
+        found = fn(int(pairs[k, 0]), int(pairs[k, 1]))
+        if found:
+            out[k] = found
 
 
-def score_pair(prep: Prepared, i: int, j: int, full: float, main: float, limits: Thresholds) -> Candidate:
-    """The band of a title-matched pair, with the scores and fields that put it there."""
-    title = max(full, main)
-    scores: dict[str, Any] = {"title": round(float(full), 1)}
-    if main > full:
-        scores["main_title"] = round(float(main), 1)
-    authors = _authors(prep.surnames[i], prep.surnames[j])
-    scores["authors"] = authors
-    scores["journal"] = journal_agreement(prep.journal[i], prep.journal[j])
-    clash = conflicts(prep, i, j)
-    if clash:
-        scores["conflicts"] = clash
-    rule = "fuzzy_title+year+authors"
-    govuk = (prep.source[i] == GOVUK) != (prep.source[j] == GOVUK)
-    if govuk:
-        rule = "govuk_title+year+publisher"
-        scores["publisher"] = _org_evidence(prep, i, j)
-    band = _band(prep, i, j, title, scores, limits, govuk)
-    return Candidate(i, j, rule, band, scores)
+def _marks_relation(prep: Prepared, i: int, j: int) -> str | None:
+    found = fields.marks_relation(prep.marks(i), prep.marks(j))
+    return found if found and fields.same_series(prep.title[i], prep.title[j]) else None
 
 
-def _band(
-    prep: Prepared, i: int, j: int, title: float, scores: dict[str, Any], limits: Thresholds, govuk: bool
-) -> str:
-    clash = scores.get("conflicts", [])
-    if title < limits.review or "year" in clash or "notice" in clash:
-        return "distinct"
-    short = min(len(prep.title[i]), len(prep.title[j])) < MIN_AUTO_TITLE
-    if "main_title" in scores and len(prep.main[i]) < 2 * MIN_AUTO_TITLE:
-        short = True  # a short main title alone says too little
-    if short or not (prep.year[i] and prep.year[j]):
-        return "review"
-    if govuk:
-        agree = scores["publisher"] == "agree" and title >= max(limits.auto, 97) and not clash
-        return "auto" if agree else "review"
-    return "auto" if _corroborated(prep, i, j, title, scores, limits) else "review"
+def _kind_relation(a: str | None, b: str | None, policy: Policy) -> str | None:
+    kinds = {a, b}
+    if "preprint" in kinds and not policy.preprint_is_work:
+        return "preprint"
+    if "conference" in kinds and not policy.conference_is_work:
+        return "conference_version"
+    return None
 
 
-def _corroborated(
-    prep: Prepared, i: int, j: int, title: float, scores: dict[str, Any], limits: Thresholds
-) -> bool:
-    """Enough agreeing fields beside the title to merge without a person (tiers, strictest first)."""
-    clash = scores.get("conflicts", [])
-    authors = scores["authors"] == "agree"
-    if scores["journal"] == "disagree":
-        # The same abstract at two meetings looks like this: only identical author lists and year pass.
-        return (
-            not clash and title >= limits.auto and prep.year[i] == prep.year[j] and _same_authors(prep, i, j)
+def _doi_relation(a: str, b: str, policy: Policy) -> str | None:
+    if a.startswith(PREPRINT_DOI) != b.startswith(PREPRINT_DOI):
+        return None if policy.preprint_is_work else "preprint"
+    if ".pub" in a + b and a.split(".pub")[0] == b.split(".pub")[0]:
+        return "update"  # Cochrane: CD012345.pub2 updates CD012345
+    return None
+
+
+def _subject(prep: Prepared, i: int, j: int, relation: str, scores: dict[str, Any]) -> None:
+    """Name the record a directed relation describes (relations.SUBJECT): the erratum or comment, the
+    preprint or conference version, the later version; series and parts have no direction."""
+    if relation in ("erratum", "comment"):
+        pick = i if prep.notice(i) == relation else j if prep.notice(j) == relation else None
+    elif relation in ("preprint", "conference_version"):
+        kind = "preprint" if relation == "preprint" else "conference"
+        doi_i = (prep.keys["doi"][i] or "").startswith(PREPRINT_DOI)
+        pick = i if prep.doc_class[i] == kind or (relation == "preprint" and doi_i) else None
+        pick = j if pick is None and (prep.doc_class[j] == kind or relation == "preprint") else pick
+    elif relation == "update":
+        pick = (
+            i
+            if int(prep.year[i]) > int(prep.year[j])
+            or (prep.keys["doi"][i] or "") > (prep.keys["doi"][j] or "")
+            else j
         )
-    if not clash:
-        if title >= limits.auto and (authors or (title >= 98 and _located(prep, i, j))):
-            return True
-        # A near-identical title (a lost Greek letter, a typo) backed by authors and journal address
-        return title >= limits.auto - 5 and authors and _located(prep, i, j)
-    # A typo in the page field: identical title, authors, year and volume outweigh it
-    return (
-        clash == ["pages"]
-        and title >= 98
-        and authors
-        and len(prep.surnames[i]) > 1
-        and prep.year[i] == prep.year[j]
-        and prep.volume[i] is not None
-        and prep.volume[i] == prep.volume[j]
+    else:
+        pick = None
+    if pick is not None:
+        scores["subject"] = int(prep.ids[pick])
+
+
+def conflicts(lv: Levels) -> npt.NDArray[Any]:
+    """The field that makes two records different works, whatever else agrees (else None)."""
+    out = np.full(len(lv["title"]), None, dtype=object)
+    another = _another_issue(lv)
+    out[another & is_level(lv, "issue", "same")] = "pages"
+    out[another & is_level(lv, "issue", "differ")] = "issue"
+    out[is_level(lv, "year", "far")] = "year"
+    out[is_level(lv, "doi", "differ")] = "doi"
+    return out
+
+
+def bands(lv: Levels, p: npt.NDArray[np.float64], policy: Policy) -> npt.NDArray[np.int8]:
+    """Bands by probability; but two clearly different titles are never merged automatically, however
+    much else agrees (abstracts printed on one page of a supplement), nor records by different
+    people; records with different titles reach a person only when the same people wrote both, and,
+    for titles that share almost nothing (a translation, or another paper by the group), at one page."""
+    reach = p >= policy.review
+    unlike = is_level(lv, "title", "low", "weak")
+    located = is_level(lv, "title", "weak") | is_level(lv, "pages", "same")
+    same_people = is_level(lv, "authors", "all", "most")
+    other_people = is_level(lv, "authors", "some", "none")
+    band = np.select(
+        [
+            unlike & reach & same_people & located,
+            unlike,
+            other_people & reach,
+            other_people,
+            p >= policy.auto,
+            reach,
+        ],
+        [1, 2, 1, 2, 0, 1],
+        default=2,
     )
+    return band.astype(np.int8)
 
 
-def _same_authors(prep: Prepared, i: int, j: int) -> bool:
-    a, b = prep.surnames[i], prep.surnames[j]
-    if not a or not b or a[0] != b[0]:
-        return False
-    return len(set(a) & set(b)) / len(set(a) | set(b)) >= 0.8
+def score_pairs(
+    prep: Prepared,
+    cols: Columns,
+    pairs: npt.NDArray[np.int64],
+    title: npt.NDArray[np.int8],
+    ratio: npt.NDArray[np.float32],
+    policy: Policy,
+) -> list[Candidate]:
+    """Candidates worth keeping (merged, queued, related, or a near miss with a similar title)."""
+    lv = compare(prep, cols, pairs, title)
+    total = total_weight(lv)
+    p = 1.0 / (1.0 + np.exp2(-total))
+    band = bands(lv, p, policy)
+    link, clash = relations(prep, cols, pairs, lv, policy), conflicts(lv)
+    band[clash != None] = BANDS.index("distinct")  # noqa: E711 (elementwise)
+    band[link != None] = BANDS.index("related")  # noqa: E711
+    # Near misses are kept to explain them: one title with a conflict, or a fair chance.
+    near = (clash != None) & is_level(lv, "title", *_SAME_TITLE) | (p >= 0.05)  # noqa: E711
+    keep = (band != BANDS.index("distinct")) | near
+    out = []
+    for k in np.flatnonzero(keep).tolist():
+        scores: dict[str, Any] = {"title": round(float(ratio[k]), 1), "levels": named(lv, k)}
+        scores.update(weight=round(float(total[k]), 2), p=round(float(p[k]), 4))
+        if link[k] is not None:
+            scores["relation"] = link[k]
+            _subject(prep, int(pairs[k, 0]), int(pairs[k, 1]), link[k], scores)
+        elif clash[k] is not None:
+            scores["conflicts"] = [clash[k]]
+        out.append(
+            Candidate(int(pairs[k, 0]), int(pairs[k, 1]), "match_score", BANDS[band[k]], scores, link[k])
+        )
+    return out
 
 
-def _located(prep: Prepared, i: int, j: int) -> bool:
-    """Both records give the same volume and first page: an address in a journal, as good as authors."""
-    return (
-        prep.volume[i] is not None
-        and prep.volume[i] == prep.volume[j]
-        and _same(prep.page[i], prep.page[j]) is True
-    )
-
-
-def score_identifier(prep: Prepared, i: int, j: int, name: str, full: float, main: float) -> Candidate:
-    """A pair sharing an identifier: merged unless the titles or years say it is a different item."""
-    scores: dict[str, Any] = {name: prep.keys[name][i], "title": round(float(max(full, main)), 1)}
-    clash = [c for c in conflicts(prep, i, j) if c not in ("pages", "volume", "doc_type", name)]
-    if clash:
-        scores["conflicts"] = clash
-    titled = bool(prep.title[i]) and bool(prep.title[j])
-    band = "review" if clash or (titled and max(full, main) < 60) else "auto"
-    return Candidate(i, j, name, band, scores)
+def score_identifiers(
+    prep: Prepared,
+    cols: Columns,
+    found: list[tuple[int, int, str]],
+    title: npt.NDArray[np.int8],
+    ratio: npt.NDArray[np.float32],
+    policy: Policy,
+) -> list[Candidate]:
+    """Pairs sharing an identifier: merged unless the item differs (an erratum, another edition on one
+    landing page, another year) or the titles disagree; an identifier a whole supplement shares, with
+    nothing else agreeing, is no match."""
+    pairs = np.array([(i, j) for i, j, _ in found], dtype=np.int64).reshape(-1, 2)
+    lv = compare(prep, cols, pairs, title)
+    link = relations(prep, cols, pairs, lv, policy)
+    lv_id = {**lv, "doi": np.full(len(pairs), LEVELS["doi"].index("same"), dtype=np.int8)}
+    p = 1.0 / (1.0 + np.exp2(-total_weight(lv_id)))
+    band = bands(lv_id, p, policy)
+    far, unlike = is_level(lv, "year", "far").tolist(), is_level(lv, "title", "low", "weak").tolist()
+    out = []
+    for k, (i, j, name) in enumerate(found):
+        scores: dict[str, Any] = {
+            name: prep.keys[name][i],
+            "title": round(float(ratio[k]), 1),
+            "levels": named(lv, k),
+        }
+        if link[k] not in (
+            None,
+            "conference_version",
+            "preprint",
+        ):  # one identifier: one item, whatever its type
+            scores["relation"] = link[k]
+            _subject(prep, i, j, link[k], scores)
+            out.append(Candidate(i, j, name, "related", scores, link[k]))
+        elif far[k]:
+            scores["conflicts"] = ["year"]
+            out.append(Candidate(i, j, name, "review", scores))
+        elif not unlike[k]:
+            out.append(Candidate(i, j, name, "auto", scores))
+        else:
+            scores["p"] = round(float(p[k]), 4)
+            out.append(Candidate(i, j, name, BANDS[band[k]], scores))
+    return out

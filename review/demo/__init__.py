@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from review import dedupe, pipeline
 from review.db import init_db, make_engine, session_scope
+from review.dedupe import relations
 from review.demo import people
 from review.demo.replay import GOVUK, OPENALEX, ReplayServer
 from review.errors import InputError
@@ -163,6 +164,9 @@ def _found(s: Session) -> Iterator[str]:
     per_source = ", ".join(f"{n} from {src}" for src, n in sorted(by_source.items()))
     yield f"Search: {records} records ({per_source}) in {runs} search runs; raw responses kept in sources/."
     yield f"Dedupe: {records} records grouped into {works} works; {pairs} uncertain pairs queued for people."
+    linked = relations.related_counts(s)
+    if linked:
+        yield f"Kept apart but linked as related items: {relations.counts_text(linked)}."
 
 
 def _queued(s: Session) -> Iterator[str]:

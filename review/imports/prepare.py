@@ -65,15 +65,20 @@ def _is_blank(record: RecordIn) -> bool:
     ids = record.other_ids or {}
     if (record.extra or {}).get("file"):
         return False  # a submission that is only its attached document is screened on the document
-    return not any(getattr(record, f) for f in _IDENTIFIERS) and not ids.get("pmcid") and not ids.get("isbn")
+    if any(getattr(record, f) for f in _IDENTIFIERS) or ids.get("pmcid") or ids.get("isbn"):
+        return False
+    # A citation without its title (journal, volume and pages, or authors and year) can still be found,
+    # and dedupe matches it on that address with the copy that has the title.
+    located = record.journal and (record.volume or record.pages)
+    return not (located or (record.authors and record.year))
 
 
 def _blank(line: int | None) -> Problem:
     return Problem(
         line,
-        "the record has no title, no abstract and no DOI, PMID, URL or ISBN, so nobody could screen or "
-        "find it: not stored. If the database holds these, export the record again with them (for a "
-        "CSV or XLSX, name the columns with --map).",
+        "the record has no title, no abstract, no DOI, PMID, URL or ISBN, and no journal address or "
+        "authors with a year, so nobody could screen or find it: not stored. If the database holds "
+        "these, export the record again with them (for a CSV or XLSX, name the columns with --map).",
     )
 
 

@@ -241,7 +241,9 @@ def _dedupe(ctx: _Context) -> StageOutcome:
         fresh = _count(session, Record, or_(col(Record.work_id).is_(None), col(Record.recompare)))
         if not fresh:
             return _skipped("dedupe", "no new records since the last run")
-        r = dedupe.run(session, protocol_hash=ctx.protocol.sha256)
+        r = dedupe.run(
+            session, policy=dedupe.Policy.of(ctx.protocol.dedupe), protocol_hash=ctx.protocol.sha256
+        )
     return _ran(
         "dedupe", examined=r.examined, merged=r.auto_merges, queued=r.queued, works_created=r.works_created
     )

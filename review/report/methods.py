@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from review.dedupe.relations import counts_text, related_counts
 from review.errors import ReviewError
 from review.imports import RESERVED_SOURCES
 from review.models import ExtractionValue, RuleResult, SearchRun, StageRun
@@ -113,7 +114,16 @@ def _records(session: Session, c: PrismaCounts) -> str:
         f"leaving {count(db.works + other.works, 'unique record')}."
     )
     waiting = db.awaiting_dedupe + other.awaiting_dedupe
-    return text + (f" {count(waiting, 'record')} await deduplication." if waiting else "")
+    return text + _related(session) + (f" {count(waiting, 'record')} await deduplication." if waiting else "")
+
+
+def _related(session: Session) -> str:
+    """Records kept apart as different items about one work (an erratum and its article)."""
+    found = related_counts(session)
+    if not found:
+        return ""
+    pairs = count(sum(found.values()), "pair")
+    return f" {pairs} of records were kept apart as related items, not duplicates ({counts_text(found)})."
 
 
 def _screening(session: Session, protocol: Protocol, c: PrismaCounts) -> str:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from review import tally
 from review.decisions import QUEUE_PURPOSES, Current, current_decisions
+from review.dedupe.relations import Related, related_by_work
 from review.models import Assignment, Document, Record, RuleResult, ScreeningDecision, Work
 from review.protocol import Protocol
 from review.screen.decide import notes
@@ -47,6 +48,7 @@ class Item:
     rule_details: tuple[str, ...] = ()
     documents: tuple[DocumentInfo, ...] = ()
     note: str | None = None
+    related: tuple[Related, ...] = ()  # other works linked to it: its erratum, a series' other items
 
 
 @dataclass(frozen=True)
@@ -174,11 +176,13 @@ def items(session: Session, work_ids: Sequence[int], stage: str, reviewer: str) 
     rules = _rule_details(session, ids, stage)
     docs = _documents(session, ids) if stage == "full_text" else {}
     own_notes = notes(session, stage, reviewer)
-    return [
+    found = [
         _item(works[w], stage, tuple(sorted(sources[w])), purposes.get(w, "-"), rules, docs, own_notes.get(w))
         for w in ids
         if w in works
     ]
+    related = related_by_work(session, ids)  # works kept apart but linked: an erratum, a series
+    return [replace(item, related=tuple(related.get(item.work_id, ()))) for item in found]
 
 
 def _item(

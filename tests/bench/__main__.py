@@ -11,7 +11,7 @@ import importlib
 import sys
 from pathlib import Path
 
-STAGES = ("search", "imports", "dedupe", "screen", "conflicts", "fulltext", "extract", "scale")
+STAGES = ("search", "imports", "dedupe", "dedupe_fit", "screen", "conflicts", "fulltext", "extract", "scale")
 
 
 def main(argv: list[str]) -> None:

@@ -2,7 +2,11 @@
 baselines measured in the same run (exact DOI-or-title matching; bib-dedupe if installed), and the
 matching core at scale on synthetic records built from the real ones.
 
-`nox -s bench -- dedupe [--quick] [--scale 10000,100000,1000000] [--no-scale]`
+`nox -s bench -- dedupe [--quick] [--scale 10000,100000,1000000] [--no-scale] [--sets-dir DIR]
+[--misses N]`. The labelled sets: three from ../shared/data/dedup, the hard cases of tests/data/dedupe
+(real records chosen for what trips matchers up; see its README), and with --sets-dir DIR every
+subfolder of DIR in the bib-dedupe benchmark layout (held-out sets). For `review dedupe` the table
+adds the queue left for a person and the recall it would give if decided as gold says.
 Each measurement runs in a forked child, so "peak MB" is that child's maximum RSS (including the
 ~100 MB of imported libraries); "cpu s" beside wall seconds shows how busy the machine was.
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import multiprocessing
 import os
 import resource
@@ -18,8 +23,8 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,19 +40,51 @@ class LabelledSet:
     id_column: str
     maps: tuple[str, ...]
     gold_file: str | None  # `;`-joined groups; None: the `dup_group` column
+    root: Path | None = None  # where the files are; None: <shared>/data/dedup/<folder>
+    related_file: str | None = None  # `ID_a,ID_b,relation`: pairs kept apart that are related
+
+    def data(self, shared: Path) -> Path:
+        return self.root if self.root is not None else shared / "data" / "dedup" / self.folder
 
 
+HARD_CASES = ROOT / "tests" / "data" / "dedupe"
+RECORDS, GROUPS = BIB_DEDUPE_LAYOUT = ("records_pre_merged.csv", "merged_record_ids.csv")
 SETS = {
     "asysd_diabetes": LabelledSet(
         "asysd_diabetes", "diabetes_labelled_with_groups.utf8.csv", "record_id", ("journal=journal",), None
     ),
-    "cytology_screening": LabelledSet(
-        "cytology_screening", "records_pre_merged.csv", "ID", ("doc_type=ENTRYTYPE",), "merged_record_ids.csv"
-    ),
-    "special_cases": LabelledSet(
-        "special_cases", "records_pre_merged.csv", "ID", ("doc_type=ENTRYTYPE",), "merged_record_ids.csv"
+    "cytology_screening": LabelledSet("cytology_screening", RECORDS, "ID", ("doc_type=ENTRYTYPE",), GROUPS),
+    "special_cases": LabelledSet("special_cases", RECORDS, "ID", ("doc_type=ENTRYTYPE",), GROUPS),
+    # Read as "BibTeX entries saved as CSV" (ID, ENTRYTYPE, author ...): every column, `author` split
+    # on " and ". No --map: a mapped `author` column would be read as `;`-separated.
+    "hard_cases": LabelledSet(
+        "hard_cases", "hard_cases.csv", "ID", (), None, HARD_CASES, "hard_cases_related.csv"
     ),
 }
+TARGETS = (
+    "targets: precision >= 0.999, recall >= 0.98, 0 lost (automatic); "
+    "recall >= 0.995 with <= 3% of records queued"
+)
+LEGEND = (
+    "false: predicted pairs gold calls different; queued: record pairs left for a person; "
+    "%q: records in a queued pair;\nrecall+q: recall if every queued pair were decided as gold says"
+)
+
+
+def extra_sets(dirs: Sequence[Path], taken: Iterable[str]) -> dict[str, LabelledSet]:
+    """Every subfolder of `dirs` in the bib-dedupe benchmark layout, as a labelled set."""
+    found: dict[str, LabelledSet] = {}
+    names = set(taken)
+    for base in dirs:
+        if not base.is_dir():
+            raise SystemExit(f"--sets-dir {base}: not a folder")
+        for sub in sorted(p for p in base.iterdir() if p.is_dir()):
+            if not all((sub / f).is_file() for f in BIB_DEDUPE_LAYOUT):
+                continue
+            name = sub.name if sub.name not in names else f"{base.name}/{sub.name}"
+            names.add(name)
+            found[name] = LabelledSet(name, RECORDS, "ID", ("doc_type=ENTRYTYPE",), GROUPS, sub)
+    return found
 
 
 def measured(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float, float]:
@@ -68,32 +105,91 @@ def measured(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float, flo
     return result  # type: ignore[no-any-return]
 
 
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def gold_labels(data: Path, spec: LabelledSet) -> dict[str, str]:
     """Source ID → gold group (singletons are their own group)."""
-    with (data / spec.file).open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = _read_rows(data / spec.file)
     if spec.gold_file is None:
         return {r[spec.id_column]: r["dup_group"] for r in rows}
     labels = {r[spec.id_column]: r[spec.id_column] for r in rows}
-    with (data / spec.gold_file).open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            ids = row["merged_ids"].split(";")
-            labels.update({i: ids[0] for i in ids})
+    same_id = _gold_id_map(labels, _read_rows(data / spec.gold_file), spec)
+    for row in _read_rows(data / spec.gold_file):
+        ids = [same_id[i] for i in row["merged_ids"].split(";")]
+        labels.update({i: ids[0] for i in ids})
     return labels
+
+
+def _gold_id_map(labels: dict[str, str], groups: list[dict[str, str]], spec: LabelledSet) -> dict[str, str]:
+    """Gold ID → record ID: the same text, or else the same number (`id_0000018` is `0000000018`:
+    some benchmark copies write the record IDs without the `id_` prefix the gold file keeps)."""
+    gold_ids = {i for row in groups for i in row["merged_ids"].split(";")}
+    if gold_ids <= labels.keys():
+        return {i: i for i in gold_ids}
+    by_number = {_number(sid): sid for sid in labels}
+    mapped = {i: by_number.get(_number(i)) for i in gold_ids}
+    missing = sorted(i for i, sid in mapped.items() if sid is None)
+    if missing:
+        raise SystemExit(f"{spec.folder}: {len(missing)} gold IDs match no record, e.g. {missing[:3]}")
+    return {i: sid for i, sid in mapped.items() if sid is not None}
+
+
+def _number(text: str) -> int | None:
+    digits = "".join(c for c in text if c.isdigit())
+    return int(digits) if digits else None
 
 
 def _pairs(labels: Iterable[Any]) -> int:
     return sum(n * (n - 1) // 2 for n in Counter(labels).values())
 
 
-def scores(pred: dict[str, Any], gold: dict[str, str]) -> tuple[int, float, float, int]:
-    """Gold pairs, pairwise precision and recall, and works lost (gold groups merged into another's)."""
+@dataclass(frozen=True)
+class Score:
+    gold_pairs: int
+    precision: float
+    recall: float
+    lost: int  # gold groups merged into another group's cluster
+    false: int  # predicted pairs that gold says are different works
+
+
+def scores(pred: dict[str, Any], gold: dict[str, str]) -> Score:
+    """Pairwise precision and recall against gold, works lost, and false-merge pairs."""
     ids = list(gold)
     tp = _pairs((pred[i], gold[i]) for i in ids)
     predicted, true = _pairs(pred[i] for i in ids), _pairs(gold[i] for i in ids)
     groups_per_cluster = Counter(c for c, _ in {(pred[i], gold[i]) for i in ids})
     lost = sum(n - 1 for n in groups_per_cluster.values())
-    return true, tp / predicted if predicted else 1.0, tp / true if true else 1.0, lost
+    precision, recall = tp / predicted if predicted else 1.0, tp / true if true else 1.0
+    return Score(true, precision, recall, lost, predicted - tp)
+
+
+@dataclass(frozen=True)
+class Queue:
+    pairs: list[tuple[str, str]]  # pending record pairs, as source IDs
+    records_share: float  # records in a queued pair / records
+    recall: float  # recall if every queued pair were decided as gold says
+
+
+def queue_scores(pred: dict[str, Any], gold: dict[str, str], pairs: list[tuple[str, str]]) -> Queue:
+    """The queue for a person, and the recall it would give if decided correctly: the queued pairs
+    gold calls duplicates joined into the predicted clusters (gold-different pairs stay apart)."""
+    parent: dict[Any, Any] = {}
+
+    def find(x: Any) -> Any:
+        while x in parent:
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(pred[a]), find(pred[b])
+        if gold[a] == gold[b] and ra != rb:
+            parent[ra] = rb
+    decided = {sid: find(work) for sid, work in pred.items()}
+    records = {sid for pair in pairs for sid in pair}
+    return Queue(pairs, len(records) / max(len(gold), 1), scores(decided, gold).recall)
 
 
 def import_set(folder: Path, data: Path, spec: LabelledSet) -> None:
@@ -129,14 +225,32 @@ def _stored(folder: Path, *columns: str) -> list[tuple[Any, ...]]:
         return conn.execute(f"SELECT source_id, {', '.join(columns)} FROM record ORDER BY id").fetchall()
 
 
-def _queued(folder: Path) -> int:
-    """Work pairs left for a person, as the dedupe run logged them."""
-    import json
+_PAIR_SOURCES = (
+    "SELECT a.source_id, b.source_id{extra} FROM dedupe_pair p"
+    " JOIN record a ON a.id = p.record_a JOIN record b ON b.id = p.record_b WHERE {where}"
+)
+
+
+def queued_pairs(folder: Path) -> list[tuple[str, str]]:
+    """Record pairs waiting for a person, as source IDs."""
+    import sqlite3
+
+    where = "p.band = 'review' AND p.decision IS NULL AND p.undone_at IS NULL"
+    with sqlite3.connect(folder / "review.db") as conn:
+        rows = conn.execute(_PAIR_SOURCES.format(extra="", where=where)).fetchall()
+    return [(a, b) for a, b in rows]
+
+
+def related_links(folder: Path) -> list[tuple[str, str, str]] | None:
+    """Pairs the store marks related (erratum, comment, ...); None if dedupe_pair has no `relation`."""
     import sqlite3
 
     with sqlite3.connect(folder / "review.db") as conn:
-        row = conn.execute("SELECT counts FROM stage_run WHERE stage = 'dedupe' ORDER BY id DESC").fetchone()
-    return int(json.loads(row[0])["queued_pairs"])
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(dedupe_pair)")}
+        if "relation" not in columns:
+            return None
+        sql = _PAIR_SOURCES.format(extra=", p.relation", where="p.relation IS NOT NULL")
+        return [(a, b, r) for a, b, r in conn.execute(sql).fetchall()]
 
 
 def exact_baseline(rows: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
@@ -209,16 +323,21 @@ def bib_dedupe_baseline(rows: Sequence[tuple[Any, ...]]) -> dict[str, Any] | Non
 
 
 def _with_rows(fn: Callable[[list[tuple[Any, ...]]], Any], folder: Path, *columns: str) -> Callable[[], Any]:
-    import json
-
     def call() -> Any:
-        rows = _stored(folder, *columns)
-        if "authors" in columns:  # stored as JSON text
-            k = 1 + columns.index("authors")
-            rows = [(*r[:k], json.loads(r[k]) if r[k] else None, *r[k + 1 :]) for r in rows]
-        return fn(rows)
+        return fn(_rows(folder, *columns))
 
     return call
+
+
+def _rows(folder: Path, *columns: str) -> list[tuple[Any, ...]]:
+    """Stored records' source IDs and columns, `authors` read from its JSON text."""
+    import json
+
+    rows = _stored(folder, *columns)
+    if "authors" in columns:
+        k = 1 + columns.index("authors")
+        rows = [(*r[:k], json.loads(r[k]) if r[k] else None, *r[k + 1 :]) for r in rows]
+    return rows
 
 
 BIB_COLUMNS = (
@@ -233,16 +352,17 @@ BIB_COLUMNS = (
     "doc_type",
     "abstract",
 )
-SET_COLUMNS = (
-    ("set", "<19"),
-    ("method", "<21"),
-    ("records", ">7"),
-    ("gold pairs", ">10"),
-    ("precision", ">9"),
+Columns = tuple[tuple[str, str], ...]  # (header, format spec) per column
+SET_COLUMNS: Columns = (
+    *(("set", "<18"), ("method", "<15"), ("records", ">7"), ("pairs", ">6"), ("precision", ">9")),
+    *(("recall", ">6"), ("lost", ">4"), ("false", ">5"), ("queued", ">6"), ("%q", ">5")),
+    *(("recall+q", ">8"), ("seconds", ">7"), ("cpu s", ">6"), ("peak MB", ">7")),
 )
-SET_COLUMNS += (("recall", ">7"), ("lost", ">5"), ("seconds", ">8"), ("cpu s", ">6"), ("peak MB", ">8"))
-SCALE_COLUMNS = (("records", ">9"), ("method", "<21"), ("seconds", ">8"), ("cpu s", ">7"), ("peak MB", ">8"))
-SCALE_COLUMNS += (("precision", ">9"), ("recall", ">7"), ("largest", ">7"), ("s per 10k", ">9"))
+SET_DIGITS = (-1, -1, -1, -1, 4, 4, -1, -1, -1, 1, 4, 2, 2, 0)
+SCALE_COLUMNS: Columns = (
+    *(("records", ">9"), ("method", "<21"), ("seconds", ">8"), ("cpu s", ">7"), ("peak MB", ">8")),
+    *(("precision", ">9"), ("recall", ">7"), ("largest", ">7"), ("s per 10k", ">9")),
+)
 
 
 def row(columns: Sequence[tuple[str, str]], values: Sequence[Any], digits: Sequence[int] = ()) -> str:
@@ -255,29 +375,189 @@ def row(columns: Sequence[tuple[str, str]], values: Sequence[Any], digits: Seque
     return " ".join(cells)
 
 
-def bench_set(name: str, shared: Path) -> None:
-    spec = SETS[name]
-    data = shared / "data" / "dedup" / spec.folder
+@dataclass
+class SetRun:
+    """What one set's `review dedupe` left behind, for the notes printed under the table."""
+
+    name: str
+    spec: LabelledSet
+    data: Path
+    gold: dict[str, str]
+    pred: dict[str, Any]
+    queue: Queue
+    records: dict[str, tuple[Any, ...]]  # source ID → DETAIL_COLUMNS
+    links: list[tuple[str, str, str]] | None
+    not_stored: list[str] = field(default_factory=list)  # refused by `review import`: scored as singletons
+
+
+DETAIL_COLUMNS = ("title", "journal", "year", "volume", "pages", "authors")
+
+
+def bench_set(name: str, spec: LabelledSet, shared: Path) -> SetRun:
+    """Import the set, run `review dedupe` and the baselines, print a table line for each."""
+    data = spec.data(shared)
     gold = gold_labels(data, spec)
-    with tempfile.TemporaryDirectory(prefix=f"bench-dedupe-{name}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"bench-dedupe-{spec.folder}-") as tmp:
         folder = Path(tmp) / "review"
         import_set(folder, data, spec)
         methods: list[tuple[str, Callable[[], Any]]] = [
             ("review dedupe", lambda: run_review_dedupe(folder)),
-            ("exact DOI-or-title", _with_rows(exact_baseline, folder, "title", "doi")),
+            ("exact DOI/title", _with_rows(exact_baseline, folder, "title", "doi")),
             ("bib-dedupe", _with_rows(bib_dedupe_baseline, folder, *BIB_COLUMNS)),
         ]
+        run: SetRun | None = None
+        queue: tuple[Any, ...]
         for label, fn in methods:
             pred, wall, cpu, peak = measured(fn)
             if pred is None:
-                print(f"{name:<19} {label:<21} not installed")
+                print(f"{name:<18} {label:<15} not installed")
                 continue
-            pairs, precision, recall, lost = scores(pred, gold)
-            extra = (
-                f"  ({_queued(folder)} work pairs queued for a person)" if label == "review dedupe" else ""
-            )
-            values = (name, label, len(gold), pairs, precision, recall, lost, wall, cpu, peak)
-            print(row(SET_COLUMNS, values, (-1, -1, -1, -1, 4, 4, -1, 2, 2, 0)) + extra, flush=True)
+            pred = {**{sid: ("not stored", sid) for sid in gold}, **pred}
+            score, queue = scores(pred, gold), ("-", "-", "-")
+            if label == "review dedupe":
+                q = queue_scores(pred, gold, queued_pairs(folder))
+                queue = (len(q.pairs), 100 * q.records_share, q.recall)
+                details = {r[0]: r[1:] for r in _rows(folder, *DETAIL_COLUMNS)}
+                run = SetRun(name, spec, data, gold, pred, q, details, related_links(folder))
+                run.not_stored = sorted(set(gold) - details.keys())
+            values = (name, label, len(gold), score.gold_pairs, score.precision, score.recall, score.lost)
+            values += (score.false, *queue, wall, cpu, peak)
+            print(row(SET_COLUMNS, values, SET_DIGITS), flush=True)
+    assert run is not None
+    return run
+
+
+def _gold_pairs(gold: dict[str, str]) -> Iterator[tuple[str, str]]:
+    return (p for ids in _groups(gold).values() for p in itertools.combinations(ids, 2))
+
+
+def _groups(labels: dict[str, Any]) -> dict[Any, list[str]]:
+    groups: dict[Any, list[str]] = {}
+    for sid, label in labels.items():
+        groups.setdefault(label, []).append(sid)
+    return groups
+
+
+def _pair_lines(kind: str, pair: tuple[str, str], run: SetRun) -> list[str]:
+    """A pair as two lines: source ID, year, journal, volume, pages, first 2 authors, title."""
+    lines = []
+    for k, sid in enumerate(pair):
+        title, journal, year, volume, pages, authors = run.records.get(sid, ("?",) * 6)
+        names = "; ".join((authors or [])[:2])
+        head = (
+            f"  {kind if k == 0 else '':<17} {sid} | {year or ''} | {(journal or '')[:30]} | {volume or ''}"
+        )
+        head += f" | {pages or ''} | {names[:34]}"
+        lines.append(f"{head}\n  {'':<17}   {(title or '(no title)')[:100]}")
+    return lines
+
+
+def print_errors(run: SetRun, n: int) -> None:
+    """Up to n gold pairs `review dedupe` left apart and n pairs it merged that gold keeps apart."""
+    queued = {frozenset(p) for p in run.queue.pairs}
+    missed = [p for p in _gold_pairs(run.gold) if run.pred[p[0]] != run.pred[p[1]]]
+    false = [
+        p
+        for ids in _groups({sid: run.pred[sid] for sid in run.gold}).values()
+        for p in itertools.combinations(ids, 2)
+        if run.gold[p[0]] != run.gold[p[1]]
+    ]
+    waiting = sum(frozenset(p) in queued for p in missed)
+    print(
+        f"\n{run.name}: {len(missed)} gold pairs missed ({waiting} queued), {len(false)} false-merge pairs;"
+        f" up to {n} of each:"
+    )
+    for pair in missed[:n]:
+        print("\n".join(_pair_lines("missed (queued)" if frozenset(pair) in queued else "missed", pair, run)))
+    for pair in false[:n]:
+        print("\n".join(_pair_lines("false merge", pair, run)))
+
+
+def print_links(run: SetRun) -> None:
+    """How many pairs the store marks related, and how many of the set's known related work pairs
+    (a link between any record of one work and any record of the other counts)."""
+    if run.links is None:
+        print(f"{run.name}: related links: no `relation` column on dedupe_pair yet")
+        return
+    by_kind = Counter(r for _, _, r in run.links)
+    text = ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items())) or "none"
+    line = f"{run.name}: related links: {len(run.links)} ({text})"
+    known = _related_works(run)
+    if known:
+        found: dict[frozenset[str], set[str]] = {}
+        for a, b, relation in run.links:
+            works = frozenset((run.gold[a], run.gold[b]))
+            if works in known:
+                found.setdefault(works, set()).add(relation)
+        same = sum(known[w] in relations for w, relations in found.items())
+        line += f"; {len(found)} of {len(known)} known related works linked, {same} with the right relation"
+    # Some gold sets group an erratum, a reply or a later version with its article; dedupe keeps
+    # them apart by policy and links them. Recall with those links counted as found:
+    linked = [(a, b) for a, b, _ in run.links if a in run.gold and b in run.gold]
+    by_policy = sum(run.gold[a] == run.gold[b] for a, b in linked)
+    if by_policy:
+        line += (
+            f"; {by_policy} link(s) join records the gold calls one work: recall counting them "
+            f"{queue_scores(run.pred, run.gold, linked).recall:.4f}"
+        )
+    print(line)
+
+
+def _related_works(run: SetRun) -> dict[frozenset[str], str]:
+    """The set's known related pairs (`related_file`) as pairs of gold works."""
+    if not run.spec.related_file:
+        return {}
+    rows = _read_rows(run.data / run.spec.related_file)
+    return {frozenset((run.gold[r["ID_a"]], run.gold[r["ID_b"]])): r["relation"] for r in rows}
+
+
+def _case_classes(case: str) -> list[str]:
+    """The classes a hard-cases record illustrates: `merge: ...` and `apart: ...` parts of `case`."""
+    return [part.strip() for part in case.split(" | ") if part.strip().startswith(("merge:", "apart:"))]
+
+
+def print_classes(run: SetRun) -> None:
+    """Per class of the hard-cases set, how `review dedupe` left its pairs: a `merge:` class's pairs
+    of one work must merge; an `apart:` class's pairs of different works must stay apart (counted
+    where the works are known related or their titles share half their words: two unrelated
+    statistics series in one class are no test)."""
+    rows = _read_rows(run.data / run.spec.file)
+    titles = {r[run.spec.id_column]: _words(r["title"]) for r in rows}
+    related = _related_works(run)
+    members: dict[str, list[str]] = {}
+    for r in rows:
+        for cls in _case_classes(r.get("case", "")):
+            members.setdefault(cls, []).append(r[run.spec.id_column])
+    queued = {frozenset(p) for p in run.queue.pairs}
+    print(f"\n{run.name} by class, review dedupe:{'':<54} pairs right queued wrong")
+    for cls, ids in sorted(members.items(), key=lambda item: (item[0].startswith("apart:"), item[0].lower())):
+        merge = cls.startswith("merge:")
+        pairs = [
+            (a, b)
+            for a, b in itertools.combinations(ids, 2)
+            if (run.gold[a] == run.gold[b]) == merge
+            and (merge or frozenset((run.gold[a], run.gold[b])) in related or _alike(titles[a], titles[b]))
+        ]
+        states = Counter(_state(p, merge, run.pred, queued) for p in pairs)
+        flag = "  <--" if states["wrong"] else ""
+        counts = f"{len(pairs):>5} {states['right']:>5} {states['queued']:>6} {states['wrong']:>5}"
+        print(f"  {cls[:82]:<82} {counts}{flag}")
+
+
+def _words(title: str) -> frozenset[str]:
+    return frozenset("".join(c if c.isalnum() else " " for c in title.lower()).split())
+
+
+def _alike(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Titles that share at least half the words of the shorter."""
+    return bool(a and b) and len(a & b) >= min(len(a), len(b)) / 2
+
+
+def _state(pair: tuple[str, str], merge: bool, pred: dict[str, Any], queued: set[frozenset[str]]) -> str:
+    """A pair left for a person is `queued`; else `right` if merged (or kept apart) as it should be."""
+    if frozenset(pair) in queued:
+        return "queued"
+    return "right" if (pred[pair[0]] == pred[pair[1]]) == merge else "wrong"
 
 
 def scale_run(shared: Path, n: int, exact: bool) -> tuple[float, float, float, float, int]:
@@ -304,9 +584,8 @@ def _pool(shared: Path) -> Any:
     records = []
     for name in ("asysd_diabetes", "cytology_screening"):
         spec = SETS[name]
-        with (shared / "data" / "dedup" / spec.folder / spec.file).open(encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                records.append({"title": row["title"], "authors": row["author"], "journal": row["journal"]})
+        for row in _read_rows(spec.data(shared) / spec.file):
+            records.append({"title": row["title"], "authors": row["author"], "journal": row["journal"]})
     return pool_from(records)
 
 
@@ -378,8 +657,10 @@ def bench_store(shared: Path, sizes: Sequence[int]) -> None:
             print(row(STORE_COLUMNS, values, (-1, 1, 1, 0, -1, 4, 4, 3)), flush=True)
 
 
-STORE_COLUMNS = (("records", ">9"), ("seconds", ">8"), ("cpu s", ">7"), ("peak MB", ">8"), ("works", ">8"))
-STORE_COLUMNS += (("precision", ">9"), ("recall", ">7"), ("s per 10k", ">9"))
+STORE_COLUMNS: Columns = (
+    *(("records", ">9"), ("seconds", ">8"), ("cpu s", ">7"), ("peak MB", ">8"), ("works", ">8")),
+    *(("precision", ">9"), ("recall", ">7"), ("s per 10k", ">9")),
+)
 
 
 def main(shared: Path, argv: list[str]) -> None:
@@ -387,12 +668,39 @@ def main(shared: Path, argv: list[str]) -> None:
     parser.add_argument("--quick", action="store_true", help="scale only to 100,000 records")
     parser.add_argument("--no-scale", action="store_true", help="labelled sets only")
     parser.add_argument("--scale", default=None, help="comma-separated sizes (default 10000,100000,1000000)")
+    parser.add_argument(
+        "--sets-dir",
+        type=Path,
+        action="append",
+        default=[],
+        help="a folder whose subfolders hold records_pre_merged.csv + merged_record_ids.csv (repeatable)",
+    )
+    parser.add_argument("--misses", type=int, default=0, metavar="N", help="print N missed and N false pairs")
     args, _ = parser.parse_known_args(argv)
-    print(row(SET_COLUMNS, [name for name, _ in SET_COLUMNS]))
-    for name in SETS:
-        bench_set(name, shared)
+    bench_sets({**SETS, **extra_sets(args.sets_dir, SETS)}, shared, args.misses)
     if not args.no_scale:
         sizes = args.scale or ("10000,100000" if args.quick else "10000,100000,1000000")
         bench_scale(shared, [int(s) for s in sizes.split(",")])
         bench_store(shared, [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
     print(f"load average at end: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
+
+
+def bench_sets(sets: dict[str, LabelledSet], shared: Path, misses: int) -> None:
+    """The table for every labelled set, then each set's notes: related links, hard-case classes, and
+    with `misses` its missed and false pairs."""
+    print(TARGETS)
+    print(LEGEND)
+    print(row(SET_COLUMNS, [name for name, _ in SET_COLUMNS]))
+    runs = [bench_set(name, spec, shared) for name, spec in sets.items()]
+    print()
+    for run in runs:
+        if run.not_stored:
+            names = ", ".join(run.not_stored[:5])
+            print(f"{run.name}: not stored by `review import`, scored as works of their own: {names}")
+    for run in runs:
+        print_links(run)
+    for run in runs:
+        if run.spec.gold_file is None and run.spec.related_file:
+            print_classes(run)
+    for run in runs if misses else ():
+        print_errors(run, misses)

@@ -32,7 +32,10 @@ def _title(rng: random.Random, pool: Pool) -> str:
     a, b = rng.choice(pool.titles).split(), rng.choice(pool.titles).split()
     head = a[: max(2, len(a) // 2)]
     tail = b[len(b) // 2 :] or b
-    title = " ".join([*head, *tail, str(rng.randint(1, 999))])
+    # Two words of a third title make the combination rarer; a number would not do: titles equal but
+    # for a number are items of a series or parts of a study, which dedupe keeps apart and links.
+    other = rng.choice(pool.titles).split()
+    title = " ".join([*head, *tail, rng.choice(other), rng.choice(other)])
     if rng.random() < 0.4:
         title += ": " + " ".join(rng.choice(pool.titles).split()[:5])
     return title

@@ -1,0 +1,239 @@
+"""Field-by-field comparison of many candidate pairs at once (pure, no database).
+
+Each field's level per pair is an index into LEVELS[field]; equal values are compared as integer
+codes in bulk, and only what needs judgement (author lists, journal names, double issues) is
+compared pair by pair, once per distinct pair of values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from review.dedupe import fields
+from review.dedupe.match import TITLE_LEVELS
+from review.dedupe.prepare import Prepared
+
+# Levels per field; `far` and `differ` for year and DOI are conflicts (score.py), not weights.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "title": TITLE_LEVELS,
+    "authors": ("all", "most", "some", "none", "missing"),
+    "journal": ("agree", "disagree", "missing"),
+    "year": ("same", "near", "far", "missing"),
+    "volume": ("same", "differ", "missing"),
+    "issue": ("same", "differ", "missing"),
+    "pages": ("same", "overlap", "differ", "missing"),
+    "doi": ("same", "differ", "missing"),
+    "publisher": ("agree", "disagree", "missing"),
+}
+_MEETING = re.compile(r"\b(?:conference|congress|meeting|symposium|abstracts?|proceedings|workshop)\b", re.I)
+
+Levels = dict[str, npt.NDArray[np.int8]]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Per-record codes the bulk comparisons read, built once per run."""
+
+    year: npt.NDArray[np.int64]
+    volume: npt.NDArray[np.int64]
+    issue: npt.NDArray[np.int64]
+    page_start: npt.NDArray[np.int64]
+    page_end: npt.NDArray[np.int64]
+    doi: npt.NDArray[np.int64]
+    journal: npt.NDArray[np.int64]
+    authors: npt.NDArray[np.int64]
+    doc_class: npt.NDArray[np.int64]
+    meeting: npt.NDArray[np.bool_]
+    orgs: npt.NDArray[np.bool_]  # has an issuing organisation and no journal
+
+    @classmethod
+    def of(cls, prep: Prepared) -> Columns:
+        n = len(prep)
+        pages = prep.pages
+        journals = prep.coded("journal")
+        meeting_of = {j: bool(_MEETING.search(j)) for j in set(prep.journal) if j}
+        return cls(
+            year=prep.year.astype(np.int64),
+            volume=prep.coded("volume"),
+            issue=prep.coded("issue"),
+            page_start=np.fromiter((p[0] if p else -1 for p in pages), dtype=np.int64, count=n),
+            page_end=np.fromiter((p[1] if p else -1 for p in pages), dtype=np.int64, count=n),
+            doi=prep.coded("doi"),
+            journal=journals,
+            authors=prep.coded("authors"),
+            doc_class=prep.coded("doc_class"),
+            meeting=np.fromiter(
+                (
+                    c == "conference" or meeting_of.get(j or "", False)
+                    for c, j in zip(prep.doc_class, prep.journal, strict=True)
+                ),
+                dtype=bool,
+                count=n,
+            ),
+            orgs=np.fromiter(
+                (bool(o) and not j for o, j in zip(prep.orgs, prep.journal, strict=True)), bool, n
+            ),
+        )
+
+
+def _index(name: str, level: str) -> int:
+    return LEVELS[name].index(level)
+
+
+def _equal(
+    col: npt.NDArray[np.int64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], name: str
+) -> npt.NDArray[np.int8]:
+    """same / differ / missing from codes (-1: missing)."""
+    both = (col[a] >= 0) & (col[b] >= 0)
+    level = np.where(
+        both,
+        np.where(col[a] == col[b], _index(name, "same"), _index(name, "differ")),
+        _index(name, "missing"),
+    )
+    return level.astype(np.int8)
+
+
+def _judged(
+    keys_a: npt.NDArray[np.int64],
+    keys_b: npt.NDArray[np.int64],
+    todo: npt.NDArray[np.bool_],
+    judge: Callable[[int, int], int],
+) -> npt.NDArray[np.int8]:
+    """judge(key_a, key_b) for the pairs marked `todo`, once per distinct pair of keys."""
+    out = np.zeros(len(keys_a), dtype=np.int8)
+    idx = np.flatnonzero(todo)
+    if not len(idx):
+        return out
+    stacked = np.stack([keys_a[idx], keys_b[idx]], axis=1)
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    verdicts = np.array([judge(int(x), int(y)) for x, y in unique.tolist()], dtype=np.int8)
+    out[idx] = verdicts[inverse.ravel()]
+    return out
+
+
+def _first_of(prep_values: Sequence[Any], col: npt.NDArray[np.int64]) -> dict[int, Any]:
+    """The value behind each code (codes come from `match.codes`, in order of first appearance)."""
+    found: dict[int, Any] = {}
+    for value, code in zip(prep_values, col.tolist(), strict=True):
+        if code >= 0 and code not in found:
+            found[code] = value
+    return found
+
+
+def compare(
+    prep: Prepared, cols: Columns, pairs: npt.NDArray[np.int64], title: npt.NDArray[np.int8]
+) -> Levels:
+    """Every field's level for every pair."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    return {
+        "title": title,
+        "authors": _authors(prep, cols, a, b),
+        "journal": _journals(prep, cols, a, b),
+        "year": _years(cols, a, b),
+        "volume": _equal(cols.volume, a, b, "volume"),
+        "issue": _issues(prep, cols, a, b),
+        "pages": _pages(cols, a, b),
+        "doi": _equal(cols.doi, a, b, "doi"),
+        "publisher": _publishers(prep, cols, a, b),
+    }
+
+
+def _authors(
+    prep: Prepared, cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int8]:
+    missing = (cols.authors[a] < 0) | (cols.authors[b] < 0)
+    same = cols.authors[a] == cols.authors[b]
+    lists = _first_of(list(zip(prep.surnames, prep.givens, strict=True)), cols.authors)
+    names = LEVELS["authors"]
+    judged = _judged(
+        cols.authors[a],
+        cols.authors[b],
+        ~missing & ~same,
+        lambda x, y: names.index(fields.author_agreement(lists[x], lists[y])),
+    )
+    return np.where(
+        missing, _index("authors", "missing"), np.where(same, _index("authors", "all"), judged)
+    ).astype(np.int8)
+
+
+def _journals(
+    prep: Prepared, cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int8]:
+    """Journal names agree (either may abbreviate); two meetings' names are not compared: proceedings
+    go by acronyms and editions ("AMCIS 2017 Proceedings", "Americas Conference on Information Systems")."""
+    names = _first_of(prep.journal, cols.journal)
+    missing = (cols.journal[a] < 0) | (cols.journal[b] < 0)
+    same = cols.journal[a] == cols.journal[b]
+
+    def judge(x: int, y: int) -> int:
+        verdict = fields.journals_agree(names[x], names[y])
+        return _index("journal", "missing" if verdict is None else "agree" if verdict else "disagree")
+
+    judged = _judged(cols.journal[a], cols.journal[b], ~missing & ~same, judge)
+    level = np.where(
+        missing, _index("journal", "missing"), np.where(same, _index("journal", "agree"), judged)
+    )
+    meetings = cols.meeting[a] & cols.meeting[b]
+    return np.where(
+        meetings & (level == _index("journal", "disagree")), _index("journal", "missing"), level
+    ).astype(np.int8)
+
+
+def _years(cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
+    ya, yb = cols.year[a], cols.year[b]
+    gap = np.abs(ya - yb)
+    level = np.select([(ya == 0) | (yb == 0), gap == 0, gap == 1], [3, 0, 1], default=2)
+    return level.astype(np.int8)
+
+
+def _issues(
+    prep: Prepared, cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int8]:
+    level = _equal(cols.issue, a, b, "issue")
+    values = _first_of(prep.issue, cols.issue)
+    differ = level == _index("issue", "differ")
+    # A double issue ("3-4") or a supplement ("S2") can agree with an issue written otherwise.
+    judged = _judged(
+        cols.issue[a],
+        cols.issue[b],
+        differ,
+        lambda x, y: _index("issue", "same" if fields.issues_agree(values[x], values[y]) else "differ"),
+    )
+    return np.where(differ, judged, level).astype(np.int8)
+
+
+def _pages(cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
+    sa, sb, ea, eb = cols.page_start[a], cols.page_start[b], cols.page_end[a], cols.page_end[b]
+    level = np.select(
+        [(sa < 0) | (sb < 0), sa == sb, (sa <= eb) & (sb <= ea)],
+        [_index("pages", "missing"), _index("pages", "same"), _index("pages", "overlap")],
+        default=_index("pages", "differ"),
+    )
+    return level.astype(np.int8)
+
+
+def _publishers(
+    prep: Prepared, cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int8]:
+    """Issuing organisations, compared only for records outside journals (reports, guidance)."""
+    out = np.full(len(a), _index("publisher", "missing"), dtype=np.int8)
+    for k in np.flatnonzero(cols.orgs[a] & cols.orgs[b]).tolist():
+        shared = prep.orgs[int(a[k])] & prep.orgs[int(b[k])]
+        out[k] = _index("publisher", "agree" if shared else "disagree")
+    return out
+
+
+def named(lv: Levels, k: int) -> dict[str, str]:
+    """Pair k's levels by name, for the stored explanation."""
+    return {name: LEVELS[name][int(levels[k])] for name, levels in lv.items()}
+
+
+def is_level(lv: Levels, name: str, *levels: str) -> npt.NDArray[np.bool_]:
+    """Where field `name` is at any of `levels`."""
+    return np.isin(lv[name], [LEVELS[name].index(x) for x in levels])

@@ -1,0 +1,280 @@
+"""What dedupe merges and what it keeps apart, class by class (methods §5): each class of duplicate
+the matcher must find, and each class of different-but-related item it must never merge, with the
+link it stores instead. Records are real ones from the labelled sets and recordings, or shaped
+exactly as a database writes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from review.dedupe import fields
+from review.dedupe.engine import cluster, find_candidates
+from review.dedupe.match import Candidate
+from review.dedupe.prepare import prepare
+from review.dedupe.score import Policy
+
+ARTICLE = {
+    "title": "Severe deficiency of the specific von Willebrand factor-cleaving protease (ADAMTS 13) "
+    "activity in a subgroup of children with atypical hemolytic uremic syndrome",
+    "authors": ["Veyradier, A.", "Obert, B.", "Haddad, E.", "Cloarec, S."],
+    "year": 2003,
+    "journal": "Journal of Pediatrics",
+    "volume": "142",
+    "issue": "3",
+    "pages": "310-317",
+}
+
+
+def _rows(*records: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"source": "t", **r, "id": k} for k, r in enumerate(records, start=1)]
+
+
+def _pair(*records: dict[str, Any], policy: Policy | None = None) -> Candidate:
+    """The one candidate two records make (fails if they were never compared)."""
+    found = find_candidates(prepare(_rows(*records)), policy)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _merged(*records: dict[str, Any], policy: Policy | None = None) -> bool:
+    prep = prepare(_rows(*records))
+    return len(set(cluster(prep, find_candidates(prep, policy)).roots.tolist())) == 1
+
+
+def _variant(**changes: Any) -> dict[str, Any]:
+    return {**ARTICLE, **changes}
+
+
+# --- merged: the same work, written differently ------------------------------------------------
+
+
+def test_a_nested_database_annotation_in_the_title_is_no_difference() -> None:
+    noted = ARTICLE["title"] + ".[Erratum appears in J Pediatr. 2003 Jun;142(6):616 Note: Loirat, C [added]]"
+    assert _merged(ARTICLE, _variant(title=noted))
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("[Clinical aspects of the complement system]. [Japanese]",
+         "Clinical aspects of the complement system."),
+        ("[Research on fast track surgery application in lung cancer surgery] LA: Chi",
+         "Research on fast track surgery application in lung cancer surgery"),
+        ("Antibiotic and antiseptic prophylaxis in thoracic surgery. A randomized study. <ORIGINAL> "
+         "PROPHYLAXIE ANTIBIOTIQUE ET ANTISEPTIQUE EN CHIRURGIE THORACIQUE. ETUDE CONTROLEE",
+         "Antibiotic and antiseptic prophylaxis in thoracic surgery. A randomized study"),
+    ],
+)  # fmt: skip
+def test_translated_and_bilingual_titles_match_their_english_copy(one: str, other: str) -> None:
+    assert _merged(_variant(title=one), _variant(title=other))
+
+
+def test_a_title_cut_short_or_given_a_heading_is_found_inside_the_whole_one() -> None:
+    cut = ARTICLE["title"][:110]  # databases truncate long titles
+    headed = "ASCUS-LSIL Triage Study (ALTS) Group. " + ARTICLE["title"]
+    assert _pair(ARTICLE, _variant(title=cut)).scores["levels"]["title"] == "contained"
+    assert _merged(ARTICLE, _variant(title=cut))
+    assert _merged(ARTICLE, _variant(title=headed))
+
+
+def test_a_record_without_its_title_is_matched_on_its_address() -> None:
+    assert _merged(ARTICLE, _variant(title=None))
+
+
+def test_a_short_generic_title_merges_when_everything_else_agrees_and_not_otherwise() -> None:
+    editorial = {**ARTICLE, "title": "Editorial", "pages": "309"}
+    assert _merged(editorial, dict(editorial))
+    elsewhere = {"title": "Editorial", "year": 2003, "journal": "Pediatric Nephrology"}
+    assert not _merged(editorial, elsewhere)
+
+
+@pytest.mark.parametrize(
+    ("abbreviated", "full"),
+    [
+        ("J Am Soc Nephrol", "Journal of the American Society of Nephrology"),
+        ("Curr Opin Rheumatol", "Current Opinion in Rheumatology"),
+        ("Dtsch Med Wochenschr", "Deutsche Medizinische Wochenschrift"),
+        ("Ann Fr Anesth Reanim", "Annales Francaises d'Anesthesie et de Reanimation"),
+        ("JPEN. Journal of parenteral and enteral nutrition",
+         "Jpen: Journal of Parenteral & Enteral Nutrition"),
+        ("European Journal of Cardio-Thoracic Surgery", "European journal of cardiothoracic surgery"),
+        ("Zhonghua jie he he hu xi za zhi = Chinese journal of tuberculosis and respiratory diseases",
+         "Chinese Journal of Tuberculosis & Respiratory Diseases"),
+    ],
+)  # fmt: skip
+def test_journal_abbreviations_agree_whichever_record_comes_first(abbreviated: str, full: str) -> None:
+    assert fields.journals_agree(abbreviated, full) is True
+    assert fields.journals_agree(full, abbreviated) is True
+    assert _merged(_variant(journal=abbreviated), _variant(journal=full))
+    assert _merged(_variant(journal=full), _variant(journal=abbreviated))
+
+
+def test_different_journals_do_not_agree_in_either_order() -> None:
+    assert fields.journals_agree("Journal of Pediatrics", "Journal of Pediatric Surgery") is False
+    assert fields.journals_agree("Journal of Pediatric Surgery", "Journal of Pediatrics") is False
+    assert fields.journals_agree("Pediatrics", "Pediatric Nephrology") is False
+
+
+def test_author_lists_agree_in_any_order_with_a_typo_a_particle_or_names_swapped() -> None:
+    ours = fields.person_names(["Le Quintrec, M.", "Richards, A.", "Kathryn, Liszewski M.", "Kavanagh, D."])
+    theirs = fields.person_names("Quintrec, M. and Liszewski, M. K. and Kavanagh, D. and Ricards, A.")
+    assert fields.author_agreement(ours, theirs) == "all"
+    assert fields.author_agreement(theirs, ours) == "all"
+    other = fields.person_names(["Smith, J.", "Jones, K."])
+    assert fields.author_agreement(ours, other) == "none"
+
+
+def test_an_organisation_for_one_copy_and_its_people_for_the_other_is_no_disagreement() -> None:
+    group = fields.person_names(["Group, ASCUS-LSIL Traige Study (ALTS)"])
+    person = fields.person_names(["Solomon, D"])
+    assert fields.author_agreement(group, person) == "missing"
+    assert _merged(
+        _variant(authors=["Solomon, D"]), _variant(authors=["Group, ASCUS-LSIL Traige Study (ALTS)"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "pages"),
+    [("S33-S40", (33, 40)), ("e182-5", (182, 185)), ("iii33", (33, 33)), ("123-9", (123, 129)),
+     ("01-Jun", (1, 6)), ("2097-2108", (2097, 2108)), ("Suppl-48", None), ("2297-2108", None)],
+)  # fmt: skip
+def test_pages_are_read_as_databases_write_them(written: str, pages: tuple[int, int] | None) -> None:
+    assert fields.page_range(written) == pages
+
+
+def test_prefixed_and_abbreviated_page_ranges_agree() -> None:
+    assert _merged(_variant(pages="S310-S317"), _variant(pages="310-7"))
+
+
+def test_identical_grey_literature_at_one_address_is_merged_without_a_person() -> None:
+    report = {
+        "title": "Estimates of children with a parent in prison",
+        "year": 2024,
+        "publisher": "Ministry of Justice",
+        "url": "https://www.gov.uk/government/publications/estimates-of-children-with-a-parent-in-prison",
+    }
+    copy = {
+        **report,
+        "url": "http://gov.uk/government/publications/estimates-of-children-with-a-parent-in-prison/",
+    }
+    pair = _pair(report, copy)
+    assert (pair.rule, pair.band) == ("url", "auto")
+
+
+# --- kept apart and linked: different items about one work ---------------------------------------
+
+
+def test_an_erratum_is_linked_to_its_article_never_merged() -> None:
+    erratum = _variant(
+        title="Erratum: " + ARTICLE["title"], issue="6", pages="616", authors=["Veyradier, A."]
+    )
+    wos = _variant(title=ARTICLE["title"] + " (vol 142, pg 310, 2003)", issue="6", pages="616")
+    for notice in (erratum, wos):
+        pair = _pair(ARTICLE, notice)
+        assert (pair.band, pair.relation) == ("related", "erratum")
+        assert pair.scores["subject"] == 2  # the erratum is the record the link describes
+
+
+def test_a_reply_is_linked_to_the_letter_it_answers() -> None:
+    letter = {**ARTICLE, "title": "Atypical hemolytic uremic syndrome associated with group A streptococcus"}
+    reply = {**letter, "title": letter["title"] + " - Reply", "authors": ["Shepherd, A. B."], "pages": "945"}
+    pair = _pair(letter, reply)
+    assert (pair.band, pair.relation, pair.scores["subject"]) == ("related", "comment", 2)
+
+
+def test_a_recurring_column_in_successive_issues_is_a_series() -> None:
+    column = {"title": "Gateways to clinical trials", "authors": ["Bayes, M.", "Rabasseda, X."],
+              "year": 2005, "journal": "Methods Find Exp Clin Pharmacol", "volume": "27"}  # fmt: skip
+    issues = [{**column, "issue": str(k), "pages": str(100 * k + 1)} for k in (1, 2, 3, 4)]
+    found = find_candidates(prepare(_rows(*issues)))
+    assert found and {(c.band, c.relation) for c in found} == {("related", "series")}
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Family Court Statistics Quarterly: January to March 2024",
+         "Family Court Statistics Quarterly: April to June 2024"),
+        ("HMPPS Annual Digest, April 2022 to March 2023", "HMPPS Annual Digest, April 2023 to March 2024"),
+        ("Coroners statistics: eighth annual summary", "Coroners statistics: ninth annual summary"),
+    ],
+)  # fmt: skip
+def test_statistics_releases_of_one_series_are_linked_not_merged(one: str, other: str) -> None:
+    release = {"year": 2024, "publisher": "Ministry of Justice", "doc_type": "official_statistics"}
+    pair = _pair({**release, "title": one}, {**release, "title": other})
+    assert (pair.band, pair.relation) == ("related", "series")
+
+
+def test_two_series_that_share_words_are_neither_merged_nor_linked() -> None:
+    women = {"title": "Women and the Criminal Justice System 2021", "year": 2022}
+    ethnicity = {"title": "Ethnicity and the Criminal Justice System 2022", "year": 2022}
+    found = find_candidates(prepare(_rows(women, ethnicity)))
+    assert all(c.band == "distinct" for c in found)
+
+
+def test_numbered_parts_and_companion_trials_are_linked_as_parts() -> None:
+    part = {**ARTICLE, "title": "Cervical cytology screening in the UK: part 1"}
+    pair = _pair(part, {**part, "title": "Cervical cytology screening in the UK: part 2", "pages": "318-325"})
+    assert (pair.band, pair.relation) == ("related", "part")
+
+
+def test_a_conference_abstract_is_linked_to_the_journal_article_unless_the_protocol_says_one_work() -> None:
+    abstract = _variant(doc_type="inproceedings", journal="American Society of Nephrology Annual Meeting",
+                        volume=None, issue=None, pages="SA-PO123")  # fmt: skip
+    paper = _variant(doc_type="article")
+    pair = _pair(abstract, paper)
+    assert (pair.band, pair.relation, pair.scores["subject"]) == ("related", "conference_version", 1)
+    assert _pair(abstract, paper, policy=Policy(conference_is_work=True)).relation is None
+
+
+def test_a_preprint_is_linked_to_its_publication_unless_the_protocol_says_one_work() -> None:
+    preprint = _variant(doi="10.1101/2020.01.01.123456", doc_type="posted-content", journal="medRxiv")
+    paper = _variant(doi="10.1016/j.jpeds.2003.01.001")
+    pair = _pair(preprint, paper)
+    assert (pair.band, pair.relation, pair.scores["subject"]) == ("related", "preprint", 1)
+    assert _pair(preprint, paper, policy=Policy(preprint_is_work=True)).band != "related"
+
+
+def test_a_cochrane_review_and_its_update_are_linked() -> None:
+    review = {"title": "Treatment for POEMS syndrome", "authors": ["Kuwabara, S.", "Dispenzieri, A."],
+              "journal": "Cochrane Database of Systematic Reviews", "year": 2008,
+              "doi": "10.1002/14651858.CD006828"}  # fmt: skip
+    update = {**review, "year": 2012, "doi": "10.1002/14651858.CD006828.pub2"}
+    pair = _pair(review, update)
+    assert (pair.band, pair.relation, pair.scores["subject"]) == ("related", "update", 2)
+
+
+def test_different_dois_are_different_works_without_asking_a_person() -> None:
+    pair = _pair(_variant(doi="10.1016/j.a.1"), _variant(doi="10.1016/j.a.2"))
+    assert (pair.band, pair.scores["conflicts"]) == ("distinct", ["doi"])
+
+
+def test_disjoint_supplement_pages_in_one_issue_are_different_abstracts() -> None:
+    abstract = _variant(title="Eculizumab in atypical hemolytic uremic syndrome", issue="Suppl 3")
+    pair = _pair({**abstract, "pages": "iii33"}, {**abstract, "pages": "iii40"})
+    assert pair.band in ("distinct", "related") and not _merged(
+        {**abstract, "pages": "iii33"}, {**abstract, "pages": "iii40"}
+    )
+
+
+def test_an_issue_column_of_record_numbers_is_ignored() -> None:
+    # EndNote exports put the record number in `number`: nearly every record has its own.
+    rows = [
+        {**ARTICLE, "title": f"Study {k} of something else entirely", "issue": str(k % 97)} for k in range(60)
+    ]
+    pair_a, pair_b = _variant(issue="36"), _variant(issue="35")
+    prep = prepare(_rows(*rows, pair_a, pair_b))
+    assert prep.issue[-1] is None and prep.issue[-2] is None
+    assert _merged(pair_a, pair_b)
+
+
+def test_the_queue_never_holds_a_pair_with_a_hard_conflict() -> None:
+    records = [
+        _variant(doi="10.1/a"),
+        _variant(doi="10.1/b"),
+        _variant(year=1999),
+        _variant(issue="4", pages="1-9"),
+    ]
+    assert all(c.band != "review" for c in find_candidates(prepare(_rows(*records))))
