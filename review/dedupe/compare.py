@@ -55,15 +55,14 @@ class Columns:
     @classmethod
     def of(cls, prep: Prepared) -> Columns:
         n = len(prep)
-        pages = prep.pages
         journals = prep.coded("journal")
         meeting_of = {j: bool(_MEETING.search(j)) for j in set(prep.journal) if j}
         return cls(
             year=prep.year.astype(np.int64),
             volume=prep.coded("volume"),
             issue=prep.coded("issue"),
-            page_start=np.fromiter((p[0] if p else -1 for p in pages), dtype=np.int64, count=n),
-            page_end=np.fromiter((p[1] if p else -1 for p in pages), dtype=np.int64, count=n),
+            page_start=prep.page_start,
+            page_end=prep.page_end,
             doi=prep.coded("doi"),
             journal=journals,
             authors=prep.coded("authors"),

@@ -106,13 +106,20 @@ def neighbourhood_pairs(prep: Prepared, windows: Sequence[int] = WINDOWS) -> npt
 
 
 def key_pairs(prep: Prepared) -> npt.NDArray[np.int64]:
-    """Pairs sharing a bibliographic address (volume + first page) or a first author and year."""
+    """Pairs sharing a bibliographic address (volume + first page), or a first author, year and one
+    of the two longest title words (a title damaged, cut short or reworded elsewhere keeps some)."""
     n = len(prep)
     volume, page, first = prep.coded("volume"), prep.coded("page"), prep.coded("first_author")
     year = prep.year.astype(np.int64)
     address = np.where((volume >= 0) & (page >= 0), volume * (int(page.max()) + 1) + page, -1)
+    chunks = [_block_pairs(address, prep.new, n)]
     author_year = np.where((first >= 0) & (year > 0), first * 4000 + year, -1)
-    return _unique_pairs([_block_pairs(address, prep.new, n), _block_pairs(author_year, prep.new, n)], n)
+    longest = [sorted(t.split(), key=len, reverse=True)[:2] for t in prep.title]
+    for rank in (0, 1):
+        word = codes([w[rank] if len(w) > rank and len(w[rank]) >= 4 else None for w in longest])
+        key = np.where((author_year >= 0) & (word >= 0), author_year * (int(word.max()) + 1) + word, -1)
+        chunks.append(_block_pairs(key, prep.new, n))
+    return _unique_pairs(chunks, n)
 
 
 def _block_pairs(key: npt.NDArray[np.int64], new: npt.NDArray[np.bool_], n: int) -> npt.NDArray[np.int64]:

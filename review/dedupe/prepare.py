@@ -89,7 +89,8 @@ class Prepared:
     volume: list[str | None]
     issue: list[str | None]
     page: list[str | None]  # first page, for blocking and quick comparison
-    pages: list[tuple[int, int] | None]
+    page_start: npt.NDArray[np.int64]  # first and last page as numbers (-1 when unknown)
+    page_end: npt.NDArray[np.int64]
     doc_class: list[str | None]
     orgs: list[frozenset[str]]
     journal: list[str | None]  # as written: `fields.journals_agree` reads every name it gives
@@ -130,6 +131,13 @@ class Prepared:
 def doc_class(doc_type: str | None) -> str | None:
     """A coarse document class for compatibility checks, or None when unknown or not telling."""
     return _DOC_CLASSES.get((doc_type or "").strip().lower())
+
+
+def _page_numbers(pages: Sequence[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    # Two integer arrays, not a tuple per record: ~60 MB less at a million records.
+    ranges = [fields.page_range(p) or (-1, -1) for p in pages]
+    start = np.fromiter((r[0] for r in ranges), dtype=np.int64, count=len(ranges))
+    return start, np.fromiter((r[1] for r in ranges), dtype=np.int64, count=len(ranges))
 
 
 def _split(title: str) -> tuple[str, str]:
@@ -235,6 +243,7 @@ def from_columns(
     norm = [f"{m} {s}" if s else m for m, s in splits]
     names = [_names(a) for a in col("authors")]
     sources = [s or "" for s in col("source")]
+    page_start, page_end = _page_numbers(col("pages"))
     return Prepared(
         ids=ids,
         new=new,
@@ -249,7 +258,8 @@ def from_columns(
         volume=[_interned(nz.normalize_volume(v)) for v in col("volume")],
         issue=_issues(sources, col("issue"), col("volume"), col("pages")),
         page=[_interned(nz.first_page(p)) for p in col("pages")],
-        pages=[fields.page_range(p) for p in col("pages")],
+        page_start=page_start,
+        page_end=page_end,
         doc_class=[doc_class(d) for d in col("doc_type")],
         orgs=[_org_words(p) for p in col("publisher")],
         journal=[_interned(j) for j in col("journal")],

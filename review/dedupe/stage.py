@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +17,7 @@ from review import __version__
 from review.db import utcnow
 from review.dedupe import weights, works
 from review.dedupe.decisions import pending_count
-from review.dedupe.engine import Clustering, cluster, find_candidates
+from review.dedupe.engine import Clustering, cluster, collector_paused, find_candidates
 from review.dedupe.match import MAX_BLOCK, WINDOWS, Candidate
 from review.dedupe.prepare import FIELDS, Prepared, from_columns
 from review.dedupe.score import Policy
@@ -162,21 +160,8 @@ def _mark_refused(clustering: Clustering) -> None:
 
 def run(session: Session, *, policy: Policy | None = None, protocol_hash: str | None = None) -> DedupeResult:
     """Give every record a work: compare new records with all stored ones, merge or queue pairs."""
-    with _collector_paused():
+    with collector_paused():
         return _run(session, policy or Policy(), protocol_hash)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    # A run builds millions of small objects and no reference cycles: the cyclic collector would
-    # walk the whole growing heap again and again (a fifth of the time at a million records).
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _run(session: Session, policy: Policy, protocol_hash: str | None) -> DedupeResult:

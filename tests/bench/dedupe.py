@@ -562,7 +562,7 @@ def _state(pair: tuple[str, str], merge: bool, pred: dict[str, Any], queued: set
 
 def scale_run(shared: Path, n: int, exact: bool) -> tuple[float, float, float, float, int]:
     """Matching core on n synthetic records: (seconds, cpu seconds, precision, recall, largest cluster)."""
-    from review.dedupe.engine import cluster, find_candidates
+    from review.dedupe.engine import cluster, collector_paused, find_candidates
     from review.dedupe.prepare import from_columns
 
     syn = generate(_pool(shared), n)
@@ -572,8 +572,9 @@ def scale_run(shared: Path, n: int, exact: bool) -> tuple[float, float, float, f
         labels = exact_baseline(rows)
         roots = [labels[i] for i in syn.cols["id"]]
     else:
-        prep = from_columns(syn.cols)
-        roots = cluster(prep, find_candidates(prep)).roots.tolist()
+        with collector_paused():  # as `dedupe.run` does
+            prep = from_columns(syn.cols)
+            roots = cluster(prep, find_candidates(prep)).roots.tolist()
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     tp = _pairs(zip(roots, syn.group, strict=True))
     predicted, true = _pairs(roots), _pairs(syn.group)
