@@ -18,7 +18,7 @@ from review.db import utcnow
 from review.dedupe import weights, works
 from review.dedupe.decisions import pending_count
 from review.dedupe.engine import Clustering, cluster, collector_paused, find_candidates
-from review.dedupe.match import MAX_BLOCK, WINDOWS, Candidate
+from review.dedupe.match import MAX_BLOCK, SHORT_TITLE, WINDOWS, Candidate
 from review.dedupe.prepare import FIELDS, Prepared, from_columns
 from review.dedupe.score import Policy
 from review.models import DedupePair, Record, StageRun
@@ -38,18 +38,25 @@ def method_text(policy: Policy) -> str:
         apart.append("a preprint and its publication")
     if not policy.conference_is_work:
         apart.append("a conference version and the journal article")
+    set_by_hand = "; ".join(f"{f} {lv}" for f, levels in weights.SET_VALUES.items() for lv in levels)
     return (
         f"review {__version__} dedupe: records sharing a DOI, OpenAlex ID, PMID, GOV.UK path or content "
         f"ID, or landing page were merged unless their titles, years or notices disagreed. Other pairs "
         f"were blocked on several keys (sorted neighbourhoods of title, reversed title and main title, "
-        f"windows {'/'.join(map(str, WINDOWS))}; volume with first page; first author with year; groups "
-        f"of up to {MAX_BLOCK}), compared field by field and weighed with Fellegi-Sunter weights "
-        f"(log2 m/u, estimated on labelled pairs of {weights.ESTIMATED_ON}; a missing field weighs 0; "
-        f"prior {weights.PRIOR:+.1f}; {weights.describe()}). Pairs with a match probability of "
-        f"{policy.auto:g} or more were merged automatically, {policy.review:g} to {policy.auto:g} were "
-        f"decided by a person. Never merged, whatever the weights: records with different DOIs, years "
-        f"more than one apart, different issues of one volume, or disjoint pages in one issue; kept "
-        f"apart but linked as related items: {'; '.join(apart)}."
+        f"windows {'/'.join(map(str, WINDOWS))}; volume with first page; first author with year and one "
+        f"of the two longest title words; groups of up to {MAX_BLOCK}), compared field by field and "
+        f"weighed with Fellegi-Sunter weights (log2 m/u, estimated on the blocked pairs of "
+        f"{weights.ESTIMATED_ON} with add-one smoothing, clipped at {weights.CLIP:g} bits; levels seen in "
+        f"fewer than {weights.MIN_SEEN} pairs set by judgement: {set_by_hand}; a missing field weighs 0; "
+        f"prior {weights.PRIOR:+.1f}; {weights.describe()}; title levels by rapidfuzz ratio on normalised "
+        f"titles: exact equal, high 95+, contained (one title the start or end of the other, or a "
+        f"subtitle dropped), good 90+, fair 80+, weak 60+, low below, short under {SHORT_TITLE} characters "
+        f"and 90+). Pairs with a match probability of "
+        f"{policy.auto:g} or more were merged automatically and from {policy.review:g} were decided by "
+        f"a person, except that records with clearly different titles or by different people were "
+        f"never merged automatically. Never merged, whatever the weights: records with different DOIs, "
+        f"years more than one apart, different issues of one volume, or disjoint pages in one issue; "
+        f"kept apart but linked as related items: {'; '.join(apart)}."
     )
 
 
