@@ -231,7 +231,7 @@ def build_review(run: ReviewRunner, engine: Engine, root: Path) -> dict[str, int
         "resolve",
         "--reviewer",
         "adjudicator",
-        "--record",
+        "--work",
         str(ids[FLYING]),
         "--decision",
         "include",

@@ -107,7 +107,7 @@ def test_resolve_writes_an_adjudicator_event(session: Session, protocol: Protoco
 def test_resolve_refuses_bad_requests(session: Session, protocol: Protocol, works: list[int]) -> None:
     with pytest.raises(AdjudicationError, match=r"reviewer1 screened record .* cannot adjudicate"):
         resolve(session, protocol, TA, works[0], A, decision="include")
-    with pytest.raises(InputError, match="Record 999 does not exist"):
+    with pytest.raises(InputError, match="Work 999 does not exist"):
         resolve(session, protocol, TA, 999, ADJ, decision="include")
     with pytest.raises(AdjudicationError, match=r"not in conflict.*stands at include"):
         resolve(session, protocol, TA, works[1], ADJ, decision="include")
@@ -138,7 +138,7 @@ def test_end_to_end_through_the_cli(run, engine: Engine, saved: list[int]) -> No
         "resolve",
         "--reviewer",
         ADJ,
-        "--record",
+        "--work",
         str(saved[0]),
         "--decision",
         "exclude",
@@ -148,6 +148,7 @@ def test_end_to_end_through_the_cli(run, engine: Engine, saved: list[int]) -> No
         "school-age only",
     )
     assert done.exit_code == 0, done.output
+    assert f"Work {saved[0]}: exclude (E-TOPIC) by adjudicator, saved." in done.output
     assert _finals(engine)[saved[0]].status == "exclude"
     assert "1 open conflict(s)" in run("conflicts").output
     log = run("log", str(saved[0]))
@@ -181,8 +182,11 @@ def test_cli_errors(run, saved: list[int]) -> None:  # type: ignore[no-untyped-d
     assert own.exit_code == 1 and "cannot adjudicate" in own.stderr
     both_mine = run("conflicts", "resolve", "--reviewer", A)
     assert both_mine.exit_code == 1 and "were screened by reviewer1" in both_mine.stderr
-    unknown = run("conflicts", "resolve", "--reviewer", ADJ, "--record", "999", "--decision", "include")
-    assert unknown.exit_code == 1 and "Record 999 does not exist" in unknown.stderr
+    unknown = run("conflicts", "resolve", "--reviewer", ADJ, "--work", "999", "--decision", "include")
+    assert unknown.exit_code == 1 and "Work 999 does not exist" in unknown.stderr
+    # --record, the option's old name, still works
+    old_name = run("conflicts", "resolve", "--reviewer", ADJ, "--record", "999", "--decision", "include")
+    assert old_name.exit_code == 1 and "Work 999 does not exist" in old_name.stderr
     stranger = run("conflicts", "resolve", "--reviewer", "mallory")
     assert stranger.exit_code == 1 and "Unknown reviewer" in stranger.stderr
     no_record = run("conflicts", "resolve", "--reviewer", ADJ, "--decision", "include")
@@ -242,7 +246,7 @@ def test_import_lists_every_bad_row_and_applies_nothing(
     assert "3 bad row(s); nothing was applied" in result.stderr
     assert "row 3: record" in result.stderr and "E-WRONG" in result.stderr
     assert "row 4: record_id 'abc'" in result.stderr
-    assert "row 5: Record" in result.stderr and "not in conflict" in result.stderr
+    assert "row 5: Work" in result.stderr and "not in conflict" in result.stderr
     assert _events(engine) == []
 
 

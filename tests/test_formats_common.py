@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from review.formats import (
-    assign_ids,
-)
 from review.formats.common import parse_date
+from review.imports.prepare import prepare
 from review.records import RecordIn
 
 
@@ -16,7 +14,8 @@ def test_dates() -> None:
     assert parse_date("2019") is None and parse_date("2019/02/30") is None
 
 
-def test_assign_ids_keeps_given_ids() -> None:
+def test_records_keep_given_ids_and_others_get_derived_ones() -> None:
     records = [RecordIn(source="x", source_id="A1", title="T"), RecordIn(source="x", source_id="", title="T")]
-    assign_ids(records)
-    assert records[0].source_id == "A1" and records[1].source_id.startswith("h")
+    prepared = prepare([(1, records[0]), (2, records[1])])
+    assert prepared.records[0].source_id == "A1"
+    assert prepared.records[1].source_id.startswith("h")

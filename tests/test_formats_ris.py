@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 
 from review.errors import ImportFormatError
 from review.formats import (
-    assign_ids,
     read_nbib,
     read_ris,
     write_ris,
 )
 from review.formats.nbib import parse_nbib
 from review.formats.ris import parse_ris
+from review.imports.prepare import prepare
 from review.records import RecordIn
 from tests.formats_helpers import DATA, WORK, filled, text
 
@@ -642,19 +642,18 @@ def test_ris_an_sn_that_is_no_issn_is_kept() -> None:
     assert (record.issn, extra(record)) == (None, {"SN": ["DFE-RR123"]})
 
 
-def test_ris_without_ids_gets_stable_ids_and_suffixes_exact_repeats() -> None:
+def test_ris_without_ids_gets_stable_ids_and_stores_exact_repeats_once() -> None:
     records = read_ris(text("no_ids.ris"), "dfe")
-    assign_ids(records)
-    ids = [r.source_id for r in records]
-    assert ids[2] == ids[1] + "-2"
-    assert len(set(ids)) == 3
+    prepared = prepare(list(enumerate(records, start=1)))
+    ids = [r.source_id for r in prepared.records]
+    assert prepared.repeated == 1 and len(set(ids)) == len(ids) == 2
     # Moving records around and changing case or punctuation keeps the IDs.
     edited = read_ris(
         text("no_ids.ris").replace("The Best Start for Life:", "the best start for life"), "dfe"
     )
     edited.reverse()
-    assign_ids(edited)
-    assert sorted(r.source_id for r in edited) == sorted(ids)
+    again = prepare(list(enumerate(edited, start=1)))
+    assert sorted(r.source_id for r in again.records) == sorted(ids)
 
 
 # --- RIS writer -------------------------------------------------------------------------------------

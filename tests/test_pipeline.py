@@ -93,7 +93,7 @@ def test_whole_pipeline_through_the_cli(
         fill_sheet(sheet, _ta_decision if reviewer == "reviewer1" else _disagree_on_4)
         ok(run, "screen", "import", str(sheet))
     assert "4" in ok(run, "conflicts", "--stage", "title-abstract")
-    ok(run, "conflicts", "resolve", "--reviewer", "adjudicator", "--record", "4", "--decision", "exclude",
+    ok(run, "conflicts", "resolve", "--reviewer", "adjudicator", "--work", "4", "--decision", "exclude",
        "--reason", "E-TOPIC")  # fmt: skip
     fetched = ok(run, "fulltext", "fetch")
     assert "1 failed, 2 works with no full-text URL" in fetched  # a submission's link: HTTP 404

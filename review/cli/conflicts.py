@@ -54,12 +54,14 @@ def conflicts_cmd(ctx: click.Context, stage: str) -> None:
 @conflicts_cmd.command("resolve")
 @click.option("--reviewer", required=True, help="The adjudicator: a reviewer named in the protocol.")
 @stage_option
-@click.option("--record", "work_id", type=int, default=None, help="Resolve only this record (a work ID).")
+@click.option(
+    "--work", "--record", "work_id", type=int, default=None, help="Resolve only this work (the ID it lists)."
+)
 @click.option(
     "--decision",
     type=click.Choice(["include", "exclude", "maybe"]),
     default=None,
-    help="Decide without the interactive screen (needs --record).",
+    help="Decide without the interactive screen (needs --work).",
 )
 @click.option(
     "--reason", default=None, help="Exclusion reason code from the protocol (with --decision exclude)."
@@ -85,13 +87,13 @@ def resolve_cmd(
     \b
     Example:
         review conflicts resolve --reviewer adjudicator
-        review conflicts resolve --reviewer adjudicator --record 12 --decision exclude --reason E-TOPIC
+        review conflicts resolve --reviewer adjudicator --work 12 --decision exclude --reason E-TOPIC
     """
     app.check_reviewer(reviewer)
     if decision is None:
         _interactive(app, stage_value(stage), reviewer, work_id)
     elif work_id is None:
-        raise click.UsageError("--decision needs --record: say which record you are deciding.")
+        raise click.UsageError("--decision needs --work: say which work you are deciding.")
     else:
         _resolve_one(app, stage_value(stage), reviewer, work_id, (decision, reason, note))
 
@@ -107,7 +109,7 @@ def _resolve_one(
             session, app.protocol(), stage, work_id, reviewer, decision=decision, reason=reason, note=note
         )
     reason_text = f" ({done.reason_code})" if done.reason_code else ""
-    click.echo(f"Record {done.work_id}: {done.decision}{reason_text} by {reviewer}, saved.")
+    click.echo(f"Work {done.work_id}: {done.decision}{reason_text} by {reviewer}, saved.")
 
 
 def _interactive(app: App, stage: str, reviewer: str, work_id: int | None) -> None:

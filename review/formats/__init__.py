@@ -9,7 +9,7 @@ naming the bad lines. Writers take work or record rows as dicts (title, abstract
 from __future__ import annotations
 
 from review.formats.bibtex import read_bibtex, write_bibtex
-from review.formats.common import Parsed, Problem, assign_ids
+from review.formats.common import Parsed, Problem
 from review.formats.csljson import read_csljson
 from review.formats.csvfile import read_csv, write_csv
 from review.formats.endnote import read_endnote_xml
@@ -20,7 +20,6 @@ from review.formats.wos import read_wos
 __all__ = [
     "Parsed",
     "Problem",
-    "assign_ids",
     "read_bibtex",
     "read_csljson",
     "read_csv",

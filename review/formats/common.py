@@ -6,7 +6,7 @@ import gc
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -126,17 +126,6 @@ def derived_id(record: RecordIn) -> str:
     if key == "||":
         key = "|".join(_fold(v) for v in (record.abstract, record.url, record.journal, record.publisher))
     return "h" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-
-
-def assign_ids(records: Sequence[RecordIn]) -> None:
-    """Give records without an ID a derived one; the n-th exact repeat gets the suffix `-n`."""
-    seen: dict[str, int] = {}
-    for record in records:
-        if record.source_id:
-            continue
-        base = derived_id(record)
-        seen[base] = seen.get(base, 0) + 1
-        record.source_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
 
 
 def raise_errors(name: str, kind: str, errors: list[str]) -> None:
