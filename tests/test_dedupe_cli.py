@@ -48,7 +48,10 @@ def test_review_loop_skips_then_merges(run: ReviewRunner, engine: Engine) -> Non
     run("dedupe")
     skipped = run("dedupe", "review", "--reviewer", "reviewer1", input="s\n")
     assert skipped.exit_code == 0, skipped.output
-    assert "Pair " in skipped.output and "| " + TITLE[:40] in skipped.output
+    assert "Pair " in skipped.output and "match probability" in skipped.output
+    assert "* title     A " + TITLE[:40] in skipped.output  # the titles differ: each shown whole
+    assert "  year      | 2022" in skipped.output  # the same in both: shown once
+    assert all(len(line) <= 80 for line in skipped.output.splitlines())
     assert "No pairs left to review." in skipped.output  # one decision covers both record pairs
     assert len(set(_works(engine, ids)[:3])) == 2
     merged = run("dedupe", "review", "--reviewer", "reviewer1", input="m\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,20 +55,30 @@ def run_cmd(app: App) -> None:
     )
     click.echo(f"{res.queued} pairs wait for a person; {res.works} works ({res.works_created} new).")
     if res.related:
-        kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(res.related.items()))
-        click.echo(f"Kept apart but linked as related items: {kinds}.")
+        from review.dedupe.relations import counts_text
+
+        click.echo(f"Kept apart but linked as related items: {counts_text(res.related)}.")
     for a, b in res.flagged:
         click.echo(f"Warning: records {a} and {b} match but both works are screened; queued.", err=True)
     if res.queued:
         click.echo("Check the queue with: review dedupe review --reviewer NAME")
 
 
-def _show(view: PairView) -> None:
-    click.echo(f"\nPair {view.pair_id} ({view.rule}): {_evidence(view.scores)}")
+def _show(view: PairView, width: int = 80) -> None:
+    """The pair's evidence, then each field whole, wrapped to the terminal: once when both records
+    agree, as A and B (marked *) when they differ, so an erratum and its article never look alike."""
+    click.echo("\n" + textwrap.fill(f"Pair {view.pair_id} ({view.rule}): {_evidence(view.scores)}", width))
     for name in view.left:
         left, right = _cell(view.left[name]), _cell(view.right[name])
-        mark = " " if left == right else "*"
-        click.echo(f"{mark} {name:<9} | {left[:48]:<48} | {right[:48]}")
+        if left == right:
+            click.echo(_wrapped(f"  {name:<9} | ", left, width))
+        else:
+            click.echo(_wrapped(f"* {name:<9} A ", left, width))
+            click.echo(_wrapped(f"  {'':<9} B ", right, width))
+
+
+def _wrapped(head: str, text: str, width: int) -> str:
+    return textwrap.fill(text or "-", width, initial_indent=head, subsequent_indent=" " * len(head))
 
 
 def _evidence(scores: dict[str, Any]) -> str:
@@ -90,7 +101,7 @@ def _cell(value: Any) -> str:
 @click.option("--reviewer", required=True, help="Your name, as listed in the protocol's reviewers.")
 @pass_app
 def review_cmd(app: App, reviewer: str) -> None:
-    """Decide queued pairs one by one: [m]erge, [k]eep both, [s]kip, [q]uit.
+    """Decide queued pairs one by one, one key each: [m]erge, [k]eep both, [s]kip, [q]uit.
 
     \b
     Example:
@@ -106,13 +117,28 @@ def review_cmd(app: App, reviewer: str) -> None:
             if view is None:
                 return click.echo("No pairs left to review.")
             _show(view)
-            key = click.prompt("[m]erge, [k]eep both, [s]kip, [q]uit", type=click.Choice(list(KEYS)))
-            if KEYS[key] == "quit":
+            action = _choose()
+            if action == "quit":
                 return None
-            if KEYS[key] == "skip":
+            if action == "skip":
                 skipped.add(view.pair_id)
                 continue
-            dedupe.decide(session, view.pair_id, KEYS[key], reviewer)
+            dedupe.decide(session, view.pair_id, action, reviewer)
+
+
+def _choose() -> str:
+    """One key per decision, no Enter (as the screening terminal takes them)."""
+    from review.cli.terminal import QUIT_KEYS, read_key
+
+    click.echo("[m]erge, [k]eep both, [s]kip, [q]uit: ", nl=False)
+    while True:
+        key = read_key().lower()
+        if key in QUIT_KEYS or key in KEYS:
+            action = KEYS.get(key, "quit")
+            click.echo(action.replace("_", " "))
+            return action
+        if not key.isspace():  # Enter or a stray space does nothing; anything else gets the keys again
+            click.echo("\nKeys: m merge, k keep both, s skip, q quit: ", nl=False)
 
 
 @dedupe_cmd.command("undo")

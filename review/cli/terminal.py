@@ -137,7 +137,7 @@ def _act(loop: _Loop, card: Card) -> str | Card:
     """Read keys until one moves on: 'next', 'quit', or a card to show instead."""
     note: str | None = None
     while True:
-        key = _read_key().lower()
+        key = read_key().lower()
         if key in QUIT_KEYS:
             return "quit"
         if key.isspace():  # Enter or a stray space: nothing to do
@@ -159,7 +159,8 @@ def _act(loop: _Loop, card: Card) -> str | Card:
             click.echo(_key_help(loop))
 
 
-def _read_key() -> str:
+def read_key() -> str:
+    """One key, without Enter (from standard input when there is no terminal)."""
     try:
         return click.getchar()
     except OSError:  # no terminal (input piped in): read keys from standard input instead
