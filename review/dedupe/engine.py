@@ -59,11 +59,32 @@ def find_candidates(prep: Prepared, policy: Policy | None = None) -> list[Candid
         n = len(prep)
         known = np.array([i * n + j for i, j in by_pair], dtype=np.int64)
         pairs = pairs[~np.isin(pairs[:, 0] * n + pairs[:, 1], known)]
-    level, ratio = title_levels(prep, pairs)
-    hits = np.flatnonzero(_worth_scoring(prep, pairs, level, policy))
-    for cand in score_pairs(prep, cols, pairs[hits], level[hits], ratio[hits], policy):
+    hits, level, ratio = _screened(prep, pairs, policy)
+    for cand in score_pairs(prep, cols, hits, level, ratio, policy):
         by_pair[(cand.i, cand.j)] = cand
     return list(by_pair.values())
+
+
+PAIR_CHUNK = 2_000_000  # pairs screened at a time: bounds the per-pair arrays (~60 MB each at 10M)
+
+
+def _screened(
+    prep: Prepared, pairs: npt.NDArray[np.int64], policy: Policy
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int8], npt.NDArray[np.float32]]:
+    """The pairs worth comparing in full, with their title levels and ratios, a chunk at a time."""
+    kept: list[tuple[Any, Any, Any]] = []
+    for start in range(0, len(pairs), PAIR_CHUNK):
+        part = pairs[start : start + PAIR_CHUNK]
+        level, ratio = title_levels(prep, part)
+        hits = np.flatnonzero(_worth_scoring(prep, part, level, policy))
+        kept.append((part[hits], level[hits], ratio[hits]))
+    if not kept:
+        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int8), np.empty(0, dtype=np.float32)
+    return (
+        np.concatenate([k[0] for k in kept]),
+        np.concatenate([k[1] for k in kept]),
+        np.concatenate([k[2] for k in kept]),
+    )
 
 
 def _worth_scoring(
@@ -103,10 +124,15 @@ def _may_be_related(
 
 
 def _versioned_dois(prep: Prepared) -> npt.NDArray[np.bool_]:
+    """Records whose DOI is a preprint server's or a Cochrane version's (cached on prep)."""
+
     def versioned(doi: str | None) -> bool:
         return bool(doi) and (str(doi).startswith(PREPRINT_DOI) or ".pub" in str(doi))
 
-    return np.fromiter(map(versioned, prep.keys["doi"]), dtype=np.bool_, count=len(prep))
+    if "versioned_doi" not in prep._coded:
+        found = np.fromiter(map(versioned, prep.keys["doi"]), dtype=np.bool_, count=len(prep))
+        prep._coded["versioned_doi"] = found  # type: ignore[assignment]
+    return prep._coded["versioned_doi"]  # type: ignore[return-value]
 
 
 def _lazy_codes(prep: Prepared, records: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from review import normalize as nz
 from review.dedupe import fields
@@ -100,6 +101,14 @@ class Prepared:
     def __len__(self) -> int:
         return len(self.title)
 
+    def release(self) -> None:
+        """Drop the compared columns once matching is done; IDs and the `new` mask stay."""
+        for name in ("title", "main", "alt", "source", "surnames", "givens", "volume", "issue", "page"):
+            setattr(self, name, [])
+        self.journal, self.orgs, self.doc_class = [], [], []
+        self.keys = {name: [] for name in self.keys}
+        self._coded.clear()
+
     def coded(self, name: str, values: Callable[[], Sequence[Any]] | None = None) -> npt.NDArray[np.int64]:
         """A column as integer codes (equal values, equal codes; None -1), made once per name: a
         field of this class, `doi`, `first_author`, or any `values` given with a new name."""
@@ -152,6 +161,8 @@ def _spelling(words: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _names_of(authors: tuple[str, ...] | str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if isinstance(authors, str) and authors.startswith('["'):
+        authors = tuple(orjson.loads(authors))  # the store's JSON list, as `dedupe.run` loads it
     surnames, givens = fields.person_names(list(authors) if isinstance(authors, tuple) else authors)
     return tuple(map(sys.intern, surnames)), tuple(map(sys.intern, givens))
 
@@ -207,17 +218,27 @@ def prepare(rows: Iterable[Mapping[str, Any]], new_ids: set[int] | None = None) 
 
 
 def from_columns(
-    cols: Mapping[str, Sequence[Any]], new_ids: set[int] | npt.NDArray[np.bool_] | None = None
+    cols: Mapping[str, Sequence[Any]],
+    new_ids: set[int] | npt.NDArray[np.bool_] | None = None,
+    *,
+    consume: bool = False,
 ) -> Prepared:
     """Normalise raw columns (FIELDS names; missing columns count as empty) into a Prepared.
 
     `new_ids` is a set of record IDs or a boolean mask in column order; None means all are new.
+    With `consume`, each raw column is removed from `cols` (a dict) once normalised, so the raw and
+    the normalised forms of a million records are not all held at once (~300 MB).
     """
     n = len(cols["id"])
     nothing: list[Any] = [None] * n  # one shared list for every absent column
 
     def col(name: str) -> Sequence[Any]:
         return cols.get(name) or nothing
+
+    def done(*names: str) -> None:
+        if consume and isinstance(cols, dict):
+            for name in names:
+                cols.pop(name, None)
 
     def ident(name: str, fn: Callable[[Any], str | None]) -> list[str | None]:
         values = col(name)
@@ -231,7 +252,9 @@ def from_columns(
         for _, o in parallel
     ]
     del parallel
+    done("title")
     splits = [_split(t) for t in titles]
+    del titles
     ids = np.fromiter((int(i) for i in cols["id"]), dtype=np.int64, count=n)
     if new_ids is None:
         new = np.ones(n, dtype=bool)
@@ -242,8 +265,22 @@ def from_columns(
     # The subtitle separators are punctuation, so the normalised title is main + sub.
     norm = [f"{m} {s}" if s else m for m, s in splits]
     names = [_names(a) for a in col("authors")]
+    done("authors")
     sources = [s or "" for s in col("source")]
     page_start, page_end = _page_numbers(col("pages"))
+    issue = _issues(sources, col("issue"), col("volume"), col("pages"))
+    page = [_interned(nz.first_page(p)) for p in col("pages")]
+    volume = [_interned(nz.normalize_volume(v)) for v in col("volume")]
+    done("pages", "issue", "volume")
+    keys = {
+        "doi": ident("doi", nz.normalize_doi),
+        "openalex_id": ident("openalex_id", nz.normalize_openalex_id),
+        "pmid": ident("pmid", nz.normalize_pmid),
+        "govuk_base_path": ident("govuk_base_path", nz.normalize_govuk_path),
+        "govuk_content_id": ident("govuk_content_id", nz.normalize_content_id),
+        "url": ident("url", normalize_url),
+    }
+    done("doi", "openalex_id", "pmid", "govuk_base_path", "govuk_content_id", "url")
     return Prepared(
         ids=ids,
         new=new,
@@ -255,20 +292,13 @@ def from_columns(
         year=np.fromiter((nz.normalize_year(y) or 0 for y in col("year")), np.int32, n),
         surnames=[a for a, _ in names],
         givens=[g for _, g in names],
-        volume=[_interned(nz.normalize_volume(v)) for v in col("volume")],
-        issue=_issues(sources, col("issue"), col("volume"), col("pages")),
-        page=[_interned(nz.first_page(p)) for p in col("pages")],
+        volume=volume,
+        issue=issue,
+        page=page,
         page_start=page_start,
         page_end=page_end,
         doc_class=[doc_class(d) for d in col("doc_type")],
         orgs=[_org_words(p) for p in col("publisher")],
         journal=[_interned(j) for j in col("journal")],
-        keys={
-            "doi": ident("doi", nz.normalize_doi),
-            "openalex_id": ident("openalex_id", nz.normalize_openalex_id),
-            "pmid": ident("pmid", nz.normalize_pmid),
-            "govuk_base_path": ident("govuk_base_path", nz.normalize_govuk_path),
-            "govuk_content_id": ident("govuk_content_id", nz.normalize_content_id),
-            "url": ident("url", normalize_url),
-        },
+        keys=keys,
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import or_, select, update
+from sqlalchemy import Text, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -84,7 +84,10 @@ def _load(session: Session) -> dict[str, list[Any]]:
     names = (*FIELDS, "work_id", "recompare")
     cols: dict[str, list[Any]] = {name: [] for name in names}
     appends = [cols[name].append for name in names]
-    query = select(*(table.c[name] for name in names)).order_by(table.c.id)
+    # Author lists as their JSON text, decoded when normalised: a list of strings per record would
+    # hold ~200 MB more at a million records.
+    columns = [type_coerce(table.c[n], Text) if n == "authors" else table.c[n] for n in names]
+    query = select(*columns).order_by(table.c.id)
     for row in session.execute(query.execution_options(yield_per=20_000)):
         for append, value in zip(appends, row, strict=True):
             append(value)
@@ -189,7 +192,7 @@ def _run(session: Session, policy: Policy, protocol_hash: str | None) -> DedupeR
     cands: list[Candidate] = []
     flagged: list[tuple[int, int]] = []
     if new_count:
-        prep = from_columns(cols, new)
+        prep = from_columns(cols, new, consume=True)
         del cols  # the raw fields are not needed once normalised (about 1 GB per million records)
         pos = {int(rid): k for k, rid in enumerate(prep.ids)}
         cands = find_candidates(prep, policy)
@@ -200,6 +203,7 @@ def _run(session: Session, policy: Policy, protocol_hash: str | None) -> DedupeR
         anchored_ids = works.anchored_works(session, groups)
         anchored = np.array([w in anchored_ids for w in old], dtype=bool)
         clustering = cluster(prep, cands, groups.values(), _kept_apart(session, pos), anchored)
+        prep.release()  # only IDs are needed from here: ~400 MB back at a million records
         _mark_refused(clustering)
         flagged = [
             (int(prep.ids[c.i]), int(prep.ids[c.j]))
