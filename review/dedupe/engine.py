@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,21 +21,6 @@ from review.dedupe.match import (
 )
 from review.dedupe.prepare import IDENTIFIERS, Prepared
 from review.dedupe.score import PREPRINT_DOI, SIMILAR, Policy, score_identifiers, score_pairs
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector: matching builds millions of small objects and no
-    reference cycles, and the collector would walk the whole growing heap again and again (a fifth
-    of the time at a million records)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
 
 _RULE_ORDER = {name: rank for rank, name in enumerate(IDENTIFIERS)}
 # Title levels worth a full comparison whatever the cheap bound says: they may be related items.

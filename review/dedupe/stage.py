@@ -17,11 +17,12 @@ from review import __version__
 from review.db import utcnow
 from review.dedupe import weights, works
 from review.dedupe.decisions import pending_count
-from review.dedupe.engine import Clustering, cluster, collector_paused, find_candidates
+from review.dedupe.engine import Clustering, cluster, find_candidates
 from review.dedupe.match import MAX_BLOCK, SHORT_TITLE, WINDOWS, Candidate
 from review.dedupe.prepare import FIELDS, Prepared, from_columns
 from review.dedupe.score import Policy
 from review.models import DedupePair, Record, StageRun
+from review.runtime import collector_paused
 
 STAGE = "dedupe"
 AUTOMATION = "automation"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NoReturn
@@ -142,22 +140,6 @@ def fail(name: str, kind: str, errors: list[str]) -> NoReturn:
         f"{name} is not a valid {kind} file; nothing was imported. Fix these lines and import again:\n"
         f"  {listed}{more}"
     )
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a reader builds its records.
-
-    A reader makes a few small containers a field and no reference cycles; the collector would walk
-    them again and again as they pile up, about half of the reading time of a 100,000-record export.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def split_lines(text: str) -> list[str]:

@@ -24,7 +24,6 @@ from review.formats.common import (
     Parsed,
     Problem,
     clean,
-    collector_paused,
     fail,
     parse_date,
     split_lines,
@@ -32,6 +31,7 @@ from review.formats.common import (
 )
 from review.normalize import normalize_doi, normalize_year
 from review.records import RecordIn
+from review.runtime import collector_paused
 
 KIND = "PubMed nbib"
 _TAG = re.compile(r"([A-Z][A-Z0-9]{1,3}) {0,2}- (.*)$")

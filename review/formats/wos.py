@@ -33,7 +33,6 @@ from review.formats.common import (
     Parsed,
     Problem,
     clean,
-    collector_paused,
     fail,
     parse_date,
     split_lines,
@@ -41,6 +40,7 @@ from review.formats.common import (
 )
 from review.normalize import normalize_doi, normalize_year
 from review.records import RecordIn
+from review.runtime import collector_paused
 
 KIND = "Web of Science plain text"
 _TAG = re.compile(r"([A-Z][A-Z0-9])(?: (.*))?$")

@@ -562,8 +562,9 @@ def _state(pair: tuple[str, str], merge: bool, pred: dict[str, Any], queued: set
 
 def scale_run(shared: Path, n: int, exact: bool) -> tuple[float, float, float, float, int]:
     """Matching core on n synthetic records: (seconds, cpu seconds, precision, recall, largest cluster)."""
-    from review.dedupe.engine import cluster, collector_paused, find_candidates
+    from review.dedupe.engine import cluster, find_candidates
     from review.dedupe.prepare import from_columns
+    from review.runtime import collector_paused
 
     syn = generate(_pool(shared), n)
     start, cpu = time.perf_counter(), time.process_time()

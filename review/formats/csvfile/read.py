@@ -12,12 +12,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
-from review.formats.common import Parsed, Problem, collector_paused, fail, strict
+from review.formats.common import Parsed, Problem, fail, strict
 from review.formats.csvfile.cells import Row, norm_header
 from review.formats.csvfile.columns import ALIASES, check_titles, column_plan, plan_notes
 from review.formats.csvfile.dialects import recognise
 from review.formats.csvfile.record import row_record
 from review.records import RecordIn
+from review.runtime import collector_paused
 
 _MAX_PREAMBLE = 10  # rows above a header (a title, "About the data: ...") looked past
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from review.formats.common import Parsed, Problem, collector_paused, fail, split_lines, strict
+from review.formats.common import Parsed, Problem, fail, split_lines, strict
 from review.formats.ris.record import Fields, all_values, to_record
 from review.records import RecordIn
+from review.runtime import collector_paused
 
 KIND = "RIS"
 _TAG = re.compile(r"([A-Z][A-Z0-9])  -(?: |$)")
