@@ -1,8 +1,9 @@
 """Deduplication: group source records into works, automatically when sure, by a person when not.
 
-`run` compares new records with everything stored (exact identifiers, then blocked fuzzy matching
-with field-aware acceptance) and gives every record a work; `next_pending`/`decide` serve the
-review queue; `undo` splits a work again; `export` writes the record-to-work table.
+`run` compares new records with everything stored (shared identifiers, then pairs blocked on
+several keys, compared field by field and weighed into a match probability; related items kept
+apart but linked) and gives every record a work; `next_pending`/`decide` serve the review queue,
+likeliest first; `undo` splits a work again; `export` writes the record-to-work table.
 """
 
 from __future__ import annotations
