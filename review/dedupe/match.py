@@ -84,6 +84,11 @@ def _prefixes(texts: Iterable[str]) -> npt.NDArray[np.bytes_]:
 
 
 def neighbourhood_pairs(prep: Prepared, windows: Sequence[int] = WINDOWS) -> npt.NDArray[np.int64]:
+    """Unique (i, j) position pairs, i < j, within a key's window of places under any sort key."""
+    return _decode(_neighbourhood_codes(prep, windows), len(prep))
+
+
+def _neighbourhood_codes(prep: Prepared, windows: Sequence[int] = WINDOWS) -> npt.NDArray[np.int64]:
     """Unique (i, j) position pairs, i < j, within a key's window of places under any sort key.
 
     Pairs whose titles could neither be similar (lengths alone rule out a ratio of 60) nor one
@@ -108,12 +113,16 @@ def neighbourhood_pairs(prep: Prepared, windows: Sequence[int] = WINDOWS) -> npt
             )
             a, b = a[keep], b[keep]
             chunks.append(np.minimum(a, b) * n + np.maximum(a, b))  # one int64 code per pair
-    return _unique_pairs(chunks, n)
+    return _unique_codes(chunks)
 
 
 def key_pairs(prep: Prepared) -> npt.NDArray[np.int64]:
     """Pairs sharing a bibliographic address (volume + first page), or a first author, year and one
     of the two longest title words (a title damaged, cut short or reworded elsewhere keeps some)."""
+    return _decode(_key_codes(prep), len(prep))
+
+
+def _key_codes(prep: Prepared) -> npt.NDArray[np.int64]:
     n = len(prep)
     volume, page, first = prep.coded("volume"), prep.coded("page"), prep.coded("first_author")
     year = prep.year.astype(np.int64)
@@ -125,7 +134,7 @@ def key_pairs(prep: Prepared) -> npt.NDArray[np.int64]:
         word = codes([w[rank] if len(w) > rank and len(w[rank]) >= 4 else None for w in longest])
         key = np.where((author_year >= 0) & (word >= 0), author_year * (int(word.max()) + 1) + word, -1)
         chunks.append(_block_pairs(key, prep.new, n))
-    return _unique_pairs(chunks, n)
+    return _unique_codes(chunks)
 
 
 def _block_pairs(key: npt.NDArray[np.int64], new: npt.NDArray[np.bool_], n: int) -> npt.NDArray[np.int64]:
@@ -146,13 +155,15 @@ def _block_pairs(key: npt.NDArray[np.int64], new: npt.NDArray[np.bool_], n: int)
     return np.concatenate(chunks)
 
 
-def _unique_pairs(chunks: list[npt.NDArray[np.int64]], n: int) -> npt.NDArray[np.int64]:
+def _unique_codes(chunks: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    """The pair codes (i * n + j) of all chunks, sorted, each once."""
     flat = np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)
     del chunks[:]
-    if not len(flat):
-        return np.empty((0, 2), dtype=np.int64)
     flat.sort()
-    flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]
+    return flat[np.concatenate(([True], flat[1:] != flat[:-1]))] if len(flat) else flat
+
+
+def _decode(flat: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
     pairs = np.empty((len(flat), 2), dtype=np.int64)
     np.floor_divide(flat, n, out=pairs[:, 0])
     np.remainder(flat, n, out=pairs[:, 1])
@@ -160,10 +171,8 @@ def _unique_pairs(chunks: list[npt.NDArray[np.int64]], n: int) -> npt.NDArray[np
 
 
 def candidate_pairs(prep: Prepared) -> npt.NDArray[np.int64]:
-    """Every blocked pair, once, i < j."""
-    n = len(prep)
-    both = [p[:, 0] * n + p[:, 1] for p in (neighbourhood_pairs(prep), key_pairs(prep))]
-    return _unique_pairs(both, n)
+    """Every blocked pair, once, i < j (kept as one code per pair until the end: half the memory)."""
+    return _decode(_unique_codes([_neighbourhood_codes(prep), _key_codes(prep)]), len(prep))
 
 
 def codes(values: Sequence[Hashable]) -> npt.NDArray[np.int64]:
