@@ -268,6 +268,31 @@ def test_terminal_form_reprompts_and_keeps_provenance(
     assert quote == [("A cohort study.",)]
 
 
+def test_terminal_form_stops_on_request_and_keeps_what_was_answered(
+    run: ReviewRunner, review_dir: Path, engine: Any
+) -> None:
+    from review.db import session_scope
+
+    with session_scope(engine) as s:
+        [work] = included(s, [{"title": "Sure Start in England", "year": 2010}])
+    form = load_protocol(review_dir).extraction
+    assert form is not None
+    first = form.all_fields()[0][1].name
+    answers = {first: "Belsky 2010"}
+    keys = "".join(answers.get(f.name, "") + "\n" for _, f in form.all_fields()[:1]) + ":q\n"
+    result = run("extract", str(work), "--reviewer", "reviewer1", input=keys)
+    assert result.exit_code == 0, result.output
+    assert ":q saves what you have entered and stops" in result.output
+    assert f"Stopped after 1 of {len(form.all_fields())} fields" in result.output
+    with session_scope(engine) as s:
+        saved = rows(s, "SELECT field, value FROM extraction_value WHERE role = 'extractor'")
+    assert [(f, v) for f, v in saved if v is not None] == [(form.all_fields()[0][0], '"Belsky 2010"')]
+    # The end of input (or Ctrl-C) keeps the answers too.
+    again = run("extract", str(work), "--reviewer", "reviewer1", input="\n")
+    assert again.exit_code == 0, again.output
+    assert "Stopped after 1 of" in again.output
+
+
 def test_cli_errors_say_why(run: ReviewRunner) -> None:
     result = run("extract", "7", "--reviewer", "reviewer1")
     assert result.exit_code == 1 and "Error: No record 7" in result.stderr

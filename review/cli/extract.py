@@ -73,9 +73,10 @@ def _run_form(app: App, record: int, reviewer: str, role: str) -> None:
     with app.session() as session:
         items = extract.begin(session, protocol, record, reviewer, role)
         click.echo(
-            f"Record {record}: {len(items)} fields. Enter keeps the value in [brackets]; '-' clears it."
+            f"Record {record}: {len(items)} fields. Enter keeps the value in [brackets]; '-' clears it; "
+            f"{STOP} saves what you have entered and stops."
         )
-        entries = [_ask(item) for item in items]
+        entries = _answers(items)
         result = extract.save(session, protocol, record, reviewer, role, entries)
     tables = result.tables
     assert tables is not None
@@ -83,9 +84,32 @@ def _run_form(app: App, record: int, reviewer: str, role: str) -> None:
         f"Saved {result.written} value(s) for record {record} ({reviewer}, {role}). "
         f"{tables.conflicts} conflicting field(s) on this record; {tables.table}: {tables.rows} row(s)."
     )
+    if len(entries) < len(items):
+        click.echo(
+            f"Stopped after {len(entries)} of {len(items)} fields: the same command carries on, "
+            "each answer so far offered in [brackets]."
+        )
 
 
-def _ask(item: FormItem) -> Entry:
+STOP = ":q"  # typed as an answer: save the answers so far and stop (Ctrl-C and end of input too)
+
+
+def _answers(items: list[FormItem]) -> list[Entry]:
+    """The person's answers field by field, until the form ends or they stop."""
+    entries: list[Entry] = []
+    for item in items:
+        try:
+            entry = _ask(item)
+        except click.Abort:  # Ctrl-C or the end of input: keep what was answered
+            click.echo()
+            break
+        if entry is None:
+            break
+        entries.append(entry)
+    return entries
+
+
+def _ask(item: FormItem) -> Entry | None:
     from review.errors import ExtractionError
     from review.extract import as_entry
     from review.extract.values import parse_text, require, show
@@ -97,6 +121,8 @@ def _ask(item: FormItem) -> Entry:
     default = show(item.default.value) if item.default is not None else ""
     while True:
         raw = click.prompt(f"  {field.name}", default=default, show_default=bool(default))
+        if raw.strip() == STOP:
+            return None
         try:
             value: Any = parse_text(item.key, field, raw)
             require(item.key, field, value)
