@@ -85,17 +85,20 @@ def _index(name: str, level: str) -> int:
     return LEVELS[name].index(level)
 
 
+def same_code(
+    coded: npt.NDArray[np.int64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int8]:
+    """1 where both records have the same value, -1 where both have different values, 0 if missing."""
+    both = (coded[a] >= 0) & (coded[b] >= 0)
+    return np.where(both, np.where(coded[a] == coded[b], 1, -1), 0).astype(np.int8)
+
+
 def _equal(
     col: npt.NDArray[np.int64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], name: str
 ) -> npt.NDArray[np.int8]:
-    """same / differ / missing from codes (-1: missing)."""
-    both = (col[a] >= 0) & (col[b] >= 0)
-    level = np.where(
-        both,
-        np.where(col[a] == col[b], _index(name, "same"), _index(name, "differ")),
-        _index(name, "missing"),
-    )
-    return level.astype(np.int8)
+    """same / differ / missing levels from codes (-1: missing)."""
+    by_code = np.array([_index(name, x) for x in ("differ", "missing", "same")], dtype=np.int8)
+    return by_code[same_code(col, a, b) + 1]
 
 
 def _judged(

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from review.dedupe import weights
 from review.dedupe.cluster import Clusters
-from review.dedupe.compare import Columns
+from review.dedupe.compare import Columns, same_code
 from review.dedupe.match import (
     TITLE_LEVELS,
     Candidate,
@@ -20,7 +20,7 @@ from review.dedupe.match import (
     title_levels,
 )
 from review.dedupe.prepare import IDENTIFIERS, Prepared
-from review.dedupe.score import PREPRINT_DOI, SIMILAR, Policy, score_identifiers, score_pairs
+from review.dedupe.score import PREPRINT_DOI, SAME_TITLE, SIMILAR, Policy, score_identifiers, score_pairs
 
 _RULE_ORDER = {name: rank for rank, name in enumerate(IDENTIFIERS)}
 # Title levels worth a full comparison whatever the cheap bound says: they may be related items.
@@ -73,11 +73,11 @@ def _worth_scoring(
     """Pairs worth comparing in full: those whose weight could reach the review band (a low title
     also needs the same first page, `score.bands`), and similar titles that may be related items."""
     a, b = pairs[:, 0], pairs[:, 1]
-    same_page = _same_code(prep.coded("page"), a, b) == 1
+    same_page = same_code(prep.coded("page"), a, b) == 1
     reach = _bound(prep, a, b, level, same_page) >= weights.bits(policy.review)
     # A low title reaches a person only at the same page and by the same people (`score.bands`).
     masks = _surname_masks(prep)
-    same_people = (_same_code(prep.coded("first_author"), a, b) == 1) | ((masks[a] & masks[b]) != 0)
+    same_people = (same_code(prep.coded("first_author"), a, b) == 1) | ((masks[a] & masks[b]) != 0)
     low_ok = (level != TITLE_LEVELS.index("low")) | (same_page & same_people)
     worth: npt.NDArray[np.bool_] = (reach & low_ok) | _may_be_related(prep, pairs, level)
     return worth
@@ -89,12 +89,12 @@ def _may_be_related(
     """Similar titles that `score.relations` could link: one title (a column, a new version, another
     venue), or a notice, series marks, DOIs or document kinds that differ."""
     a, b = pairs[:, 0], pairs[:, 1]
-    same_title = np.isin(level, [TITLE_LEVELS.index(x) for x in ("exact", "high", "short")])
+    same_title = np.isin(level, [TITLE_LEVELS.index(x) for x in SAME_TITLE])
     similar = _SIMILAR[level] & ~same_title
     maybe = same_title.copy()
     versioned = _versioned_dois(prep)  # a preprint's DOI or a Cochrane version's
-    other_doi = _same_code(prep.coded("doi"), a[similar], b[similar]) == -1
-    other_kind = _same_code(prep.coded("doc_class"), a[similar], b[similar]) == -1
+    other_doi = same_code(prep.coded("doi"), a[similar], b[similar]) == -1
+    other_kind = same_code(prep.coded("doc_class"), a[similar], b[similar]) == -1
     maybe[similar] = (other_doi & (versioned[a[similar]] | versioned[b[similar]])) | other_kind
     rest = np.flatnonzero(similar & ~maybe)
     if len(rest):  # notices and marks are read from the titles, only for these records
@@ -109,10 +109,11 @@ def _versioned_dois(prep: Prepared) -> npt.NDArray[np.bool_]:
     def versioned(doi: str | None) -> bool:
         return bool(doi) and (str(doi).startswith(PREPRINT_DOI) or ".pub" in str(doi))
 
-    if "versioned_doi" not in prep._coded:
-        found = np.fromiter(map(versioned, prep.keys["doi"]), dtype=np.bool_, count=len(prep))
-        prep._coded["versioned_doi"] = found  # type: ignore[assignment]
-    return prep._coded["versioned_doi"]  # type: ignore[return-value]
+    found: npt.NDArray[np.bool_] = prep.cached(
+        "versioned_doi",
+        lambda: np.fromiter(map(versioned, prep.keys["doi"]), dtype=np.bool_, count=len(prep)),
+    )
+    return found
 
 
 def _lazy_codes(prep: Prepared, records: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -122,14 +123,6 @@ def _lazy_codes(prep: Prepared, records: npt.NDArray[np.int64]) -> npt.NDArray[n
     for k in records.tolist():
         out[k] = found.setdefault((prep.notice(k), prep.marks(k)), len(found))
     return out
-
-
-def _same_code(
-    coded: npt.NDArray[np.int64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int8]:
-    """1 where both records have the same value, -1 where both have different values, 0 if missing."""
-    both = (coded[a] >= 0) & (coded[b] >= 0)
-    return np.where(both, np.where(coded[a] == coded[b], 1, -1), 0).astype(np.int8)
 
 
 def _bound(
@@ -143,7 +136,7 @@ def _bound(
     when the lists share a surname, journals, issues and publishers as agreeing unless missing."""
     w = weights.WEIGHTS
     total = weights.PRIOR + np.array([w["title"][lv] for lv in TITLE_LEVELS])[level]
-    first = _same_code(prep.coded("first_author"), a, b)
+    first = same_code(prep.coded("first_author"), a, b)
     masks = _surname_masks(prep)  # cached on prep
     shared = (masks[a] & masks[b]) != 0
     listed = (masks[a] != 0) & (masks[b] != 0)
@@ -158,9 +151,9 @@ def _bound(
         ("volume", "same", "differ"),
         ("doi", "same", "missing"),
     ):
-        same = _same_code(prep.coded(name), a, b)
+        same = same_code(prep.coded(name), a, b)
         total += np.where(same == 1, w[name][agree], np.where(same == -1, w[name][other], 0.0))
-    pages = _same_code(prep.coded("page"), a, b)
+    pages = same_code(prep.coded("page"), a, b)
     total += np.where(same_page, w["pages"]["same"], np.where(pages == -1, w["pages"]["overlap"], 0.0))
     return total
 
@@ -175,9 +168,10 @@ def _surname_masks(prep: Prepared) -> npt.NDArray[np.uint64]:
             bits |= 1 << (hash(name) & 63)
         return bits
 
-    if "surname_masks" not in prep._coded:
-        prep._coded["surname_masks"] = np.fromiter((mask(s) for s in prep.surnames), np.uint64, len(prep))
-    return prep._coded["surname_masks"]  # type: ignore[return-value]
+    masks: npt.NDArray[np.uint64] = prep.cached(
+        "surname_masks", lambda: np.fromiter((mask(s) for s in prep.surnames), np.uint64, len(prep))
+    )
+    return masks
 
 
 def _strength(c: Candidate) -> tuple[int, float]:

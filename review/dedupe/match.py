@@ -9,7 +9,7 @@ window × N, never N²; titles are scored in bulk with `rapidfuzz.process.cpdist
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from review.dedupe.prepare import IDENTIFIERS, Prepared
+from review.dedupe.prepare import IDENTIFIERS, Prepared, codes
 
 CHUNK = 1_000_000  # pairs scored per cpdist call
 WINDOWS = (4, 2, 2)  # places compared under each sort key: title, reversed title, main title
@@ -97,10 +97,7 @@ def _neighbourhood_codes(prep: Prepared, windows: Sequence[int] = WINDOWS) -> np
     n = len(prep)
     titled = [k for k, t in enumerate(prep.title) if t]
     full_len, main_len = _lengths(prep.title), _lengths(prep.main)
-    heads, tails = (
-        prep.coded("heads", lambda: [t[:EDGE] for t in prep.title]),
-        prep.coded("tails", lambda: [t[-EDGE:] for t in prep.title]),
-    )
+    heads, tails = _edges(prep)
     chunks = []
     for order, window in zip(_orders(prep, titled), windows, strict=True):
         for k in range(1, window + 1):
@@ -114,6 +111,12 @@ def _neighbourhood_codes(prep: Prepared, windows: Sequence[int] = WINDOWS) -> np
             a, b = a[keep], b[keep]
             chunks.append(np.minimum(a, b) * n + np.maximum(a, b))  # one int64 code per pair
     return _unique_codes(chunks)
+
+
+def _edges(prep: Prepared) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Codes of each title's first and last EDGE characters."""
+    heads = prep.coded("heads", lambda: [t[:EDGE] for t in prep.title])
+    return heads, prep.coded("tails", lambda: [t[-EDGE:] for t in prep.title])
 
 
 def key_pairs(prep: Prepared) -> npt.NDArray[np.int64]:
@@ -173,16 +176,6 @@ def _decode(flat: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
 def candidate_pairs(prep: Prepared) -> npt.NDArray[np.int64]:
     """Every blocked pair, once, i < j (kept as one code per pair until the end: half the memory)."""
     return _decode(_unique_codes([_neighbourhood_codes(prep), _key_codes(prep)]), len(prep))
-
-
-def codes(values: Sequence[Hashable]) -> npt.NDArray[np.int64]:
-    """Equal values as equal integers (None as -1), for comparing columns in bulk."""
-    index = dict.fromkeys(values)  # first appearances, in order, at C speed
-    for k, value in enumerate(index):
-        index[value] = k
-    if None in index:
-        index[None] = -1
-    return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def _possible(
@@ -251,8 +244,7 @@ def title_levels(
     partial = np.zeros(len(a), dtype=np.float32)
     # Only titles sharing their first or last characters can be one inside the other (a truncated
     # title, a translation appended, a heading before it): partial_ratio is too dear for every pair.
-    heads = prep.coded("heads", lambda: [t[:EDGE] for t in prep.title])
-    tails = prep.coded("tails", lambda: [t[-EDGE:] for t in prep.title])
+    heads, tails = _edges(prep)
     edge = (heads[a] == heads[b]) | (tails[a] == tails[b])
     check = np.flatnonzero((best < 90) & (shorter >= 20) & (shorter < 0.8 * np.maximum(la, lb)) & edge)
     partial[check] = _partial(prep.title, a[check], b[check])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -96,7 +96,7 @@ class Prepared:
     orgs: list[frozenset[str]]
     journal: list[str | None]  # as written: `fields.journals_agree` reads every name it gives
     keys: dict[str, list[str | None]]  # normalised identifiers, by IDENTIFIERS name
-    _coded: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)
+    _cache: dict[str, npt.NDArray[Any]] = field(default_factory=dict)  # arrays derived once per run
 
     def __len__(self) -> int:
         return len(self.title)
@@ -107,16 +107,18 @@ class Prepared:
             setattr(self, name, [])
         self.journal, self.orgs, self.doc_class = [], [], []
         self.keys = {name: [] for name in self.keys}
-        self._coded.clear()
+        self._cache.clear()
 
     def coded(self, name: str, values: Callable[[], Sequence[Any]] | None = None) -> npt.NDArray[np.int64]:
         """A column as integer codes (equal values, equal codes; None -1), made once per name: a
         field of this class, `doi`, `first_author`, or any `values` given with a new name."""
-        if name not in self._coded:
-            from review.dedupe.match import codes  # match builds on this module
+        return self.cached(name, lambda: codes((values or self._column(name))()))
 
-            self._coded[name] = codes((values or self._column(name))())
-        return self._coded[name]
+    def cached(self, name: str, make: Callable[[], npt.NDArray[Any]]) -> npt.NDArray[Any]:
+        """An array derived from the columns, made on first use and kept until `release`."""
+        if name not in self._cache:
+            self._cache[name] = make()
+        return self._cache[name]
 
     def _column(self, name: str) -> Callable[[], Sequence[Any]]:
         derived: dict[str, Callable[[], Sequence[Any]]] = {
@@ -182,6 +184,16 @@ def _interned(value: str | None) -> str | None:
 @lru_cache(maxsize=65536)
 def _org_words(publisher: str | None) -> frozenset[str]:
     return nz.org_words(publisher)
+
+
+def codes(values: Sequence[Hashable]) -> npt.NDArray[np.int64]:
+    """Equal values as equal integers (None as -1), for comparing columns in bulk."""
+    index = dict.fromkeys(values)  # first appearances, in order, at C speed
+    for k, value in enumerate(index):
+        index[value] = k
+    if None in index:
+        index[None] = -1
+    return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def normalize_url(value: str | None) -> str | None:

@@ -26,7 +26,7 @@ from review.protocol import Dedupe as DedupeSettings
 
 # Title levels close enough for two items to be versions, parts or notices of one another.
 SIMILAR = ("exact", "high", "good", "fair", "contained", "short")
-_SAME_TITLE = ("exact", "high", "short")
+SAME_TITLE = ("exact", "high", "short")
 # Preprint servers' DOI prefixes: bioRxiv/medRxiv, arXiv, Research Square, SSRN, PsyArXiv/OSF, Preprints.
 PREPRINT_DOI = ("10.1101/", "10.48550/", "10.21203/", "10.2139/", "10.31234/", "10.31235/", "10.20944/")
 BANDS = ("auto", "review", "distinct", "related")
@@ -74,7 +74,7 @@ def relations(
     a, b = pairs[:, 0], pairs[:, 1]
     out = np.full(len(a), None, dtype=object)
     similar = is_level(lv, "title", *SIMILAR)
-    same_title = is_level(lv, "title", *_SAME_TITLE)
+    same_title = is_level(lv, "title", *SAME_TITLE)
     # Filled from the weakest reason to the strongest, so the strongest is what remains.
     meetings = cols.meeting[a].astype(int) + cols.meeting[b]
     elsewhere = is_level(lv, "volume", "differ") | is_level(lv, "pages", "differ")
@@ -214,13 +214,13 @@ def score_pairs(
     """Candidates worth keeping (merged, queued, related, or a near miss with a similar title)."""
     lv = compare(prep, cols, pairs, title)
     total = total_weight(lv)
-    p = 1.0 / (1.0 + np.exp2(-total))
+    p = weights.probability(total)
     band = bands(lv, p, policy)
     link, clash = relations(prep, cols, pairs, lv, policy), conflicts(lv)
     band[clash != None] = BANDS.index("distinct")  # noqa: E711 (elementwise)
     band[link != None] = BANDS.index("related")  # noqa: E711
     # Near misses are kept to explain them: one title with a conflict, or a fair chance.
-    near = (clash != None) & is_level(lv, "title", *_SAME_TITLE) | (p >= 0.05)  # noqa: E711
+    near = (clash != None) & is_level(lv, "title", *SAME_TITLE) | (p >= 0.05)  # noqa: E711
     keep = (band != BANDS.index("distinct")) | near
     out = []
     for k in np.flatnonzero(keep).tolist():
@@ -252,7 +252,7 @@ def score_identifiers(
     lv = compare(prep, cols, pairs, title)
     link = relations(prep, cols, pairs, lv, policy)
     lv_id = {**lv, "doi": np.full(len(pairs), LEVELS["doi"].index("same"), dtype=np.int8)}
-    p = 1.0 / (1.0 + np.exp2(-total_weight(lv_id)))
+    p = weights.probability(total_weight(lv_id))
     band = bands(lv_id, p, policy)
     far, unlike = is_level(lv, "year", "far").tolist(), is_level(lv, "title", "low", "weak").tolist()
     out = []

@@ -10,7 +10,9 @@ it is no evidence either way.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+
+import numpy as np
+import numpy.typing as npt
 
 ESTIMATED_ON = "asysd_diabetes, cytology_screening (ASySD and bib-dedupe gold groups)"
 
@@ -44,14 +46,10 @@ WEIGHTS: dict[str, dict[str, float]] = {
 LEVELS = {name: tuple(levels) for name, levels in WEIGHTS.items()}
 
 
-def weight(levels: Mapping[str, str]) -> float:
-    """The pair's total weight in bits: the prior plus each field's level weight."""
-    return PRIOR + sum(WEIGHTS[name][level] for name, level in levels.items())
-
-
-def probability(total: float) -> float:
-    """A total weight (log2 odds) as the probability that the pair is one work."""
-    return float(1.0 / (1.0 + 2.0 ** (-total)))
+def probability(total: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Total weights (log2 odds) as the probabilities that the pairs are one work."""
+    p: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp2(-total))
+    return p
 
 
 def bits(p: float) -> float:

@@ -12,59 +12,24 @@ set, how the current weights separate the pairs.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
-import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.dedupe import SETS, LabelledSet, extra_sets, gold_labels, import_set
+
 FIT = ("asysd_diabetes", "cytology_screening")
 
 
-def _sets(shared: Path, extra: list[Path]) -> Iterator[tuple[str, Path, list[str], str | None]]:
-    """(name, records file, import options, gold file or None for a `dup_group` column)."""
-    dedup = shared / "data" / "dedup"
-    yield "asysd_diabetes", dedup / "asysd_diabetes" / "diabetes_labelled_with_groups.utf8.csv", [
-        "--id-column", "record_id", "--map", "journal=journal"], None  # fmt: skip
-    for folder in [dedup / "cytology_screening", dedup / "special_cases"] + [
-        p for d in extra for p in sorted(d.iterdir()) if (p / "merged_record_ids.csv").exists()
-    ]:
-        yield (
-            folder.name,
-            folder / "records_pre_merged.csv",
-            ["--id-column", "ID", "--map", "doc_type=ENTRYTYPE"],
-            str(folder / "merged_record_ids.csv"),
-        )
-    yield "hard_cases", ROOT / "tests" / "data" / "dedupe" / "hard_cases.csv", ["--id-column", "ID"], None
-
-
-def _gold(records: Path, gold_file: str | None) -> dict[str, str]:
-    with records.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    if gold_file is None:
-        key = "record_id" if "record_id" in rows[0] else "ID"
-        return {r[key]: r["dup_group"] for r in rows}
-    labels = {r["ID"]: r["ID"] for r in rows}
-    with open(gold_file, encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            ids = row["merged_ids"].split(";")
-            labels.update({i: ids[0] for i in ids})
-    return labels
-
-
 def labelled_pairs(
-    records: Path, options: list[str], gold: dict[str, str]
+    spec: LabelledSet, data: Path, gold: dict[str, str]
 ) -> list[tuple[dict[str, str], bool, Any]]:
     """Every blocked pair's field levels, whether gold calls it one work, and its scored candidate."""
-    from click.testing import CliRunner
     from sqlalchemy import text
     from sqlmodel import Session
 
-    from review.cli import cli
     from review.db import make_engine
     from review.dedupe.compare import Columns, compare, named
     from review.dedupe.engine import find_candidates
@@ -73,21 +38,8 @@ def labelled_pairs(
     from review.dedupe.stage import _load
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        (folder / "protocol").mkdir()
-        shutil.copy(ROOT / "protocol" / "protocol.toml", folder / "protocol" / "protocol.toml")
-        args = [
-            "--dir",
-            str(folder),
-            "import",
-            str(records),
-            "--format",
-            "csv",
-            "--source",
-            records.parent.name,
-        ]
-        result = CliRunner().invoke(cli, [*args, *options])
-        assert result.exit_code == 0, result.output
+        folder = Path(tmp) / "review"
+        import_set(folder, data, spec)  # as the dedupe bench imports it
         engine = make_engine(folder / "review.db")
         with Session(engine) as session:
             cols = _load(session)
@@ -151,10 +103,11 @@ def main(shared: Path, argv: list[str]) -> None:
     parser.add_argument("--fit", default=",".join(FIT), help="sets the weights are estimated on")
     args, _ = parser.parse_known_args(argv)
     fitted: list[tuple[dict[str, str], bool, Any]] = []
-    for name, records, options, gold_file in _sets(shared, args.sets_dir):
-        if not records.exists():
+    for name, spec in {**SETS, **extra_sets(args.sets_dir, SETS)}.items():
+        data = spec.data(shared)
+        if not (data / spec.file).exists():
             continue
-        pairs = labelled_pairs(records, options, _gold(records, gold_file))
+        pairs = labelled_pairs(spec, data, gold_labels(data, spec))
         report(name, pairs)
         if name in args.fit.split(","):
             fitted += pairs
