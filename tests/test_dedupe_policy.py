@@ -278,3 +278,23 @@ def test_the_queue_never_holds_a_pair_with_a_hard_conflict() -> None:
         _variant(issue="4", pages="1-9"),
     ]
     assert all(c.band != "review" for c in find_candidates(prepare(_rows(*records))))
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Erratum: Family hubs and the early years", "erratum"),
+        ("Correction: Family hubs and the early years", "erratum"),
+        ("Correction to: Family hubs and the early years", "erratum"),
+        ("Family hubs and the early years (vol 12, pg 30, 2021)", "erratum"),
+        ("Family hubs and the early years - Reply", "comment"),
+        ("Correction of severe hyponatraemia in infants", None),
+        ("Retraction of the lung in pleural infection", None),
+        ("RE-AIM evaluation of family hubs in England", None),
+        ("Re-evaluation of Sure Start local programmes", None),
+    ],
+)
+def test_a_notice_is_told_by_how_its_title_opens_not_by_a_word_an_article_can_start_with(
+    title: str, kind: str | None
+) -> None:
+    assert fields.notice(fields.title_key(title)) == kind

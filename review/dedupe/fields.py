@@ -129,16 +129,21 @@ def marks_relation(a: frozenset[str], b: frozenset[str]) -> str | None:
 
 # Notices, read from the compared title (lower-case words): Web of Science writes an erratum as
 # "... (vol 142, pg 310, 2003)", Embase as "... (N Engl J Med (2009) 360 (542-544))".
+# A notice's opening word, unless the words after it make it an article's ("Correction of
+# hyponatraemia", "Retraction of the lung"); and no bare "re" (from "Re:"), which also starts
+# "RE-AIM" and "re-evaluation" once punctuation is gone.
+_ARTICLE_AFTER = r"(?! (?:of|for|in|by|with|using|after|during|versus|vs)\b)"
 _ERRATUM = re.compile(
-    r"^(?:erratum|errata|corrigendum|corrigenda|correction|retraction|retracted|withdrawn|"
-    r"notice of retraction|expression of concern)\b|\bvol \d+ (?:pg|p) \w+|\b(?:1[89]|20)\d\d \d+ \d+ \d+$"
+    rf"^(?:erratum|errata|corrigendum|corrigenda|corrections?{_ARTICLE_AFTER}|"
+    rf"retraction{_ARTICLE_AFTER}|retracted|withdrawn|notice of retraction|expression of concern)\b"
+    r"|\bvol \d+ (?:pg|p) \w+|\b(?:1[89]|20)\d\d \d+ \d+ \d+$"
 )
 _COMMENT = re.compile(
     r"^(?:comments? on|commentary on|response to|reply to|reply|in reply|authors? reply|"
-    r"letter to the editor|re)\b|\b(?:authors? )?reply$|\bauthors? response$"
+    r"letter to the editor)\b|\b(?:authors? )?reply$|\bauthors? response$"
 )
 _NOTICE_HINT = re.compile(
-    r"errat|corrig|correct|retract|withdrawn|concern|vol|comment|respon|reply|letter|^re |\d$"
+    r"errat|corrig|correct|retract|withdrawn|concern|vol|comment|respon|reply|letter|\d$"
 )
 
 
