@@ -71,6 +71,56 @@ def test_translated_and_bilingual_titles_match_their_english_copy(one: str, othe
     assert _merged(_variant(title=one), _variant(title=other))
 
 
+def test_a_title_given_with_its_translation_in_brackets_meets_the_copy_in_that_language() -> None:
+    # Scopus writes "English [Original]"; OpenAlex holds the Turkish edition under its own title.
+    english = "Sustainable financing of protected areas : a global review of challenges and options"
+    turkish = "Korunan Alanlarin Sürdürülebilir Finansmani: Güçlükler ve Seçenekler Üzerine Kapsamli Bir"
+    book = {
+        "authors": ["Thomas, Lee", "Valentine, Peter", "Emerton, L."],
+        "year": 2006,
+        "journal": "IUCN eBooks",
+    }
+    both, original = {**book, "title": f"{english} [{turkish}]"}, {**book, "title": turkish}
+    assert fields.parallel_title(both["title"]) == (both["title"], turkish)
+    assert _merged(both, original) and _merged(original, both)
+    assert _merged(both, {**book, "title": english})
+
+
+NOTES = [
+    "[Review] [45 refs]",
+    "[Erratum appears in J Pediatr 2003 142 616]",
+    "[see comments on this article]",
+]
+
+
+@pytest.mark.parametrize("note", [*NOTES, "[Published erratum appears in BMJ]"])
+def test_a_database_note_in_brackets_is_not_taken_for_a_translated_title(note: str) -> None:
+    assert fields.parallel_title(f"{ARTICLE['title']} {note}")[1] == ""
+
+
+def test_a_number_written_with_a_thousands_space_is_one_number_not_a_part() -> None:
+    spaced = "A seven-year study of papillomavirus infection among 10 000 women in Guanacaste, Costa Rica"
+    assert fields.series_marks(fields.title_key(spaced)) == fields.series_marks(
+        fields.title_key(spaced.replace("10 000", "10,000"))
+    )
+    assert _merged(_variant(title=spaced), _variant(title=spaced.replace("10 000", "10000")))
+
+
+def test_two_dois_of_two_registrants_at_one_address_are_one_article() -> None:
+    # OpenAlex holds AMBIO 34(3):205 under its publisher's DOI and under BioOne's SICI DOI.
+    publisher = _variant(doi="10.1579/0044-7447-34.3.205", pages="310-317")
+    archive = _variant(doi="10.1639/0044-7447(2005)034[0205:icaaca]2.0.co;2", pages="310")
+    assert _pair(publisher, archive).scores["levels"]["doi"] == "missing"
+    assert _merged(publisher, archive)
+    elsewhere = _variant(doi="10.1639/0044-7447(2005)034[0215:other]2.0.co;2", pages="318")
+    assert not _merged(publisher, elsewhere)  # another page: two articles
+    # A third DOI at the address, the publisher's again: never in one work with the publisher's first.
+    third = _variant(doi="10.1579/0044-7447-34.3.999", pages="310")
+    prep = prepare(_rows(publisher, archive, third))
+    roots = cluster(prep, find_candidates(prep)).roots
+    assert roots[0] != roots[2]
+
+
 def test_a_title_cut_short_or_given_a_heading_is_found_inside_the_whole_one() -> None:
     cut = ARTICLE["title"][:110]  # databases truncate long titles
     headed = "ASCUS-LSIL Triage Study (ALTS) Group. " + ARTICLE["title"]
@@ -175,6 +225,19 @@ def test_an_erratum_is_linked_to_its_article_never_merged() -> None:
         pair = _pair(ARTICLE, notice)
         assert (pair.band, pair.relation) == ("related", "erratum")
         assert pair.scores["subject"] == 2  # the erratum is the record the link describes
+
+
+def test_two_databases_copies_of_one_erratum_citing_its_article_are_merged_and_linked_to_it() -> None:
+    original = {**ARTICLE, "issue": "3"}
+    notice = {**ARTICLE, "issue": "6", "pages": "616", "authors": ["Veyradier, A."]}
+    wos = {**notice, "title": ARTICLE["title"] + " (vol 142, pg 310, 2003)"}
+    embase = {**notice, "title": ARTICLE["title"] + " (Journal of Pediatrics (2003) 142 (310-317))"}
+    assert fields.cited_article(embase["title"]) == (ARTICLE["title"], True)
+    pair = _pair(wos, embase)
+    assert pair.band == "auto" and pair.scores["levels"]["title"] == "exact"
+    for copy in (wos, embase):
+        linked = _pair(original, copy)
+        assert (linked.band, linked.relation, linked.scores["subject"]) == ("related", "erratum", 2)
 
 
 def test_a_reply_is_linked_to_the_letter_it_answers() -> None:

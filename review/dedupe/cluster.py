@@ -29,8 +29,12 @@ class Clusters:
         years: npt.NDArray[np.int32],
         dois: Sequence[str | None],
         anchored: npt.NDArray[np.bool_] | None = None,
+        twin_dois: Iterable[frozenset[str]] = (),
     ) -> None:
+        """`twin_dois`: pairs of DOIs a direct comparison found to name one article (`compare._dois`);
+        any other two DOIs in one component refuse the join."""
         n = len(years)
+        self._twins = set(twin_dois)
         self.parent = np.arange(n, dtype=np.int64)
         self._info: dict[int, _Component] = {}
         self._years, self._dois = years, dois
@@ -48,6 +52,12 @@ class Clusters:
             )
             self._info[root] = info
         return info
+
+    def _one_article(self, dois: set[str]) -> bool:
+        if len(dois) < 2:
+            return True
+        listed = sorted(dois)
+        return all(frozenset((x, y)) in self._twins for k, x in enumerate(listed) for y in listed[k + 1 :])
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -74,7 +84,7 @@ class Clusters:
             return "cluster_size"
         if ca.anchored and cb.anchored:
             return "both_screened"
-        if len(ca.dois | cb.dois) > 1:
+        if not self._one_article(ca.dois | cb.dois):
             return "different_dois_in_cluster"
         years = [y for y in (ca.year_min, ca.year_max, cb.year_min, cb.year_max) if y]
         if years and max(years) - min(years) > 1:

@@ -46,6 +46,7 @@ class Columns:
     page_start: npt.NDArray[np.int64]
     page_end: npt.NDArray[np.int64]
     doi: npt.NDArray[np.int64]
+    registrant: npt.NDArray[np.int64]  # the DOI's prefix (10.1579 of 10.1579/0044-7447-34.3.205)
     journal: npt.NDArray[np.int64]
     authors: npt.NDArray[np.int64]
     doc_class: npt.NDArray[np.int64]
@@ -64,6 +65,9 @@ class Columns:
             page_start=prep.page_start,
             page_end=prep.page_end,
             doi=prep.coded("doi"),
+            registrant=prep.coded(
+                "registrant", lambda: [d.split("/", 1)[0] if d else None for d in prep.keys["doi"]]
+            ),
             journal=journals,
             authors=prep.coded("authors"),
             doc_class=prep.coded("doc_class"),
@@ -133,7 +137,7 @@ def compare(
 ) -> Levels:
     """Every field's level for every pair."""
     a, b = pairs[:, 0], pairs[:, 1]
-    return {
+    lv = {
         "title": title,
         "authors": _authors(prep, cols, a, b),
         "journal": _journals(prep, cols, a, b),
@@ -141,9 +145,24 @@ def compare(
         "volume": _equal(cols.volume, a, b, "volume"),
         "issue": _issues(prep, cols, a, b),
         "pages": _pages(cols, a, b),
-        "doi": _equal(cols.doi, a, b, "doi"),
-        "publisher": _publishers(prep, cols, a, b),
     }
+    return {**lv, "doi": _dois(cols, a, b, lv), "publisher": _publishers(prep, cols, a, b)}
+
+
+def _dois(
+    cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], lv: Levels
+) -> npt.NDArray[np.int8]:
+    """DOIs are the same, differ, or are missing. One article can carry two DOIs from two
+    registrants (its publisher's and an archive's such as BioOne or JSTOR): DOIs of different
+    registrants at one address (journal, volume and first page) are no evidence either way."""
+    level = _equal(cols.doi, a, b, "doi")
+    address = (
+        (lv["journal"] == _index("journal", "agree"))
+        & (lv["volume"] == _index("volume", "same"))
+        & (lv["pages"] == _index("pages", "same"))
+    )
+    two = (level == _index("doi", "differ")) & (cols.registrant[a] != cols.registrant[b]) & address
+    return np.where(two, _index("doi", "missing"), level).astype(np.int8)
 
 
 def _authors(

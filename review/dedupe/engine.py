@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,6 +179,15 @@ def _strength(c: Candidate) -> tuple[int, float]:
     return rank, -float(c.scores.get("title", 0.0))
 
 
+def _twin_dois(prep: Prepared, candidates: Sequence[Candidate]) -> Iterator[frozenset[str]]:
+    """The DOI pairs of automatic matches: two DOIs of one article (`compare._dois`)."""
+    dois = prep.keys["doi"]
+    for c in candidates:
+        a, b = dois[c.i], dois[c.j]
+        if c.band == "auto" and a and b and a != b:
+            yield frozenset((a, b))
+
+
 @dataclass(frozen=True)
 class Clustering:
     roots: npt.NDArray[np.int64]  # component representative per position
@@ -194,7 +203,7 @@ def cluster(
     anchored: npt.NDArray[np.bool_] | None = None,
 ) -> Clustering:
     """Join auto pairs strongest first, starting from existing works (`groups`), with guards."""
-    clusters = Clusters(prep.year, prep.keys["doi"], anchored)
+    clusters = Clusters(prep.year, prep.keys["doi"], anchored, _twin_dois(prep, candidates))
     for members in groups:
         for m in members[1:]:
             clusters.union(members[0], m, force=True)

@@ -50,19 +50,66 @@ def _bracket_start(text: str) -> int | None:
 _PARALLEL = re.compile(r"\s*<ORIGINAL>\s*", re.IGNORECASE)
 
 
+# Words that open a note a database appends in brackets, not a title: `[Erratum appears in ...]`,
+# `[Review] [45 refs]`, `[Comment in: ...]`, `[see comments]`, `[published erratum ...]`.
+_NOTE_OPENING = re.compile(
+    r"^\W*(?:errat|corrig|correct|retract|comment|review|see\b|published|update|reprint|abstract|"
+    r"letter|editorial|article|author|translat|original|\d+ refs|refs\b|added|in\b|with\b)",
+    re.IGNORECASE,
+)
+
+
 def parallel_title(raw: str) -> tuple[str, str]:
     """The title to compare and another-language title given with it, or (title, "") when there is
-    none: `English. <ORIGINAL> FRANCAIS` gives the English and the French; `Estudio ...; Community
-    acquired ...` keeps the whole title and offers the part after `; ` too (which of the two is the
+    none: `English. <ORIGINAL> FRANCAIS` gives the English and the French; `English [Türkçe başlık
+    dört kelime]` (Scopus) the English and the bracketed title; `Estudio ...; Community acquired
+    ...` keeps the whole title and offers the part after `; ` too (which of the two is the
     translation cannot be told)."""
     if "<" in raw:
         parts = _PARALLEL.split(raw, maxsplit=1)
         if len(parts) == 2 and parts[0].strip() and parts[1].strip():
             return parts[0], parts[1]
+    bracketed = _trailing_title(raw)
+    if bracketed:
+        return raw, bracketed
     head, sep, tail = raw.partition("; ")
     if sep and len(head.split()) >= 4 and len(tail.split()) >= 4:
         return raw, tail
     return raw, ""
+
+
+def _trailing_title(raw: str) -> str:
+    """A whole title in a trailing `[...]` after a title of its own (four words or more on each
+    side, and not a database's note): `strip_notes` drops it from the compared title."""
+    text = raw.rstrip(" .")
+    if not text.endswith("]"):
+        return ""
+    start = _bracket_start(text)
+    if not start or len(text[:start].split()) < 4:
+        return ""
+    inner = text[start + 1 : -1]
+    return inner if len(inner.split()) >= 4 and not _NOTE_OPENING.match(inner) else ""
+
+
+# Where a database cites, in an erratum's title, the article it corrects: Web of Science
+# "... (vol 360, pg 542, 2009)", Embase "... (New England Journal of Medicine (2009) 360 (542-544))".
+_YEAR = r"(?:1[89]|20)\d\d"
+_CITED = re.compile(
+    rf"\s*\((?:vol\.?\s*\d+\s*,[^()]*,\s*{_YEAR}|[^()]+\(\s*{_YEAR}\s*\)\s*\d+[^()]*(?:\([^()]*\)[^()]*)?)\)"
+    r"\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def cited_article(title: str) -> tuple[str, bool]:
+    """The title without a trailing citation of the article it corrects, and whether it had one
+    (then the record is an erratum: its title is the corrected article's)."""
+    if not title.rstrip(" .").endswith(")"):
+        return title, False
+    found = _CITED.search(title)
+    if not found or found.start() == 0:
+        return title, False
+    return title[: found.start()], True
 
 
 def title_key(raw: str | None) -> str:
@@ -87,13 +134,15 @@ _NO_MARKS: frozenset[str] = frozenset()
 
 
 _NUMBER = re.compile(r"\b\d+\b")
+# "10 000" and "10,000" (a comma is a space once normalised) are the number 10000.
+_THOUSANDS = re.compile(r"\b(\d{1,3}) (?=\d{3}\b)")
 
 
 @lru_cache(maxsize=65536)
 def series_marks(key: str) -> frozenset[str]:
     """What tells one item of a series or set of parts from the next: numbers, years, months,
     quarters, ordinals, and roman numerals after `part`/`phase`/... or at the end (`... 2`)."""
-    marks = {n.lstrip("0") or "0" for n in _NUMBER.findall(key)}
+    marks = {n.lstrip("0") or "0" for n in _NUMBER.findall(_THOUSANDS.sub(r"\1", key))}
     words = key.split()
     marks.update(_DATED.intersection(words))
     if not _ROMAN.isdisjoint(words):

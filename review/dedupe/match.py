@@ -132,19 +132,37 @@ def _key_codes(prep: Prepared) -> npt.NDArray[np.int64]:
     address = np.where((volume >= 0) & (page >= 0), volume * (int(page.max()) + 1) + page, -1)
     chunks = [_block_pairs(address, prep.new, n)]
     author_year = np.where((first >= 0) & (year > 0), first * 4000 + year, -1)
-    longest = [sorted(t.split(), key=len, reverse=True)[:2] for t in prep.title]
+    longest = [_longest(t) for t in prep.title]
+    # A record with a title in another language also takes that title's longest word, so that a
+    # copy giving only the other-language title meets it.
+    alts = np.flatnonzero(_lengths(prep.alt) > 0)
+    where = np.concatenate((np.arange(n), alts))
+    longest += [_longest(prep.alt[k]) for k in alts.tolist()]
     for rank in (0, 1):
         word = codes([w[rank] if len(w) > rank and len(w[rank]) >= 4 else None for w in longest])
-        key = np.where((author_year >= 0) & (word >= 0), author_year * (int(word.max()) + 1) + word, -1)
-        chunks.append(_block_pairs(key, prep.new, n))
+        author = author_year[where]
+        key = np.where((author >= 0) & (word >= 0), author * (int(word.max()) + 1) + word, -1)
+        chunks.append(_block_pairs(key, prep.new, n, where))
     return _unique_codes(chunks)
 
 
-def _block_pairs(key: npt.NDArray[np.int64], new: npt.NDArray[np.bool_], n: int) -> npt.NDArray[np.int64]:
+def _longest(title: str) -> list[str]:
+    return sorted(title.split(), key=len, reverse=True)[:2]
+
+
+def _block_pairs(
+    key: npt.NDArray[np.int64],
+    new: npt.NDArray[np.bool_],
+    n: int,
+    where: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.int64]:
     """Every pair within each group of 2 to MAX_BLOCK records sharing a key (-1: no key), one of
-    them new, as one int64 code per pair."""
+    them new, as one int64 code per pair. `where` gives each key's record position when a record
+    has more than one key (default: key k is record k's)."""
     order = np.argsort(key, kind="stable")
     ordered = key[order]
+    if where is not None:
+        order = where[order]
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     sizes = np.diff(np.append(starts, len(ordered)))
     usable = (sizes > 1) & (sizes <= MAX_BLOCK) & (ordered[starts] >= 0)
@@ -153,7 +171,7 @@ def _block_pairs(key: npt.NDArray[np.int64], new: npt.NDArray[np.bool_], n: int)
         members = order[starts[usable & (sizes == size)][:, None] + np.arange(size)]
         first, second = np.triu_indices(size, k=1)
         a, b = members[:, first].ravel(), members[:, second].ravel()
-        keep = new[a] | new[b]
+        keep = (new[a] | new[b]) & (a != b)
         chunks.append(np.minimum(a, b)[keep] * n + np.maximum(a, b)[keep])
     return np.concatenate(chunks)
 

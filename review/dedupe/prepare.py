@@ -83,6 +83,7 @@ class Prepared:
     title: list[str]
     main: list[str]
     alt: list[str]  # a title in another language given with the title ("" when none)
+    cited: npt.NDArray[np.bool_]  # the title cited the article it corrects (an erratum)
     has_sub: npt.NDArray[np.bool_]
     year: npt.NDArray[np.int32]  # 0 when unknown
     surnames: list[tuple[str, ...]]
@@ -132,7 +133,7 @@ class Prepared:
     # Notices and series marks are read only for the few pairs with similar titles, not every record.
     def notice(self, k: int) -> str | None:
         """`erratum` or `comment` when record k's title announces such a notice."""
-        return fields.notice(self.title[k])
+        return "erratum" if self.cited[k] else fields.notice(self.title[k])
 
     def marks(self, k: int) -> frozenset[str]:
         """What tells record k from other items of its series (fields.series_marks)."""
@@ -257,7 +258,15 @@ def from_columns(
         return nothing if values is nothing else [fn(v) for v in values]
 
     parallel = [fields.parallel_title(t) if t else ("", "") for t in col("title")]
-    titles = [fields.strip_notes(nz.strip_markup(t)) if t else "" for t, _ in parallel]
+    # An erratum that cites the corrected article in its title is compared on the article's title
+    # and known as a notice by the citation (`fields.cited_article`).
+    cited_titles = [
+        fields.cited_article(fields.strip_notes(nz.strip_markup(t))) if t else ("", False)
+        for t, _ in parallel
+    ]
+    titles = [t for t, _ in cited_titles]
+    cited = np.fromiter((c for _, c in cited_titles), dtype=bool, count=n)
+    del cited_titles
     # The other-language title, where a record gives one: compared with the other record's title.
     alt = [
         _spelling(nz.normalize_title(fields.strip_notes(nz.strip_markup(o)))) if o else ""
@@ -300,6 +309,7 @@ def from_columns(
         title=norm,
         main=[m for m, _ in splits],
         alt=alt,
+        cited=cited,
         has_sub=np.fromiter((bool(s) for _, s in splits), dtype=bool, count=n),
         year=np.fromiter((nz.normalize_year(y) or 0 for y in col("year")), np.int32, n),
         surnames=[a for a, _ in names],
