@@ -332,12 +332,15 @@ def document_kinds(value: str | None) -> frozenset[str]:
     return frozenset(kinds)
 
 
-# Words of an organisation's name, not a person's: "Department for Education", "WHO Working Group".
-_CORPORATE = re.compile(
-    r"\b(?:for|of|and|the|on|Department|Ministry|Office|Council|Agency|Institute|University|"
-    r"Foundation|Trust|Association|Society|Organi[sz]ation|Group|Committee|Consortium|Network|"
-    r"Collaboration|Centre|Center|Service|Board|Commission|Authority)\b|&"
+# Words of an organisation's name, not a person's: "Department for Education", "WHO Working Group",
+# "ALTS Trialists", "Pfizer Inc". One list for display names here and author lists in dedupe.
+ORGANISATION_WORDS = (
+    r"department|ministry|office|council|agency|institute|university|foundation|trust|association|"
+    r"society|organi[sz]ation|group|committee|consortium|network|collaborat\w*|centre|center|service|"
+    r"board|commission|authority|investigators|team|trialists|forum|study|trial|inc|ltd|pharmaceuticals?"
 )
+# In a display name, the joining words of a name in full count too ("Department for Education").
+_CORPORATE = re.compile(rf"\b(?:for|of|and|the|on|{ORGANISATION_WORDS})\b|&", re.IGNORECASE)
 
 
 def surname_first(display_name: str) -> str:

@@ -337,12 +337,7 @@ def journals_agree(a: str | None, b: str | None) -> bool | None:
     return any(_names_agree(x, y) for x in names_a for y in names_b)
 
 
-_CORPORATE = re.compile(
-    r"\b(?:group|committee|consortium|collaborat\w*|investigators|society|association|council|"
-    r"department|ministry|office|agency|institute|organi[sz]ation|network|team|trialists|forum|study|"
-    r"trial|inc|ltd|pharmaceuticals?)\b",
-    re.IGNORECASE,
-)
+_CORPORATE = re.compile(rf"\b(?:{nz.ORGANISATION_WORDS})\b", re.IGNORECASE)
 
 
 _SUFFIX = re.compile(r"\s+(?:jr|sr|ii|iii|iv)\.?$", re.IGNORECASE)
