@@ -10,15 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from review import __version__
-from review import models as _models  # noqa: F401  (registers every table on SQLModel.metadata)
 from review.errors import StoreError
-from review.migrations import MIGRATIONS
-from review.models import POSTGRES_DDL, SCHEMA_VERSION, SQLITE_DDL, Meta, tally_ddl
+from review.migrations import MIGRATIONS, Statement
+from review.models import SCHEMA_VERSION
 
 DEFAULT_DB = "review.db"
 
@@ -99,49 +98,50 @@ def schema_version(engine: Engine) -> int | None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create a new store, or migrate an older one; refuse one newer than this code."""
+    """Create a new store, or migrate an older one; refuse one newer than this code.
+
+    A new store is made the way an old one is upgraded: the first schema, then every migration
+    in turn (review.migrations), so both end with the same tables, indexes and triggers.
+    """
     try:
         version = schema_version(engine)
     except OperationalError as exc:
         raise StoreError(f"Cannot open the review database ({exc.orig}).") from exc
-    if version is None:
-        SQLModel.metadata.create_all(engine)
-        _sqlite_ddl(engine)
-        with Session(engine) as session, session.begin():
-            for statement in tally_ddl(engine.dialect.name):
-                session.execute(text(statement))
-            if engine.dialect.name == "postgresql":
-                for statement in POSTGRES_DDL:
-                    session.execute(text(statement))
-            session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
-            session.add(Meta(key="created_at", value=utcnow().isoformat()))
-            session.add(Meta(key="created_by", value=f"review {__version__}"))
-        return
-    if version > SCHEMA_VERSION:
+    if version is not None and version > SCHEMA_VERSION:
         raise StoreError(
             f"This review database has schema version {version}, newer than this review "
             f"({__version__}, schema {SCHEMA_VERSION}): upgrade review with `pip install -U review`."
         )
-    for target in range(version + 1, SCHEMA_VERSION + 1):
+    for target in range((version or 0) + 1, SCHEMA_VERSION + 1):
         _migrate(engine, target)
-    _sqlite_ddl(engine)
-
-
-def _sqlite_ddl(engine: Engine) -> None:
-    # What SQLModel cannot declare (the FTS5 index over page text); every statement is IF NOT EXISTS.
-    if is_sqlite(engine):
-        with engine.begin() as conn:
-            for statement in SQLITE_DDL:
-                conn.execute(text(statement))
 
 
 def _migrate(engine: Engine, target: int) -> None:
-    # Each migration commits together with its version bump: an interruption leaves a whole step.
-    with Session(engine) as session, session.begin():
-        MIGRATIONS[target](session)
-        meta = session.get(Meta, "schema_version")
-        assert meta is not None
-        meta.value = str(target)
+    # Each version commits together with its version bump: an interruption leaves a whole step.
+    with engine.begin() as conn:
+        if is_sqlite(engine):  # pysqlite opens no transaction before DDL: open one, writing
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        for step in MIGRATIONS[target]:
+            for statement in step.statements(engine.dialect.name):
+                _apply(conn, statement)
+        _bookkeeping(conn, target)
+
+
+def _apply(conn: Connection, statement: Statement) -> None:
+    if isinstance(statement, str):
+        conn.exec_driver_sql(statement)
+        return
+    if statement.column not in {c["name"] for c in inspect(conn).get_columns(statement.table)}:
+        conn.exec_driver_sql(f"ALTER TABLE {statement.table} ADD COLUMN {statement.column} {statement.kind}")
+
+
+def _bookkeeping(conn: Connection, version: int) -> None:
+    if version > 1:
+        conn.execute(text("UPDATE meta SET value = :v WHERE key = 'schema_version'"), {"v": str(version)})
+        return
+    facts = {"schema_version": "1", "created_at": utcnow().isoformat(), "created_by": f"review {__version__}"}
+    for key, value in facts.items():
+        conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": key, "v": value})
 
 
 def write_lock(session: Session) -> None:

@@ -1,53 +1,241 @@
-"""Schema migrations, keyed by the version they produce (see models.SCHEMA_VERSION).
+"""Schema migrations as frozen SQL: every store, new or old, is built by the same steps in order.
 
-Version 1 is the initial schema, made by `create_all`. A later change adds a function here,
+Version 1 is the first schema, as the schema-1 models (git 66a4b94) created it: the SQL in
+`review/data/schema/001_<dialect>.sql`. Each later version is a list of steps, one concern each,
+written in plain SQL per dialect when the version was made and never changed afterwards: a step
+imports no model and no stage code, so upgrading an old store means what it meant when the step
+was written, whatever the code has become since. `db.init_db` applies a version's steps and its
+version bump in one transaction (tests/test_migrations.py checks the result against models.py).
 
-    def m002_add_x(session: Session) -> None:
-        session.execute(text("ALTER TABLE record ADD COLUMN x TEXT"))
-
-registers it as `MIGRATIONS[2] = m002_add_x`, and bumps SCHEMA_VERSION. Each runs in its own
-transaction with its version bump (db._migrate).
+A later change adds a version, `MIGRATIONS[5] = (Step("what it does", both(...)),)`, and bumps
+models.SCHEMA_VERSION. A released version's steps are never edited, renumbered or split: stores
+record the version they are at, so a version must keep meaning what it meant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from sqlalchemy import inspect, text
-from sqlmodel import Session, SQLModel
-
-Migration = Callable[[Session], None]
+from dataclasses import dataclass
+from importlib import resources
 
 
-def m002_tallies(session: Session) -> None:
-    """The search log's strategy and searched_on columns (PRISMA-S for imports); kept counts for
-    `review status` (tally, tally_part and their triggers), filled from the store; an index for the
-    open dedupe pairs."""
-    from review import tally
-    from review.models import POSTGRES_DDL, tally_ddl
+@dataclass(frozen=True)
+class AddColumn:
+    """`ALTER TABLE table ADD COLUMN column kind`, left out when the table already has the column.
 
-    conn = session.connection()
-    have = {c["name"] for c in inspect(conn).get_columns("search_run")}
-    stamp = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
-    added = (("strategy", "TEXT"), ("searched_on", "DATE"), ("holder", "VARCHAR"), ("heartbeat_at", stamp))
-    for column, kind in added:  # PRISMA-S for imports; who is harvesting a run now
-        if column not in have:
-            session.execute(text(f"ALTER TABLE search_run ADD COLUMN {column} {kind}"))
-    for table in ("tally", "tally_part"):
-        SQLModel.metadata.tables[table].create(conn, checkfirst=True)
-    for index in SQLModel.metadata.tables["dedupe_pair"].indexes:
-        index.create(conn, checkfirst=True)
-    for statement in tally_ddl(conn.dialect.name):
-        session.execute(text(statement))
-    if conn.dialect.name == "postgresql":
-        for statement in POSTGRES_DDL:  # full-text search reads an index instead of every page
-            session.execute(text(statement))
-    tally.rebuild(session)
+    SQLite has no `ADD COLUMN IF NOT EXISTS`; checking first makes a column step as safe to repeat
+    as the `CREATE ... IF NOT EXISTS` statements around it.
+    """
+
+    table: str
+    column: str
+    kind: str
 
 
-# Frozen: schema 3 as it was written, in plain SQL, so upgrading an old store never depends on
-# today's models or stage code.
-_M003_COLUMNS = {
+Statement = str | AddColumn
+
+
+@dataclass(frozen=True)
+class Step:
+    """One concern of a migration: its statements for SQLite and for PostgreSQL."""
+
+    name: str
+    sqlite: tuple[Statement, ...]
+    postgresql: tuple[Statement, ...]
+
+    def statements(self, dialect: str) -> tuple[Statement, ...]:
+        return self.postgresql if dialect == "postgresql" else self.sqlite
+
+
+def both(name: str, *statements: Statement) -> Step:
+    """A step whose SQL is the same in both dialects."""
+    return Step(name, statements, statements)
+
+
+def _schema_file(version: int, dialect: str) -> tuple[str, ...]:
+    text = resources.files("review.data").joinpath(f"schema/{version:03d}_{dialect}.sql").read_text()
+    return tuple(s.strip() for s in text.split(";\n") if s.strip())
+
+
+def _initial() -> tuple[Step, ...]:
+    return (Step("the first schema", _schema_file(1, "sqlite"), _schema_file(1, "postgresql")),)
+
+
+# --- version 2 (2026-11-26) ---------------------------------------------------------------------
+
+_V2_STAMP = {"sqlite": "DATETIME", "postgresql": "TIMESTAMP WITH TIME ZONE"}
+_V2_COUNTED = (  # (table, key expression) the database itself counts
+    ("work", "'works'"),
+    ("record", "'records|' || {row}.source"),
+    ("assignment", "'assigned|' || {row}.stage || '|' || {row}.reviewer || '|' || {row}.purpose"),
+)
+
+
+def _v2_harvest_lock(dialect: str) -> tuple[Statement, ...]:
+    return (
+        AddColumn("search_run", "holder", "VARCHAR"),
+        AddColumn("search_run", "heartbeat_at", _V2_STAMP[dialect]),
+    )
+
+
+def _v2_count_triggers(dialect: str) -> tuple[str, ...]:
+    # Per row on SQLite; per statement, over the transition table, on PostgreSQL.
+    found: list[str] = []
+    for table, key in _V2_COUNTED:
+        for event, sign, row in (("insert", "", "new"), ("delete", "-", "old")):
+            name, rows = f"tally_{table}_{event}", f"{row}_rows"
+            if dialect == "sqlite":
+                found.append(
+                    f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event.upper()} ON {table} BEGIN "
+                    f"INSERT INTO tally (key, n) VALUES ({key.format(row=row)}, {sign}1) "
+                    "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n; END"
+                )
+                continue
+            found += [
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"INSERT INTO tally (key, n) SELECT {key.format(row=rows)}, {sign}count(*) FROM {rows} "
+                "GROUP BY 1 ORDER BY 1 ON CONFLICT (key) DO UPDATE SET n = tally.n + excluded.n; "
+                "RETURN NULL; END $$",
+                f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} "
+                f"REFERENCING {row.upper()} TABLE AS {rows} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+            ]
+    return tuple(found)
+
+
+def _v2_count_tables(dialect: str) -> tuple[Statement, ...]:
+    key = '"key"' if dialect == "sqlite" else "key"
+    return (
+        f"CREATE TABLE IF NOT EXISTS tally ({key} VARCHAR NOT NULL, n INTEGER NOT NULL, PRIMARY KEY ({key}))",
+        f"CREATE TABLE IF NOT EXISTS tally_part (work_id INTEGER NOT NULL, {key} VARCHAR NOT NULL, "
+        f"n INTEGER NOT NULL, PRIMARY KEY (work_id, {key}))",
+        f"CREATE INDEX IF NOT EXISTS ix_tally_part_key ON tally_part ({key}, work_id)",
+        *_v2_count_triggers(dialect),
+    )
+
+
+# What review.tally.rebuild computed at version 2, as SQL: each work's part of the screening counts
+# at one stage (decisions.final_decisions and tally._queue_parts of that version), from
+#   - standing decisions: the latest event per work, reviewer and role, unless it is `retracted`;
+#   - a work's final: the latest standing adjudication (maybe counts as include), else an active rule
+#     exclusion, else the screeners' votes: none, or an assigned screener yet to decide: pending;
+#     all include (maybe included): include; all exclude: exclude, or at full text a conflict when
+#     their reason codes differ (no reason is a reason); a mix: conflict;
+#   - scope: title/abstract, the works with a vote, an adjudication or an active rule; full text,
+#     the works whose title/abstract final is include (read from the parts already stored);
+#   - queues (dual, pilot, single, verify, rule_check): an active rule takes a work out of every
+#     queue but rule_check's ("unqueued"); otherwise a reviewer's latest standing vote counts as
+#     done, and as included when it is an include.
+_V2_STAGE_PARTS = """
+INSERT INTO tally_part (work_id, key, n)
+WITH standing AS (
+    SELECT d.id, d.work_id, d.reviewer, d.role, d.decision, d.reason_code
+    FROM screening_decision d
+    WHERE d.id IN (SELECT max(id) FROM screening_decision WHERE stage = '{stage}'
+                   GROUP BY work_id, reviewer, role)
+      AND d.decision <> 'retracted'
+), votes AS (
+    SELECT * FROM standing WHERE role IN ('screener', 'verifier')
+), adjudication AS (
+    SELECT work_id, decision FROM standing
+    WHERE id IN (SELECT max(id) FROM standing WHERE role = 'adjudicator' GROUP BY work_id)
+), ruled AS (
+    SELECT DISTINCT work_id FROM rule_result WHERE stage = '{stage}' AND active
+), queued AS (
+    SELECT work_id, reviewer, purpose FROM assignment
+    WHERE stage = '{stage}' AND purpose IN ('dual', 'pilot', 'single', 'verify', 'rule_check')
+), mine AS (
+    SELECT work_id, reviewer, decision FROM votes
+    WHERE id IN (SELECT max(id) FROM votes GROUP BY work_id, reviewer)
+), tallied AS (
+    SELECT work_id, count(*) AS n, sum(CASE WHEN decision = 'exclude' THEN 1 ELSE 0 END) AS excludes,
+           count(DISTINCT reason_code) + max(CASE WHEN reason_code IS NULL THEN 1 ELSE 0 END) AS reasons
+    FROM votes GROUP BY work_id
+), awaiting AS (
+    SELECT DISTINCT q.work_id FROM queued q
+    WHERE NOT EXISTS (SELECT 1 FROM votes v WHERE v.work_id = q.work_id AND v.reviewer = q.reviewer)
+), scope AS (
+    {scope}
+), final AS (
+    SELECT s.work_id, CASE
+        WHEN a.work_id IS NOT NULL THEN CASE WHEN a.decision = 'maybe' THEN 'include' ELSE a.decision END
+        WHEN r.work_id IS NOT NULL THEN 'exclude'
+        WHEN t.work_id IS NULL OR w.work_id IS NOT NULL THEN 'pending'
+        WHEN t.excludes = 0 THEN 'include'
+        WHEN t.excludes = t.n AND ('{stage}' <> 'full_text' OR t.reasons = 1) THEN 'exclude'
+        ELSE 'conflict' END AS status
+    FROM (SELECT DISTINCT work_id FROM scope) s
+    LEFT JOIN adjudication a ON a.work_id = s.work_id
+    LEFT JOIN ruled r ON r.work_id = s.work_id
+    LEFT JOIN tallied t ON t.work_id = s.work_id
+    LEFT JOIN awaiting w ON w.work_id = s.work_id
+), parts AS (
+    SELECT work_id, 'final|{stage}|' || status AS key FROM final
+    UNION ALL SELECT work_id, 'ruled|{stage}' FROM ruled
+    UNION ALL SELECT q.work_id, 'unqueued|{stage}|' || q.reviewer FROM queued q
+        WHERE q.purpose <> 'rule_check' AND q.work_id IN (SELECT work_id FROM ruled)
+    UNION ALL SELECT q.work_id, 'done|{stage}|' || q.reviewer FROM queued q
+        JOIN mine m ON m.work_id = q.work_id AND m.reviewer = q.reviewer
+        WHERE q.purpose = 'rule_check' OR q.work_id NOT IN (SELECT work_id FROM ruled)
+    UNION ALL SELECT q.work_id, 'included|{stage}|' || q.reviewer FROM queued q
+        JOIN mine m ON m.work_id = q.work_id AND m.reviewer = q.reviewer AND m.decision = 'include'
+        WHERE q.purpose = 'rule_check' OR q.work_id NOT IN (SELECT work_id FROM ruled)
+)
+SELECT work_id, key, count(*) FROM parts GROUP BY work_id, key
+"""
+_V2_SCOPES = {
+    "title_abstract": "SELECT work_id FROM votes UNION SELECT work_id FROM adjudication "
+    "UNION SELECT work_id FROM ruled",
+    "full_text": "SELECT work_id FROM tally_part WHERE key = 'final|title_abstract|include'",
+}
+_V2_FILL_COUNTS = (
+    "DELETE FROM tally_part",
+    "DELETE FROM tally",
+    *(_V2_STAGE_PARTS.format(stage=stage, scope=scope).strip() for stage, scope in _V2_SCOPES.items()),
+    "INSERT INTO tally (key, n) SELECT key, sum(n) FROM tally_part GROUP BY key",
+    "INSERT INTO tally (key, n) SELECT 'works', n FROM (SELECT count(*) AS n FROM work) c WHERE n > 0",
+    "INSERT INTO tally (key, n) SELECT 'records|' || source, count(*) FROM record GROUP BY source",
+    "INSERT INTO tally (key, n) SELECT 'assigned|' || stage || '|' || reviewer || '|' || purpose, count(*) "
+    "FROM assignment GROUP BY stage, reviewer, purpose",
+)
+_V2_OPEN_PAIRS = (
+    "CREATE INDEX IF NOT EXISTS ix_dedupe_pair_open ON dedupe_pair (id, record_a, record_b) "
+    "WHERE band = 'review' AND decision IS NULL AND undone_at IS NULL"
+)
+_V2_PAGE_SEARCH_SQLITE = (  # external content: the index keeps no copy of the text
+    "CREATE VIRTUAL TABLE IF NOT EXISTS page_fts USING fts5("
+    "text, content='page', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS page_fts_ai AFTER INSERT ON page BEGIN "
+    "INSERT INTO page_fts(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS page_fts_ad AFTER DELETE ON page BEGIN "
+    "INSERT INTO page_fts(page_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER IF NOT EXISTS page_fts_au AFTER UPDATE ON page BEGIN "
+    "INSERT INTO page_fts(page_fts, rowid, text) VALUES ('delete', old.id, old.text); "
+    "INSERT INTO page_fts(rowid, text) VALUES (new.id, new.text); END",
+    "INSERT INTO page_fts(page_fts) VALUES ('rebuild')",  # the pages a store already has
+)
+_V2_PAGE_SEARCH_POSTGRES = (
+    "CREATE INDEX IF NOT EXISTS ix_page_tsv ON page USING GIN (to_tsvector('english', text))",
+)
+
+
+def _version_2() -> tuple[Step, ...]:
+    return (
+        both(
+            "PRISMA-S for imports: the strategy as typed and the day searched",
+            AddColumn("search_run", "strategy", "TEXT"),
+            AddColumn("search_run", "searched_on", "DATE"),
+        ),
+        Step("who is harvesting a run now", _v2_harvest_lock("sqlite"), _v2_harvest_lock("postgresql")),
+        Step("kept counts: tables and triggers", _v2_count_tables("sqlite"), _v2_count_tables("postgresql")),
+        both("kept counts: filled from the store", *_V2_FILL_COUNTS),
+        both("an index of the dedupe pairs waiting for a person", _V2_OPEN_PAIRS),
+        Step("full-text search over page text", _V2_PAGE_SEARCH_SQLITE, _V2_PAGE_SEARCH_POSTGRES),
+    )
+
+
+# --- version 3 (2026-12-07) ---------------------------------------------------------------------
+
+_M003_COLUMNS = {  # every field an export carries (bulk of version 3)
     "record": (
         ("other_titles", "JSON"),
         ("journal_abbrev", "VARCHAR"),
@@ -64,58 +252,73 @@ _M003_COLUMNS = {
     ),
     "search_run": (("refused", "INTEGER NOT NULL DEFAULT 0"), ("refusals", "JSON")),
 }
-_M003_RECORD_TRIGGER = (
+
+
+def _columns(table: str, names: tuple[str, ...] | None = None) -> tuple[AddColumn, ...]:
+    return tuple(
+        AddColumn(table, column, kind)
+        for column, kind in _M003_COLUMNS[table]
+        if names is None or column in names
+    )
+
+
+_V3_WORK_FROM_RECORDS = tuple(  # the first record (by id) that has each field
+    f"UPDATE work SET {column} = (SELECT r.{column} FROM record r WHERE r.work_id = work.id "
+    f"AND r.{column} IS NOT NULL ORDER BY r.id LIMIT 1) WHERE {column} IS NULL"
+    for column, _ in _M003_COLUMNS["work"]
+)
+# The index's WHERE as each dialect renders `WHERE record.recompare`, so the planner uses it.
+_V3_RECOMPARE_INDEX = "CREATE INDEX IF NOT EXISTS ix_record_recompare ON record (id) WHERE {flag}"
+_V3_BULK_RECORD_TRIGGER = (
+    "DROP TRIGGER IF EXISTS tally_record_insert",
     "CREATE TRIGGER IF NOT EXISTS tally_record_insert AFTER INSERT ON record "
     "WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'counting_records') BEGIN "
     "INSERT INTO tally (key, n) VALUES ('records|' || new.source, 1) "
-    "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n; END"
+    "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n; END",
 )
-_M003_WORK_FROM_RECORDS = ("publication_date", "issn", "volume", "issue", "pages", "keywords")
 
 
-def m003_import_fields(session: Session) -> None:
-    """Every field an export carries: records gain other titles, the journal's abbreviation and the
-    databases' own IDs; works gain date, ISSN, volume, issue, pages and keywords (filled from their
-    records, the first record that has each); the search log counts records an import refused;
-    `record.recompare` marks records a re-import changed, for dedupe to compare again."""
-    conn = session.connection()
-    for table, columns in _M003_COLUMNS.items():
-        have = {c["name"] for c in inspect(conn).get_columns(table)}
-        for column, kind in columns:
-            if column not in have:
-                session.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
-    if conn.dialect.name == "sqlite":  # the record-insert count trigger steps aside for bulk upserts
-        session.execute(text("DROP TRIGGER IF EXISTS tally_record_insert"))
-        session.execute(text(_M003_RECORD_TRIGGER))
-    # The WHERE as each dialect renders `WHERE record.recompare`, so the planner uses the index.
-    flag = "recompare = 1" if conn.dialect.name == "sqlite" else "recompare"
-    session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_record_recompare ON record (id) WHERE {flag}"))
-    for column in _M003_WORK_FROM_RECORDS:
-        session.execute(
-            text(
-                f"UPDATE work SET {column} = (SELECT r.{column} FROM record r WHERE r.work_id = work.id "
-                f"AND r.{column} IS NOT NULL ORDER BY r.id LIMIT 1) WHERE {column} IS NULL"
-            )
-        )
+def _version_3() -> tuple[Step, ...]:
+    recompare = _columns("record", ("recompare",))
+    return (
+        both(
+            "records: other titles, the journal's abbreviation, the databases' own IDs",
+            *_columns("record", ("other_titles", "journal_abbrev", "other_ids")),
+        ),
+        both(
+            "works: date, ISSN, volume, issue, pages, keywords, from their records",
+            *_columns("work"),
+            *_V3_WORK_FROM_RECORDS,
+        ),
+        both("the search log counts the records an import refused", *_columns("search_run")),
+        Step(
+            "records a re-import changed, for dedupe to compare again",
+            (*recompare, _V3_RECOMPARE_INDEX.format(flag="recompare = 1")),
+            (*recompare, _V3_RECOMPARE_INDEX.format(flag="recompare")),
+        ),
+        # A bulk upsert counts its own new records; PostgreSQL's per-statement trigger is unchanged.
+        Step("the record-insert count steps aside for bulk upserts", _V3_BULK_RECORD_TRIGGER, ()),
+    )
 
 
-def m004_related_links(session: Session) -> None:
-    """Related links: a dedupe pair with band "related" keeps two records apart but linked (an erratum
-    and its article, items of a series, a preprint and its published version); `dedupe_pair.relation`
-    names the kind, and two small partial indexes find a record's links from either side. The
-    open-pair index already holds only band "review" pairs, so related links (no decision either)
-    never enter a person's queue."""
-    conn = session.connection()
-    have = {c["name"] for c in inspect(conn).get_columns("dedupe_pair")}
-    if "relation" not in have:
-        session.execute(text("ALTER TABLE dedupe_pair ADD COLUMN relation VARCHAR"))
-    for name, columns in (
-        ("ix_dedupe_pair_related", "record_a, record_b"),
-        ("ix_dedupe_pair_related_b", "record_b"),
-    ):
-        session.execute(
-            text(f"CREATE INDEX IF NOT EXISTS {name} ON dedupe_pair ({columns}) WHERE band = 'related'")
-        )
+# --- version 4 (2026-12-07) ---------------------------------------------------------------------
+
+_V4_RELATED = (
+    AddColumn("dedupe_pair", "relation", "VARCHAR"),
+    "CREATE INDEX IF NOT EXISTS ix_dedupe_pair_related ON dedupe_pair (record_a, record_b) "
+    "WHERE band = 'related'",
+    "CREATE INDEX IF NOT EXISTS ix_dedupe_pair_related_b ON dedupe_pair (record_b) WHERE band = 'related'",
+)
 
 
-MIGRATIONS: dict[int, Migration] = {2: m002_tallies, 3: m003_import_fields, 4: m004_related_links}
+def _version_4() -> tuple[Step, ...]:
+    # A dedupe pair with band "related" keeps two records apart but linked; `relation` names the kind.
+    return (both("related links between records", *_V4_RELATED),)
+
+
+MIGRATIONS: dict[int, tuple[Step, ...]] = {
+    1: _initial(),
+    2: _version_2(),
+    3: _version_3(),
+    4: _version_4(),
+}

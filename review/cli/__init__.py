@@ -1,21 +1,8 @@
-"""The `review` command line. Each stage's commands are in their own module below."""
+"""The `review` command line. Each stage's commands are in their own module below, imported only
+when one of its commands runs (review.cli.base.COMMANDS)."""
 
 from __future__ import annotations
 
-from review.cli import (  # noqa: F401  (each module registers its commands on `cli`)
-    conflicts,
-    dedupe,
-    extract,
-    fulltext,
-    imports,
-    pipeline,
-    project,
-    report,
-    screen,
-    screen_rank,
-    search,
-    team,
-)
 from review.cli.base import cli
 
 
