@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -13,13 +14,16 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from review.db import session_scope
+from review.http import ClientSettings
 from review.models import Record, RecordHit, SearchRun
-from review.search import http
+from review.search import api
 from tests.conftest import DATA, PROTOCOL
 from tests.replay import Query, ReplayServer, Reply
 
 OA, GOV = "/oa", "/gov"
-FAST = http.ClientSettings(timeout=0.5, retries=2, backoff=0.01, max_backoff=0.02, rps=1000.0)
+FAST = ClientSettings(
+    connect_timeout=0.5, read_timeout=0.5, tries=3, backoff=0.01, max_backoff=0.02, rps=1000.0
+)
 
 SOURCES_TOML = """
 [sources.openalex]
@@ -124,6 +128,8 @@ def serve(server: ReplayServer) -> None:
 def replay_env(monkeypatch: pytest.MonkeyPatch, review_dir: Path) -> Iterator[ReplayServer]:
     """A replay server for both services, the env pointing at it, fast retries, the test protocol.
 
+    The CLI reads the env once (`review.settings.from_env`); library calls get it from `harvest_source`.
+
     Test modules wrap this in their own `replay` fixture (`yield from replay_env(...)`).
     """
     server = ReplayServer()
@@ -131,7 +137,7 @@ def replay_env(monkeypatch: pytest.MonkeyPatch, review_dir: Path) -> Iterator[Re
     server.start()
     monkeypatch.setenv("REVIEW_OPENALEX_URL", server.url + OA)
     monkeypatch.setenv("REVIEW_GOVUK_URL", server.url + GOV + "/")
-    monkeypatch.setattr(http, "DEFAULT_SETTINGS", FAST)
+    monkeypatch.setattr(api, "DEFAULT_CLIENT", FAST)
     write_protocol(review_dir)
     yield server
     server.stop()
@@ -165,5 +171,8 @@ def harvest_source(review_dir: Path, engine: Engine, source: str, **kw: Any) -> 
     """Run the search stage for one source against the review folder's protocol."""
     from review import search
     from review.protocol import load_protocol
+    from review.settings import from_env
 
-    return search.run(sessions_for(engine), load_protocol(review_dir), review_dir, source=source, **kw)
+    protocol = load_protocol(review_dir)
+    settings = from_env(os.environ, protocol)  # the test is the edge: the env `replay_env` set
+    return search.run(sessions_for(engine), protocol, review_dir, settings=settings, source=source, **kw)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from review.errors import InputError
-from review.fulltext.download import FetchSettings, fetch_json, fetch_to_store, new_session
+from review.fulltext.download import fetch_json, fetch_to_store
+from review.http import Client, ClientSettings
 from tests.fulltext_helpers import Server, body, files_under, make_pdf, redirect, reply, sequence
 
 PDF = make_pdf(["A tiny report on family hubs"])
@@ -30,20 +31,20 @@ def waits() -> list[float]:
 
 
 @pytest.fixture
-def settings(waits: list[float]) -> FetchSettings:
-    return FetchSettings(
-        max_bytes=10_000, connect_timeout=1, read_timeout=0.3, tries=3, host_rps=0, sleep=waits.append
+def settings(waits: list[float]) -> ClientSettings:
+    return ClientSettings(
+        max_bytes=10_000, connect_timeout=1, read_timeout=0.3, tries=3, rps=0, sleep=waits.append
     )
 
 
-def fetch(server: Server, path: str, root: Path, settings: FetchSettings) -> tuple[str | None, Path | None]:
-    with new_session(settings) as http:
-        got = fetch_to_store(http, server.url + path if "://" not in path else path, root, settings)
+def fetch(server: Server, path: str, root: Path, settings: ClientSettings) -> tuple[str | None, Path | None]:
+    with Client(settings, rps=0) as http:
+        got = fetch_to_store(http, server.url + path if "://" not in path else path, root)
     return got.reason, (root / got.stored.path if got.stored else None)
 
 
 def test_a_pdf_is_stored_by_its_sha256_inside_the_review(
-    server: Server, tmp_path: Path, settings: FetchSettings
+    server: Server, tmp_path: Path, settings: ClientSettings
 ):
     server.routes["/paper.pdf"] = body(PDF)
     reason, path = fetch(server, "/paper.pdf", tmp_path, settings)
@@ -55,7 +56,7 @@ def test_a_pdf_is_stored_by_its_sha256_inside_the_review(
 
 
 def test_redirects_are_followed_a_bounded_number_of_times(
-    server: Server, tmp_path: Path, settings: FetchSettings
+    server: Server, tmp_path: Path, settings: ClientSettings
 ):
     server.routes |= {"/a": redirect("/b", 301), "/b": redirect(server.url + "/c", 307), "/c": body(PDF)}
     server.routes["/loop"] = redirect("/loop")
@@ -65,7 +66,7 @@ def test_redirects_are_followed_a_bounded_number_of_times(
     assert server.hits["/loop"] == 6
 
 
-def test_a_redirect_to_another_scheme_is_refused(server: Server, tmp_path: Path, settings: FetchSettings):
+def test_a_redirect_to_another_scheme_is_refused(server: Server, tmp_path: Path, settings: ClientSettings):
     server.routes["/sneaky"] = redirect("file:///etc/passwd")
     assert fetch(server, "/sneaky", tmp_path, settings)[0] == "unsupported URL scheme file"
     assert fetch(server, "ftp://example.org/paper.pdf", tmp_path, settings)[0] == "unsupported URL scheme ftp"
@@ -73,7 +74,7 @@ def test_a_redirect_to_another_scheme_is_refused(server: Server, tmp_path: Path,
 
 @pytest.mark.parametrize(("code", "reason"), [(404, "HTTP 404 Not Found"), (410, "HTTP 410 Gone")])
 def test_missing_documents_fail_at_once(
-    server: Server, tmp_path: Path, settings: FetchSettings, waits: list[float], code: int, reason: str
+    server: Server, tmp_path: Path, settings: ClientSettings, waits: list[float], code: int, reason: str
 ):
     server.routes["/gone"] = reply(code)
     assert fetch(server, "/gone", tmp_path, settings) == (reason, None)
@@ -81,7 +82,7 @@ def test_missing_documents_fail_at_once(
 
 
 def test_server_errors_are_retried_with_backoff(
-    server: Server, tmp_path: Path, settings: FetchSettings, waits: list[float]
+    server: Server, tmp_path: Path, settings: ClientSettings, waits: list[float]
 ):
     server.routes["/flaky"] = sequence(reply(503), reply(502), body(PDF))
     server.routes["/down"] = reply(503)
@@ -92,7 +93,7 @@ def test_server_errors_are_retried_with_backoff(
 
 
 def test_retry_after_is_honoured_when_short(
-    server: Server, tmp_path: Path, settings: FetchSettings, waits: list[float]
+    server: Server, tmp_path: Path, settings: ClientSettings, waits: list[float]
 ):
     server.routes["/busy"] = sequence(reply(429, {"Retry-After": "7"}), body(PDF))
     server.routes["/closed"] = reply(503, {"Retry-After": "86400"})
@@ -104,7 +105,7 @@ def test_retry_after_is_honoured_when_short(
 
 
 def test_an_html_page_where_a_pdf_was_promised_is_not_stored(
-    server: Server, tmp_path: Path, settings: FetchSettings
+    server: Server, tmp_path: Path, settings: ClientSettings
 ):
     page = b"<!doctype html><html><body>Please log in to read this article</body></html>"
     server.routes["/landing"] = body(page, "text/html; charset=utf-8")
@@ -117,7 +118,7 @@ def test_an_html_page_where_a_pdf_was_promised_is_not_stored(
     assert files_under(tmp_path) == set()
 
 
-def test_an_oversized_body_is_cut_off(server: Server, tmp_path: Path, settings: FetchSettings):
+def test_an_oversized_body_is_cut_off(server: Server, tmp_path: Path, settings: ClientSettings):
     big = PDF + b"%" + b"x" * 20_000
     server.routes["/big-declared"] = body(big)
     server.routes["/big-undeclared"] = body(big, length=False)
@@ -128,7 +129,7 @@ def test_an_oversized_body_is_cut_off(server: Server, tmp_path: Path, settings: 
 
 
 def test_a_slow_server_times_out_after_bounded_tries(
-    server: Server, tmp_path: Path, settings: FetchSettings, waits: list[float]
+    server: Server, tmp_path: Path, settings: ClientSettings, waits: list[float]
 ):
     server.routes["/slow"] = body(PDF, delay=1.0)
     assert fetch(server, "/slow", tmp_path, settings) == ("timed out after 3 tries", None)
@@ -147,11 +148,11 @@ def test_a_server_dripping_bytes_is_cut_off_by_the_overall_timeout(server: Serve
                 time.sleep(0.1)
 
     server.routes["/drip.pdf"] = drip
-    patient = FetchSettings(read_timeout=1, total_timeout=0.5, tries=1, host_rps=0)
+    patient = ClientSettings(read_timeout=1, total_timeout=0.5, tries=1, rps=0)
     assert fetch(server, "/drip.pdf", tmp_path, patient) == ("took longer than 0.5 s", None)
 
 
-def test_a_body_cut_short_is_retried_then_reported(server: Server, tmp_path: Path, settings: FetchSettings):
+def test_a_body_cut_short_is_retried_then_reported(server: Server, tmp_path: Path, settings: ClientSettings):
     def short(h: BaseHTTPRequestHandler) -> None:
         h.send_response(200)
         h.send_header("Content-Length", str(len(PDF) + 5000))
@@ -166,16 +167,16 @@ def test_a_body_cut_short_is_retried_then_reported(server: Server, tmp_path: Pat
 
 def test_requests_to_one_host_are_spaced(server: Server, tmp_path: Path):
     waits: list[float] = []
-    polite = FetchSettings(host_rps=2, sleep=waits.append)
+    polite = ClientSettings(sleep=waits.append)
     server.routes["/a.pdf"] = body(PDF)
-    with new_session(polite) as http:
+    with Client(polite, rps=2) as http:
         for _ in range(3):
-            assert fetch_to_store(http, server.url + "/a.pdf", tmp_path, polite).stored
+            assert fetch_to_store(http, server.url + "/a.pdf", tmp_path).stored
     assert len(waits) == 2 and 0.3 < waits[0] <= 0.5 and 0.8 < waits[1] <= 1.0  # sleeps recorded, not slept
 
 
 def test_names_from_urls_or_headers_cannot_escape_the_review(
-    server: Server, tmp_path: Path, settings: FetchSettings
+    server: Server, tmp_path: Path, settings: ClientSettings
 ):
     root = tmp_path / "review"
     root.mkdir()
@@ -190,7 +191,7 @@ def test_names_from_urls_or_headers_cannot_escape_the_review(
 
 
 def test_a_store_folder_that_points_outside_the_review_is_refused(
-    server: Server, tmp_path: Path, settings: FetchSettings
+    server: Server, tmp_path: Path, settings: ClientSettings
 ):
     root, outside = tmp_path / "review", tmp_path / "elsewhere"
     root.mkdir()
@@ -202,13 +203,13 @@ def test_a_store_folder_that_points_outside_the_review_is_refused(
     assert files_under(outside) == set()
 
 
-def test_json_is_fetched_into_memory(server: Server, settings: FetchSettings):
+def test_json_is_fetched_into_memory(server: Server, settings: ClientSettings):
     server.routes["/api/content/x"] = body(b'{"details": {"body": "<p>Hi</p>"}}', "application/json")
     server.routes["/api/content/gone"] = reply(410)
-    with new_session(settings) as http:
-        assert fetch_json(http, server.url + "/api/content/x", settings) == (
+    with Client(settings, rps=0) as http:
+        assert fetch_json(http, server.url + "/api/content/x") == (
             {"details": {"body": "<p>Hi</p>"}},
             None,
             1,
         )
-        assert fetch_json(http, server.url + "/api/content/gone", settings)[1] == "HTTP 410 Gone"
+        assert fetch_json(http, server.url + "/api/content/gone")[1] == "HTTP 410 Gone"

@@ -10,18 +10,20 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from review.db import session_scope
-from review.fulltext.download import FetchSettings
 from review.fulltext.fetch import NO_CANDIDATE, fetch_works, works_to_fetch
 from review.fulltext.find import candidates
 from review.fulltext.status import status
 from review.fulltext.store import store_bytes
+from review.http import ClientSettings
 from review.models import Document, Page, StageRun
+from review.settings import Settings
 from tests.factories import add_works
 from tests.fulltext_helpers import DATA, Server, body, files_under, include, make_pdf, openalex_work, reply
 
 GOOD = make_pdf(["Evaluation of family hubs", "Findings: attendance rose in the second year"])
 SCANNED = (DATA / "issue-203-decimalize.pdf").read_bytes()
-SETTINGS = FetchSettings(tries=1, read_timeout=5, sleep=lambda _: None)
+CLIENT = ClientSettings(tries=1, read_timeout=5, sleep=lambda _: None)
+OFFLINE = Settings(govuk_url="http://127.0.0.1:9/govuk-unreachable")  # no test reaches GOV.UK
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def test_urls_are_tried_in_order_until_one_is_readable(session: Session, review_
     work = openalex_work(
         session, "Family hubs", [f"{u}/missing.pdf", f"{u}/scan.pdf", f"{u}/good.pdf"], f"{u}/x"
     )
-    result = fetch_works(session, review_dir, [work], settings=SETTINGS, workers=1)
+    result = fetch_works(session, review_dir, [work], settings=OFFLINE, client=CLIENT, workers=1)
     assert docs(session, work) == [
         ("openalex_best_oa", "not_retrieved", "HTTP 404 Not Found"),
         ("openalex_location", "unreadable", "no text layer (scanned?)"),
@@ -61,7 +63,7 @@ def test_works_without_urls_or_pdfs_get_a_reason(session: Session, review_dir: P
     server.routes["/landing"] = body(b"<html><body>Article page</body></html>", "text/html")
     landing = openalex_work(session, "Only a landing page", [], f"{server.url}/landing")
     nothing = openalex_work(session, "No open access at all", [])
-    result = fetch_works(session, review_dir, [landing, nothing], settings=SETTINGS, workers=1)
+    result = fetch_works(session, review_dir, [landing, nothing], settings=OFFLINE, client=CLIENT, workers=1)
     assert docs(session, landing) == [("openalex_oa_url", "not_retrieved", "not a PDF (text/html page)")]
     assert docs(session, nothing) == [("none", "not_retrieved", NO_CANDIDATE)]
     assert (result.not_retrieved, result.no_candidates) == (1, 1)
@@ -80,15 +82,12 @@ def test_a_file_fetched_but_not_read_is_read_on_the_next_run(
         Document(work_id=work, origin="openalex_best_oa", url=url, status="retrieved", path=stored.path)
     )
     assert works_to_fetch(session) == [work]
-    result = fetch_works(session, review_dir, [work], settings=SETTINGS, workers=1)
+    result = fetch_works(session, review_dir, [work], settings=OFFLINE, client=CLIENT, workers=1)
     assert (result.attempts, result.readable) == (0, 1)
     assert server.hits == {}
 
 
-def test_govuk_pdf_and_html_attachments(
-    session: Session, review_dir: Path, server: Server, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.setenv("REVIEW_GOVUK_URL", server.url)
+def test_govuk_pdf_and_html_attachments(session: Session, review_dir: Path, server: Server):
     item = b'{"details": {"body": "<p>Intro</p><h2>Findings</h2><p>Take-up of funded childcare rose.</p>"}}'
     server.routes["/api/content/government/publications/eval/report"] = body(item, "application/json")
     attachments = [
@@ -101,7 +100,8 @@ def test_govuk_pdf_and_html_attachments(
     )
     include(session, [work])
     assert [c.origin for c in candidates(session, [work])[work]] == ["govuk_html"]  # the CSV is no full text
-    fetch_works(session, review_dir, [work], settings=SETTINGS, workers=1)
+    mirror = Settings(govuk_url=server.url)  # the HTML publication is read from the Content API there
+    fetch_works(session, review_dir, [work], settings=mirror, client=CLIENT, workers=1)
     doc = session.exec(select(Document).where(Document.work_id == work)).one()
     assert (doc.origin, doc.status, doc.pages, doc.title) == (
         "govuk_html",
@@ -120,12 +120,12 @@ def test_rerunning_skips_done_work_and_retry_tries_failures_again(
     server.routes["/ok.pdf"] = body(GOOD)
     flaky = openalex_work(session, "Server down today", [f"{server.url}/later.pdf"])
     done = openalex_work(session, "Already fetched", [f"{server.url}/ok.pdf"])
-    fetch_works(session, review_dir, [flaky, done], settings=SETTINGS, workers=1)
+    fetch_works(session, review_dir, [flaky, done], settings=OFFLINE, client=CLIENT, workers=1)
     assert works_to_fetch(session) == []
     assert works_to_fetch(session, retry=True) == [flaky]
     server.routes["/later.pdf"] = body(GOOD)
     todo = works_to_fetch(session, retry=True)
-    again = fetch_works(session, review_dir, todo, retry=True, settings=SETTINGS, workers=1)
+    again = fetch_works(session, review_dir, todo, retry=True, settings=OFFLINE, client=CLIENT, workers=1)
     assert (again.attempts, again.readable) == (1, 1)
     assert server.hits == {"/later.pdf": 2, "/ok.pdf": 1}
     assert docs(session, flaky) == [("openalex_best_oa", "readable", None)]
@@ -148,7 +148,7 @@ def test_status_counts_works_and_reasons(session: Session, review_dir: Path, ser
     ]
     works.append(openalex_work(session, "Scanned", [f"{server.url}/scan.pdf"]))
     works.append(openalex_work(session, "Not yet", [f"{server.url}/ok.pdf"]))
-    fetch_works(session, review_dir, works[:3], settings=SETTINGS, workers=1)
+    fetch_works(session, review_dir, works[:3], settings=OFFLINE, client=CLIENT, workers=1)
     s = status(session)
     assert s.sought == 4
     assert s.works == {"readable": 1, "unreadable": 1, "retrieved": 0, "not_retrieved": 1, "pending": 1}

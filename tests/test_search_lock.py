@@ -31,7 +31,7 @@ def _stopped_after_one_page(
     """A run left `running` mid-harvest, held by `holder` whose last page was `ago` minutes ago."""
     second_page = {"cursor": OA_PAGES[0]["meta"]["next_cursor"]}
     down = Reply({"error": "busy", "message": "try later"}, status=503)
-    replay.fault(f"{OA}/works", down, times=FAST.retries + 1, when=second_page)
+    replay.fault(f"{OA}/works", down, times=FAST.tries, when=second_page)
     with pytest.raises(SearchError):
         harvest_source(review_dir, engine, "openalex")
     with session_scope(engine) as session:

@@ -16,9 +16,10 @@ from sqlmodel import select
 from review import search
 from review.db import session_scope
 from review.errors import SearchError
+from review.http import HostLimiter
 from review.models import Record, RecordHit
 from review.records import sha256_file
-from review.search import http
+from review.search.api import redact
 from review.search.openalex import invert_abstract, parse_work, strip_commas
 from tests.conftest import ReviewRunner, wipe_store
 from tests.replay import ReplayServer, Reply
@@ -141,9 +142,9 @@ def test_per_second_429_waits_for_retry_after_then_completes(
     replay: ReplayServer, review_dir: Path, engine: Engine
 ) -> None:
     replay.fault(WORKS, PER_SECOND_429, when=SECOND_PAGE)
-    settings = dataclasses.replace(FAST, sleep=time.sleep)
+    client = dataclasses.replace(FAST, sleep=time.sleep)
     began = time.monotonic()
-    result = harvest(review_dir, engine, settings=settings)
+    result = harvest(review_dir, engine, client=client)
     assert time.monotonic() - began >= 1.0
     assert [r.status for r in result.runs] == ["complete"]
     assert len(replay.hits(WORKS)) == 4
@@ -187,7 +188,7 @@ def test_persistent_timeouts_give_a_clear_error_and_keep_the_pages_so_far(
     replay.fault(WORKS, Reply(OA_PAGES[1], delay=0.8), times=3, when=SECOND_PAGE)
     result = run("search", "--source", "openalex")
     assert result.exit_code == 1
-    assert "Error:" in result.stderr and "no answer within 0.5 s" in result.stderr
+    assert "Error:" in result.stderr and "timed out after 3 tries" in result.stderr
     assert "resumes where it stopped" in result.stderr
     assert runs(engine)[0].status == "failed" and len(oa_records(engine)) == 2
     assert run("search", "--source", "openalex").exit_code == 0
@@ -200,7 +201,7 @@ def test_truncated_json_is_retried_and_persistent_truncation_loses_nothing(
     replay.fault(WORKS, Reply(OA_PAGES[1], truncate=True), when=SECOND_PAGE)
     assert [r.status for r in harvest(review_dir, engine).runs] == ["complete"]
     replay.fault(WORKS, Reply(OA_PAGES[1], truncate=True), times=3, when=SECOND_PAGE)
-    with pytest.raises(SearchError, match="not valid JSON"):
+    with pytest.raises(SearchError, match="malformed JSON after 3 tries"):
         harvest(review_dir, engine)
     assert counts(engine)["records"] == 5
 
@@ -309,15 +310,15 @@ def test_unknown_search_name_lists_the_names(replay: ReplayServer, run: ReviewRu
 
 def test_rate_limiter_spaces_requests() -> None:
     waits: list[float] = []
-    limiter = http.RateLimiter(10.0, waits.append)
+    limiter = HostLimiter(10.0, waits.append)
     for _ in range(3):
-        limiter.wait()
+        limiter.wait("api.openalex.org")
     assert len(waits) == 2 and waits[0] == pytest.approx(0.1, abs=0.02)
 
 
 def test_api_keys_are_removed_from_logged_urls() -> None:
     url = "https://api.openalex.org/works?filter=type:article&api_key=abc&per-page=2&cursor=%2A"
-    assert http.redact(url) == "https://api.openalex.org/works?filter=type:article&per-page=2&cursor=*"
+    assert redact(url) == "https://api.openalex.org/works?filter=type:article&per-page=2&cursor=*"
 
 
 def test_rebuild_takes_no_other_options(run: ReviewRunner) -> None:
@@ -330,15 +331,17 @@ import os, sys
 from pathlib import Path
 from review import search
 from review.db import init_db, make_engine, session_scope
+from review.http import ClientSettings
 from review.protocol import load_protocol
-from review.search import http
+from review.settings import from_env
 
-http.DEFAULT_SETTINGS = http.ClientSettings(timeout=0.5, retries=0, rps=1000.0)
+client = ClientSettings(read_timeout=0.5, tries=1, rps=1000.0)
 root, db = Path(sys.argv[1]), sys.argv[2]
 engine = make_engine(db)
 init_db(engine)
 kill = lambda n: os._exit(9)  # a hard kill right after the first page is committed
-search.run(lambda: session_scope(engine), load_protocol(root), root, source="openalex", progress=kill)
+search.run(lambda: session_scope(engine), load_protocol(root), root, settings=from_env(os.environ),
+           source="openalex", client=client, progress=kill)
 """
 
 

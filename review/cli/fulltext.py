@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,10 +56,18 @@ def fetch_cmd(app: App, retry: bool, max_mb: int, workers: int) -> None:
         review fulltext fetch --retry
     """
     from review.fulltext import fetch
-    from review.fulltext.download import MB, FetchSettings
+    from review.http import MB, ClientSettings
+    from review.settings import from_env
 
-    settings = FetchSettings(max_bytes=max_mb * MB)
-    result = fetch.run(app.session, app.root, retry=retry, settings=settings, workers=workers, progress=_tick)
+    result = fetch.run(
+        app.session,
+        app.root,
+        settings=from_env(os.environ),
+        retry=retry,
+        client=ClientSettings(max_bytes=max_mb * MB),
+        workers=workers,
+        progress=_tick,
+    )
     if result.works:
         click.echo("", err=True)  # end the progress line
     click.echo(_fetched_line(result))

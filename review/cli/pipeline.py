@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -45,11 +46,20 @@ def run_cmd(app: App, stages: str | None, offline: bool, reviewers: str | None) 
         review run --stages dedupe,rules,assign --reviewers reviewer1,reviewer2
     """
     from review import pipeline
+    from review.settings import from_env
 
     chosen = pipeline.parse_stages(stages)
     team = [app.check_reviewer(r.strip()) for r in reviewers.split(",")] if reviewers else None
+    protocol = app.protocol()
     result = pipeline.run(
-        app.session, app.protocol(), app.root, stages=chosen, progress=_Bar(), offline=offline, screeners=team
+        app.session,
+        protocol,
+        app.root,
+        stages=chosen,
+        progress=_Bar(),
+        offline=offline,
+        screeners=team,
+        settings=from_env(os.environ, protocol),
     )
     click.echo("", err=True)
     click.echo(pipeline.render(result))

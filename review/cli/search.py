@@ -12,6 +12,7 @@ from review.errors import SearchError
 
 if TYPE_CHECKING:
     from review.search import Estimate, RebuildResult, SearchResult
+    from review.settings import Settings
 
 SOURCE_CHOICE = click.Choice(["openalex", "govuk"])
 
@@ -36,23 +37,27 @@ def search_cmd(app: App, source: str | None, name: str | None, dry_run: bool, re
         review search --source openalex --name sure-start
     """
     from review import search
+    from review.settings import from_env
 
     if rebuild and (dry_run or source or name):
         raise click.UsageError("--rebuild reads every archive in sources/; give it on its own.")
     if rebuild:
         _echo_rebuild(search.rebuild(app.session, app.root))
-    elif dry_run:
-        _echo_estimates(search.dry_run(app.protocol(), source=source, name=name))
-    else:
-        _warn_without_key(source)
-        result = search.run(
-            app.session, app.protocol(), app.root, source=source, name=name, progress=_Ticker()
-        )
-        _echo_runs(result)
+        return
+    protocol = app.protocol()
+    settings = from_env(os.environ, protocol)
+    if dry_run:
+        _echo_estimates(search.dry_run(protocol, settings=settings, source=source, name=name))
+        return
+    _warn_without_key(source, settings)
+    result = search.run(
+        app.session, protocol, app.root, settings=settings, source=source, name=name, progress=_Ticker()
+    )
+    _echo_runs(result)
 
 
-def _warn_without_key(source: str | None) -> None:
-    if source in (None, "openalex") and not os.environ.get("OPENALEX_API_KEY"):
+def _warn_without_key(source: str | None, settings: Settings) -> None:
+    if source in (None, "openalex") and not settings.openalex_api_key:
         click.echo(
             "Warning: OPENALEX_API_KEY is not set; OpenAlex allows few searches a day without a key "
             "(free key: https://openalex.org/settings/api).",

@@ -8,11 +8,9 @@ narrative line by line; every number in it is read from the store.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -30,6 +28,7 @@ from review.models import Assignment, Record, ScreeningDecision, SearchRun, Work
 from review.protocol import PROTOCOL_FILE, Protocol, load_protocol
 from review.screen import assign
 from review.screen.rules import active_exclusions
+from review.settings import Settings
 
 SCREENERS = ("demo-reviewer1", "demo-reviewer2")
 ADJUDICATOR = "demo-adjudicator"
@@ -55,8 +54,8 @@ def run(folder: Path | None, *, keep: bool = False) -> Iterator[str]:
         init_db(engine)
         protocol = load_protocol(root / PROTOCOL_FILE)
         yield INTRO
-        with ReplayServer() as server, _pointed_at(server.url):
-            yield from _story(engine, protocol, root)
+        with ReplayServer() as server:
+            yield from _story(engine, protocol, root, _pointed_at(server.url))
         yield from _where(root, removed=temporary and not keep)
     finally:
         engine.dispose()
@@ -78,36 +77,16 @@ def _write_protocol(root: Path) -> None:
     (root / PROTOCOL_FILE).write_text(text, encoding="utf-8")
 
 
-@contextmanager
-def _pointed_at(url: str) -> Iterator[None]:
-    """The connectors talk to the replay server (this process only); the environment is restored after."""
-    wanted = {
-        "REVIEW_OPENALEX_URL": url + OPENALEX,
-        "REVIEW_GOVUK_URL": url + GOVUK,
-        "OPENALEX_API_KEY": None,  # a real key has no business going to the replay server
-    }
-    saved = {k: os.environ.get(k) for k in wanted}
-    try:
-        for key, value in wanted.items():
-            _set(key, value)
-        yield
-    finally:
-        for key, value in saved.items():
-            _set(key, value)
+def _pointed_at(url: str) -> Settings:
+    """The services at the replay server; no API key (a real one has no business going there)."""
+    return Settings(openalex_url=url + OPENALEX, govuk_url=url + GOVUK)
 
 
-def _set(key: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(key, None)
-    else:
-        os.environ[key] = value
-
-
-def _story(engine: Engine, protocol: Protocol, root: Path) -> Iterator[str]:
+def _story(engine: Engine, protocol: Protocol, root: Path, settings: Settings) -> Iterator[str]:
     sessions = partial(session_scope, engine)
 
     def passes(*stages: str, offline: bool = True) -> pipeline.PipelineResult:
-        return pipeline.run(sessions, protocol, root, stages=stages, offline=offline)
+        return pipeline.run(sessions, protocol, root, stages=stages, offline=offline, settings=settings)
 
     passes("search", "dedupe", offline=False)
     with session_scope(engine) as s:

@@ -9,7 +9,6 @@ readable document are skipped, and failed URLs are tried again only with `retry=
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from sqlmodel import Session, col, select
 
 from review import __version__
@@ -25,12 +23,13 @@ from review.db import utcnow
 from review.fulltext.add import store_kept_file
 from review.fulltext.batch import WORKERS
 from review.fulltext.documents import good_works, read_documents, unread
-from review.fulltext.download import Fetched, FetchSettings, fetch_json, fetch_to_store, new_session
+from review.fulltext.download import HOST_RPS, Fetched, fetch_json, fetch_to_store
 from review.fulltext.find import Candidate, candidates, included_works
 from review.fulltext.store import store_bytes
+from review.http import Client, ClientSettings
 from review.models import Document, StageRun
+from review.settings import Settings
 
-GOVUK_URL = "https://www.gov.uk"
 NO_CANDIDATE = "no full-text URL in its records (no open-access copy or attachment)"
 STAGE = "fulltext_fetch"
 BATCH = 20  # works per transaction: an interruption loses at most one batch of fetching
@@ -84,20 +83,23 @@ def fetch_works(
     root: Path,
     work_ids: list[int],
     *,
+    settings: Settings,
     retry: bool = False,
-    settings: FetchSettings | None = None,
+    client: ClientSettings | None = None,
     workers: int = WORKERS,
 ) -> FetchResult:
-    """Fetch and read full texts for `work_ids` (one batch: the caller commits after it)."""
-    settings = settings or FetchSettings()
+    """Fetch and read full texts for `work_ids` (one batch: the caller commits after it).
+
+    `settings` gives the GOV.UK address and the contact address; `client` how patient to be.
+    """
     counts = FetchResult(works=len(work_ids))
     counts += _read(session, root, unread(session, work_ids), workers)
     good = good_works(session, work_ids)
     plan = _plan(session, [w for w in work_ids if w not in good], retry)
     counts += FetchResult(no_candidates=_mark_none(session, plan.no_candidates))
-    with new_session(settings) as http:
+    with Client(client, rps=HOST_RPS, email=settings.email) as http:
         while plan.queue:
-            fetched, tried = _fetch_round(session, http, root, plan, settings)
+            fetched, tried = _fetch_round(session, http, root, plan, settings.govuk_url)
             counts += tried + _read(session, root, fetched, workers)
             done = good_works(session, list(plan.queue))
             plan.queue = {w: rest for w, rest in plan.queue.items() if rest and w not in done}
@@ -108,8 +110,9 @@ def run(
     sessions: SessionFactory,
     root: Path,
     *,
+    settings: Settings,
     retry: bool = False,
-    settings: FetchSettings | None = None,
+    client: ClientSettings | None = None,
     batch: int = BATCH,
     workers: int = WORKERS,
     progress: Callable[[FetchResult], None] | None = None,
@@ -129,7 +132,9 @@ def run(
     total = FetchResult()
     for work_ids in chunks(todo, batch):
         with sessions() as session:
-            done = fetch_works(session, root, work_ids, retry=retry, settings=settings, workers=workers)
+            done = fetch_works(
+                session, root, work_ids, settings=settings, retry=retry, client=client, workers=workers
+            )
         total += done
         if progress:
             progress(total)
@@ -187,12 +192,12 @@ def _mark_none(session: Session, work_ids: list[int]) -> int:
 
 
 def _fetch_round(
-    session: Session, http: requests.Session, root: Path, plan: _Plan, settings: FetchSettings
+    session: Session, http: Client, root: Path, plan: _Plan, govuk_url: str
 ) -> tuple[list[int], FetchResult]:
     fetched, attempts, failed = [], 0, 0
     for queue in plan.queue.values():
         candidate = queue.pop(0)
-        got = _fetch_one(http, candidate, root, settings)
+        got = _fetch_one(http, candidate, root, govuk_url)
         doc = _record(session, candidate, got)
         attempts += 1
         if doc.status == "retrieved" and doc.id is not None:
@@ -202,24 +207,22 @@ def _fetch_round(
     return fetched, FetchResult(attempts=attempts, retrieved=len(fetched), not_retrieved=failed)
 
 
-def _fetch_one(http: requests.Session, candidate: Candidate, root: Path, settings: FetchSettings) -> Fetched:
+def _fetch_one(http: Client, candidate: Candidate, root: Path, govuk_url: str) -> Fetched:
     if candidate.origin == "record_file":  # kept at import: stored like `fulltext add`, no network
         stored, reason = store_kept_file(root, candidate.url, candidate.title)
         return Fetched(candidate.url, stored, reason, "application/pdf" if stored else None)
     if not candidate.is_html:
-        return fetch_to_store(http, candidate.url, root, settings)
-    api = content_api_url(candidate.url)
-    data, reason, tries = fetch_json(http, api, settings)
+        return fetch_to_store(http, candidate.url, root)
+    data, reason, tries = fetch_json(http, content_api_url(candidate.url, govuk_url))
     body = ((data or {}).get("details") or {}).get("body") if isinstance(data, dict) else None
     if reason or not body:
         return Fetched(candidate.url, None, reason or "no body in the GOV.UK content item", None, tries)
     return Fetched(candidate.url, store_bytes(root, body.encode("utf-8"), ".html"), None, "text/html", tries)
 
 
-def content_api_url(url: str) -> str:
-    """The Content API address of a GOV.UK page (`REVIEW_GOVUK_URL` overrides the host)."""
-    base = (os.environ.get("REVIEW_GOVUK_URL") or GOVUK_URL).rstrip("/")
-    return f"{base}/api/content{urlsplit(url).path}"
+def content_api_url(url: str, govuk_url: str) -> str:
+    """The Content API address of a GOV.UK page, at `govuk_url` (the public site, or a mirror)."""
+    return f"{govuk_url}/api/content{urlsplit(url).path}"
 
 
 def _record(session: Session, candidate: Candidate, got: Fetched) -> Document:

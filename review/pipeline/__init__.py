@@ -22,6 +22,7 @@ from review.errors import InputError, SearchError
 from review.models import Record, SearchRun, Work
 from review.pipeline.waiting import STAGE_LABELS, render, waiting_for_people
 from review.protocol import Protocol
+from review.settings import Settings
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 STAGES = (
@@ -82,6 +83,7 @@ class _Context:
     progress: Progress | None
     offline: bool
     screeners: tuple[str, ...] | None = None
+    settings: Settings = field(default_factory=Settings)
 
 
 def parse_stages(text: str | None) -> tuple[str, ...]:
@@ -106,6 +108,7 @@ def run(
     offline: bool = False,
     out_dir: Path | None = None,
     screeners: Sequence[str] | None = None,
+    settings: Settings | None = None,
 ) -> PipelineResult:
     """Run the selected automated stages in order, then list what waits for people.
 
@@ -120,9 +123,11 @@ def run(
         out_dir: where the report and exports go (default: `root/extracted`).
         screeners: who gets screening queues when none exist yet (default: `screen assign`'s own:
             whoever screens already, else everyone in the protocol).
+        settings: where the network stages find the services (default: the public ones, no key).
     """
     team = tuple(screeners) if screeners else None
-    ctx = _Context(sessions, protocol, root, out_dir or root / "extracted", progress, offline, team)
+    out = out_dir or root / "extracted"
+    ctx = _Context(sessions, protocol, root, out, progress, offline, team, settings or Settings())
     chosen = [s for s in STAGES if s in stages]
     outcomes = []
     for index, name in enumerate(chosen, 1):
@@ -172,7 +177,13 @@ def _search(ctx: _Context) -> StageOutcome:
             continue
         try:
             result = search.run(
-                ctx.sessions, ctx.protocol, ctx.root, source=source, name=name, progress=_ticker(ctx)
+                ctx.sessions,
+                ctx.protocol,
+                ctx.root,
+                settings=ctx.settings,
+                source=source,
+                name=name,
+                progress=_ticker(ctx),
             )
         except SearchError as exc:
             broken.add(source)
@@ -198,7 +209,7 @@ def _searches_to_run(ctx: _Context) -> tuple[list[tuple[str, str]], int]:
     complete = 0
     with ctx.sessions() as session:
         for source in search.SOURCES:
-            for conn in search.connectors(ctx.protocol, source, None):
+            for conn in search.connectors(ctx.protocol, source, settings=ctx.settings):
                 try:
                     for name in conn.names():
                         if _is_complete(session, source, name, conn.plan(name).request):
@@ -308,7 +319,7 @@ def _fulltext(ctx: _Context) -> StageOutcome:
         if ctx.progress is not None:
             ctx.progress.tick(total.works, todo)
 
-    r = fetch.run(ctx.sessions, ctx.root, progress=tick)
+    r = fetch.run(ctx.sessions, ctx.root, settings=ctx.settings, progress=tick)
     return _ran(
         "fulltext",
         total_works=r.works,

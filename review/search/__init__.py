@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from review.errors import SearchError
+from review.http import ClientSettings
 from review.protocol import Protocol
+from review.search.api import BudgetExhaustedError
 from review.search.base import Connector, Estimate
 from review.search.harvest import Progress, RunSummary, SessionFactory, harvest
-from review.search.http import BudgetExhaustedError, ClientSettings
 from review.search.rebuild import RebuildResult, rebuild
+from review.settings import Settings
 
 SOURCES = ("openalex", "govuk")
 
@@ -35,8 +37,13 @@ class SearchResult:
         return tuple(r for r in self.runs if r.status != "complete")
 
 
-def connectors(protocol: Protocol, source: str | None, settings: ClientSettings | None) -> list[Connector]:
-    """The connectors to run, in order; an unknown source name is an error listing the valid ones."""
+def connectors(
+    protocol: Protocol, source: str | None, *, settings: Settings, client: ClientSettings | None = None
+) -> list[Connector]:
+    """The connectors to run, in order; an unknown source name is an error listing the valid ones.
+
+    `settings` says where the services are; `client` how patient to be (default: the search API's).
+    """
     if source is not None and source not in SOURCES:
         raise SearchError(f"Unknown source {source!r}: choose one of {', '.join(SOURCES)}.")
     from review.search.govuk import GovukConnector
@@ -44,9 +51,9 @@ def connectors(protocol: Protocol, source: str | None, settings: ClientSettings 
 
     found: list[Connector] = []
     if source in (None, "openalex"):
-        found.append(OpenAlexConnector(protocol, settings))
+        found.append(OpenAlexConnector(protocol, settings, client))
     if source in (None, "govuk"):
-        found.append(GovukConnector(protocol, settings))
+        found.append(GovukConnector(protocol, settings, client))
     return found
 
 
@@ -68,9 +75,10 @@ def run(
     protocol: Protocol,
     root: Path,
     *,
+    settings: Settings,
     source: str | None = None,
     name: str | None = None,
-    settings: ClientSettings | None = None,
+    client: ClientSettings | None = None,
     progress: Progress | None = None,
 ) -> SearchResult:
     """Harvest the selected searches, continuing any unfinished run of the same request.
@@ -82,7 +90,7 @@ def run(
         SearchError: bad selection, a refused query, or a service that keeps failing (the run
             is logged as `failed` and resumes next time).
     """
-    conns = connectors(protocol, source, settings)
+    conns = connectors(protocol, source, settings=settings, client=client)
     try:
         summaries: list[RunSummary] = []
         stopped: set[str] = set()
@@ -104,12 +112,13 @@ def run(
 def dry_run(
     protocol: Protocol,
     *,
+    settings: Settings,
     source: str | None = None,
     name: str | None = None,
-    settings: ClientSettings | None = None,
+    client: ClientSettings | None = None,
 ) -> list[Estimate]:
     """Each selected search's reported count and what harvesting it would cost; stores nothing."""
-    conns = connectors(protocol, source, settings)
+    conns = connectors(protocol, source, settings=settings, client=client)
     try:
         return [conn.estimate(n) for conn, n in _selected(conns, name)]
     except BudgetExhaustedError as exc:

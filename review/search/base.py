@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -68,8 +67,3 @@ class ArchiveParser(Protocol):
     """Turns a run's raw-archive entries back into pages of records, offline."""
 
     def __call__(self, entries: Iterable[Entry]) -> Iterator[list[RecordIn]]: ...
-
-
-def base_url(env_var: str, default: str) -> str:
-    """The service's base URL: `env_var` (a mirror, proxy or test server) or the public one."""
-    return (os.environ.get(env_var) or default).rstrip("/")

@@ -41,13 +41,14 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from review.errors import SearchError
+from review.http import ClientSettings, Reply
 from review.protocol import GovukSearch, Protocol
 from review.records import RecordIn
-from review.search.base import Entry, Estimate, Page, Plan, base_url
-from review.search.http import ClientSettings, PoliteClient, Reply, error_text, redact
+from review.search.api import ApiClient, error_text, redact
+from review.search.base import Entry, Estimate, Page, Plan
+from review.settings import Settings
 
 SOURCE = "govuk"
-DEFAULT_URL = "https://www.gov.uk"
 SITE = "https://www.gov.uk"  # canonical links are stored against the public site, not a mirror
 PLATFORM = "GOV.UK Search API and Content API"
 RPS = 10.0
@@ -72,11 +73,11 @@ class GovukConnector:
 
     source = SOURCE
 
-    def __init__(self, protocol: Protocol, settings: ClientSettings | None = None) -> None:
+    def __init__(self, protocol: Protocol, settings: Settings, client: ClientSettings | None = None) -> None:
         self.protocol = protocol
         self.config = protocol.sources.govuk
-        self.base = base_url("REVIEW_GOVUK_URL", DEFAULT_URL)
-        self.client = PoliteClient("GOV.UK", rps=RPS, settings=settings)
+        self.base = settings.govuk_url
+        self.client = ApiClient("GOV.UK", rps=RPS, client=client, email=settings.email)
         self._searches = {s.name: s for s in self.config.searches}
 
     def names(self) -> list[str]:

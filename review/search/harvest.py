@@ -24,9 +24,9 @@ from review.db import utcnow, write_lock
 from review.errors import SearchError
 from review.models import SearchRun
 from review.records import RawArchive, RecordIn, finish_run, start_run, upsert_records
+from review.search.api import BudgetExhaustedError
 from review.search.archive import repair
 from review.search.base import Connector, Page, Plan
-from review.search.http import BudgetExhaustedError
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 Progress = Callable[[int], None]

@@ -1,29 +1,29 @@
-"""OpenAlex connector: pyalex builds the query, the polite client fetches cursor pages.
+"""OpenAlex connector: pyalex builds the query, the shared client fetches cursor pages.
 
 pyalex hard-codes https://api.openalex.org, so the query string pyalex builds is sent to
-`REVIEW_OPENALEX_URL` (a mirror, a proxy or a test server) by our own client. The API key comes
-from `OPENALEX_API_KEY` and travels in the `Authorization` header, never in a logged URL.
+`Settings.openalex_url` (a mirror, a proxy or a test server) by our own client. The API key
+(`Settings.openalex_api_key`) travels in the `Authorization` header, never in a logged URL.
 Cursor paging has no 10,000 cap; each search page costs 10 credits and a filter-only page 1.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from review.errors import SearchError
+from review.http import ClientSettings, Reply
 from review.normalize import surname_first
 from review.protocol import OpenAlexSearch, Protocol
 from review.records import RecordIn
-from review.search.base import Entry, Estimate, Page, Plan, base_url
-from review.search.http import ClientSettings, PoliteClient, Reply, error_text, redact
+from review.search.api import ApiClient, error_text, redact
+from review.search.base import Entry, Estimate, Page, Plan
+from review.settings import Settings
 
 SOURCE = "openalex"
-DEFAULT_URL = "https://api.openalex.org"
 SEARCH_CREDITS, LIST_CREDITS = 10, 1
 # Only the root fields the parser reads: a smaller response, same cost.
 FIELDS = [
@@ -55,11 +55,12 @@ class OpenAlexConnector:
 
     source = SOURCE
 
-    def __init__(self, protocol: Protocol, settings: ClientSettings | None = None) -> None:
+    def __init__(self, protocol: Protocol, settings: Settings, client: ClientSettings | None = None) -> None:
         self.protocol = protocol
         self.config = protocol.sources.openalex
-        self.base = base_url("REVIEW_OPENALEX_URL", DEFAULT_URL)
-        self.client = PoliteClient("OpenAlex", rps=RPS, settings=settings, headers=_auth_headers(protocol))
+        self.base = settings.openalex_url
+        headers = _auth_headers(settings)
+        self.client = ApiClient("OpenAlex", rps=RPS, client=client, email=settings.email, headers=headers)
         self._searches = {s.name: s for s in self.config.searches}
 
     def names(self) -> list[str]:
@@ -150,14 +151,12 @@ def _strip_search_values(filters: dict[str, str | int | bool]) -> dict[str, str 
     return {k: strip_commas(v) if isinstance(v, str) and ".search" in k else v for k, v in filters.items()}
 
 
-def _auth_headers(protocol: Protocol) -> dict[str, str]:
+def _auth_headers(settings: Settings) -> dict[str, str]:
     headers = {}
-    key = os.environ.get("OPENALEX_API_KEY")
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    email = os.environ.get("REVIEW_EMAIL") or protocol.sources.openalex.email
-    if email:
-        headers["From"] = email  # what pyalex sends for `config.email`
+    if settings.openalex_api_key:
+        headers["Authorization"] = f"Bearer {settings.openalex_api_key}"
+    if settings.email:
+        headers["From"] = settings.email  # what pyalex sends for `config.email`
     return headers
 
 
