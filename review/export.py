@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from review.extract.store import included_works
 from review.extract.tables import materialise, table_name
 from review.formats import write_bibtex, write_csv, write_ris
+from review.formats.sheet import save_csv_text
 from review.models import Work
 from review.protocol import Protocol
 from review.query import markdown_table
@@ -69,7 +70,10 @@ def run(session: Session, protocol: Protocol, out_dir: Path) -> ExportResult:
             files[f"{name}.md"] = markdown_table(columns, data) + "\n"
     paths = []
     for name, content in files.items():
-        (out_dir / name).write_text(content, encoding="utf-8")
+        if name.endswith(".csv"):
+            save_csv_text(out_dir / name, content)
+        else:
+            (out_dir / name).write_text(content, encoding="utf-8")
         paths.append(out_dir / name)
     return ExportResult(len(rows), tuple(tables), tuple(paths))
 

@@ -10,8 +10,6 @@ Read-only is enforced by the database engine, never by reading the SQL text:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -21,6 +19,7 @@ from typing import Any
 
 from review.db import database_url
 from review.errors import QueryError
+from review.formats.sheet import csv_text
 from review.protocol import Protocol
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -116,9 +115,7 @@ def _postgres(url: str, sql: str) -> QueryResult:
 def render(result: QueryResult, fmt: str) -> str:
     """The rows as an aligned table, CSV, JSON (a list of objects) or a Markdown table."""
     if fmt == "csv":
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows([result.columns, *result.rows])
-        return buf.getvalue().rstrip("\n")
+        return csv_text(result.columns, result.rows).rstrip("\n")
     if fmt == "json":
         return json.dumps(
             [dict(zip(result.columns, r, strict=True)) for r in result.rows], indent=2, default=str

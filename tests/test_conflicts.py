@@ -198,7 +198,7 @@ def test_cli_errors(run, saved: list[int]) -> None:  # type: ignore[no-untyped-d
 
 
 def _fill(path: Path, decisions: dict[int, tuple[str, str, str]]) -> None:
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     for row in rows:
         row["decision"], row["reason_code"], row["note"] = decisions.get(int(row["record_id"]), ("", "", ""))
@@ -212,7 +212,7 @@ def test_csv_round_trip(run, engine: Engine, saved: list[int], review_dir: Path)
     exported = run("conflicts", "export", "--reviewer", ADJ, "--format", "csv")
     assert exported.exit_code == 0, exported.output
     path = review_dir / "extracted" / f"conflicts-title-abstract-{ADJ}.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [int(r["record_id"]) for r in rows] == [saved[0], saved[3]]
     assert rows[0]["decision_2"] == "exclude" and rows[0]["note_2"] == "about school-age children"

@@ -79,7 +79,7 @@ def test_undo_and_export(run: ReviewRunner, engine: Engine, tmp_path: Path) -> N
     assert len(set(_works(engine, ids))) == 4
     out = tmp_path / "dedupe.csv"
     assert run("dedupe", "export", str(out)).exit_code == 0
-    with out.open(encoding="utf-8") as fh:
+    with out.open(encoding="utf-8-sig") as fh:  # a BOM, so Excel reads UTF-8
         rows = list(csv.DictReader(fh))
     assert sorted(int(r["record_id"]) for r in rows) == ids
     assert {r["source"] for r in rows} == {"test"} and all(r["work_id"] for r in rows)

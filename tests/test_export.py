@@ -38,8 +38,10 @@ def test_export_writes_included_studies_and_tables(
     assert [r.title for r in ris] == ["Sure Start and child health", "Family hubs | a review"]
     assert ris[0].doi == "10.1234/a" and ris[0].authors == ["Cattan, Sarah"]
     assert len(read_bibtex((folder / "included.bib").read_text(), "x")) == 2
-    assert [r.title for r in read_csv((folder / "included.csv").read_text(), "x")] == [r.title for r in ris]
-    flat = (folder / "extract_early_years.csv").read_text().splitlines()
+    included_csv = (folder / "included.csv").read_text(encoding="utf-8")
+    assert included_csv.startswith("\ufeffid,")  # a byte-order mark, so Excel reads UTF-8
+    assert [r.title for r in read_csv(included_csv.lstrip("\ufeff"), "x")] == [r.title for r in ris]
+    flat = (folder / "extract_early_years.csv").read_text(encoding="utf-8-sig").splitlines()
     assert flat[0].startswith("work_id,citation,document_type")
     assert flat[1].startswith(f"{works[0]},Cattan 2019,")
     assert "Sure Start Local Programmes; Family Hubs" in flat[1]

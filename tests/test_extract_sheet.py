@@ -33,7 +33,7 @@ def read(path: Path) -> list[dict[str, str]]:
         sheet = load_workbook(path).active
         grid = [["" if c is None else str(c) for c in r] for r in sheet.iter_rows(values_only=True)]
         return [dict(zip(grid[0], r, strict=True)) for r in grid[1:]]
-    return list(csv.DictReader(io.StringIO(path.read_text())))
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
 
 
 def write(path: Path, rows: list[dict[str, str]]) -> None:
@@ -105,3 +105,28 @@ def test_unknown_column_is_refused(run: ReviewRunner, engine: Engine, review_dir
     sheet.write_text("work_id,colour\n1,blue\n")
     result = run("extract", "import", str(sheet), "--reviewer", "reviewer1")
     assert result.exit_code == 1 and "unknown columns: colour" in result.stderr
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_text_a_spreadsheet_would_run_comes_back_unchanged(
+    run: ReviewRunner, engine: Engine, review_dir: Path, suffix: str
+) -> None:
+    with session_scope(engine) as s:
+        included(s, [{"title": "A"}])
+    typed = review_dir / "typed.csv"
+    run("extract", "export", str(typed), "--reviewer", "reviewer1")
+    risky = {"study.citation": "=Smith 2020", "study.organisation": "+DfE", "population.sample_size": "-3"}
+    write(typed, [{**read(typed)[0], **FILLED, **risky}])
+    assert run("extract", "import", str(typed), "--reviewer", "reviewer1").exit_code == 0
+    sheet = review_dir / f"mine{suffix}"
+    assert run("extract", "export", str(sheet), "--reviewer", "reviewer1").exit_code == 0
+    if suffix == ".csv":
+        row = read(sheet)[0]
+        assert (row["study.citation"], row["study.organisation"]) == ("'=Smith 2020", "'+DfE")
+        assert row["population.sample_size"] == "-3"  # a number stays a number
+    result = run("extract", "import", str(sheet), "--reviewer", "reviewer1")
+    assert result.exit_code == 0, result.stderr
+    assert "Imported 0 value(s)" in result.output
+    with session_scope(engine) as s:
+        sql = "SELECT citation, organisation, sample_size FROM extract_early_years"
+        assert [tuple(r) for r in s.execute(text(sql))] == [("=Smith 2020", "+DfE", -3)]

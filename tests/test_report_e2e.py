@@ -125,7 +125,7 @@ def extract_all(run: ReviewRunner, review_dir: Path, ids: dict[str, int]) -> Non
     )
     sheet = review_dir / "extract.csv"
     ok(run, "extract", "export", str(sheet), "--reviewer", "reviewer1")
-    rows = list(csv.DictReader(io.StringIO(sheet.read_text())))
+    rows = list(csv.DictReader(io.StringIO(sheet.read_text(encoding="utf-8-sig"))))
     for row in rows:
         for key, value in SHEET_ROWS.get(row["title"], {}).items():
             column = next(c for c in row if c.endswith("." + key))

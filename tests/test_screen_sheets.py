@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from review.db import session_scope
+from review.db import session_scope, utcnow
 from review.models import ScreeningDecision, ScreeningNote
 from tests.conftest import ReviewRunner
 from tests.screen_helpers import assign_to, kept_works
@@ -154,3 +154,27 @@ def test_export_needs_a_known_reviewer_and_matching_suffix(run: ReviewRunner, tm
         "screen", "export", "--reviewer", "reviewer1", "--format", "csv", "--output", str(tmp_path / "a.xlsx")
     )
     assert mismatch.exit_code == 1 and "does not end in .csv" in mismatch.stderr
+
+
+def test_a_note_a_spreadsheet_would_run_comes_back_unchanged(
+    run: ReviewRunner, engine: Engine, queued: list[int], tmp_path: Path
+) -> None:
+    with session_scope(engine) as s:
+        note = "- ask the team"
+        s.add(
+            ScreeningNote(
+                work_id=queued[0],
+                stage="title_abstract",
+                reviewer="reviewer1",
+                text=note,
+                created_at=utcnow(),
+            )
+        )
+    path = tmp_path / "mine.csv"
+    run("screen", "export", "--reviewer", "reviewer1", "--format", "csv", "--output", str(path))
+    rows = _read(path)
+    assert {r["note"] for r in rows} == {"'- ask the team", ""}  # as text, not a formula
+    _write(path, rows)
+    result = run("screen", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "(0 note(s) kept)" in result.output

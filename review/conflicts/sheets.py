@@ -7,7 +7,6 @@ A row left without a decision is skipped, and re-importing the same sheet change
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +25,10 @@ from review.conflicts import (
     write_events,
 )
 from review.errors import AdjudicationError, InputError, ReviewError
+from review.formats import sheet
 from review.protocol import Protocol
 
-FORMATS = ("csv", "xlsx")
+WHAT = "a sheet written by `review conflicts export`"
 FIXED = ("record_id", "stage", "title", "year", "conflict")
 ADJUDICATOR = ("adjudicator", "decision", "reason_code", "note")
 SHORT = {"i": "include", "e": "exclude"}
@@ -54,9 +54,7 @@ class ImportResult:
 
 def export(session: Session, protocol: Protocol, stage: str, adjudicator: str, path: Path) -> ExportResult:
     """Write the open conflicts `adjudicator` may resolve to a CSV or XLSX file (by `path`'s suffix)."""
-    fmt = path.suffix.lstrip(".").lower()
-    if fmt not in FORMATS:
-        raise InputError(f"Cannot write {path.name}: give a file ending in .csv or .xlsx.")
+    fmt = sheet.format_of(path, "an adjudication sheet")
     found, own = split_for(list_conflicts(session, stage), protocol, adjudicator)
     if not found:
         mine = f" ({own} more were screened by {adjudicator}, who may not adjudicate them)" if own else ""
@@ -64,11 +62,11 @@ def export(session: Session, protocol: Protocol, stage: str, adjudicator: str, p
     width = max(2, *(len(c.votes) for c in found))
     header = [*FIXED, *_screener_columns(width), "abstract", *ADJUDICATOR]
     rows = [_row(c, width, adjudicator) for c in found]
-    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        _write_csv(path, header, rows)
+        sheet.save_csv(path, header, rows)
     else:
-        _write_xlsx(path, header, rows, protocol)
+        choices = {"decision": ("include", "exclude"), "reason_code": protocol.reason_codes()}
+        sheet.save_xlsx(path, [sheet.Sheet("conflicts", header, rows, choices)])
     return ExportResult(path, len(rows), own)
 
 
@@ -82,39 +80,6 @@ def _row(c: Conflict, width: int, adjudicator: str) -> list[Any]:
         v = c.votes[i] if i < len(c.votes) else None
         cells += [v.reviewer, v.decision, v.reason_code or "", v.note or ""] if v else ["", "", "", ""]
     return [*cells, c.abstract or "", adjudicator, "", "", ""]
-
-
-def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
-def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]], protocol: Protocol) -> None:
-    from openpyxl import Workbook
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "conflicts"
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # a title or note starting with "=" is text, not a formula
-    ws.freeze_panes = "A2"
-    last = len(rows) + 1
-    for name, allowed in (
-        ("decision", "include,exclude"),
-        ("reason_code", ",".join(protocol.reason_codes())),
-    ):
-        letter = ws.cell(row=1, column=header.index(name) + 1).column_letter
-        check = DataValidation(type="list", formula1=f'"{allowed}"', allow_blank=True)
-        ws.add_data_validation(check)
-        check.add(f"{letter}2:{letter}{last}")
-    wb.save(path)
 
 
 def import_sheet(session: Session, protocol: Protocol, path: Path) -> ImportResult:
@@ -137,33 +102,11 @@ def import_sheet(session: Session, protocol: Protocol, path: Path) -> ImportResu
 
 
 def _read(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            yield from enumerate(csv.DictReader(fh), start=2)
-    elif suffix == ".xlsx":
-        yield from _read_xlsx(path)
-    else:
-        raise InputError(
-            f"Cannot import {path.name}: give a .csv or .xlsx file from `review conflicts export`."
-        )
-
-
-def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types for a damaged file
-        raise InputError(f"Cannot read {path.name} as an Excel workbook: {exc}") from exc
-    try:
-        cells = wb.worksheets[0].iter_rows(values_only=True)
-        header = [str(h or "").strip() for h in next(cells, ())]
-        for line, values in enumerate(cells, start=2):
-            if any(v not in (None, "") for v in values):
-                yield line, dict(zip(header, values, strict=False))
-    finally:
-        wb.close()
+    table = sheet.read_rows(path, WHAT, sheet="conflicts")
+    header = [str(h or "").strip() for h in table[0]] if table else []
+    for line, values in enumerate(table[1:], start=2):
+        if any(v not in (None, "") for v in values):
+            yield line, dict(zip(header, values, strict=False))
 
 
 class _Checker:

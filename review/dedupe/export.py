@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from review.formats import sheet
 from review.models import Record
 
 COLUMNS = ("work_id", "record_id", "source", "source_id", "records_in_work", "doi", "year", "title")
@@ -27,11 +27,8 @@ def export(session: Session, path: Path) -> int:
         table.c.year,
         table.c.title,
     ).order_by(table.c.work_id, table.c.id)
-    count = 0
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        for work_id, rid, source, source_id, doi, year, title in session.execute(query):
-            writer.writerow([work_id, rid, source, source_id, sizes.get(work_id, 0), doi, year, title])
-            count += 1
-    return count
+    rows = (
+        [work_id, rid, source, source_id, sizes.get(work_id, 0), doi, year, title]
+        for work_id, rid, source, source_id, doi, year, title in session.execute(query)
+    )
+    return sheet.save_csv(path, COLUMNS, rows)

@@ -6,9 +6,6 @@ validates every cell of every row first and writes nothing if anything is wrong.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +17,13 @@ from review.extract.form import FormItem, as_entry, begin, save
 from review.extract.store import Entry, form_of, included_works
 from review.extract.tables import materialise
 from review.extract.values import parse_text, require, show
+from review.formats import sheet
 from review.models import Work
-from review.protocol import Protocol
+from review.protocol import ExtractionForm, Protocol
 
 FIXED = ("work_id", "title")
 MAX_ERRORS = 20
+WHAT = "the sheet written by `review extract export`"
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def export_sheet(session: Session, protocol: Protocol, path: Path, reviewer: str
             continue  # e.g. not yet extracted (for a verifier), or someone else's to verify
         work = session.get(Work, work_id)
         rows.append([work_id, work.title if work else "", *(_offer(i) for i in items)])
-    _write(path, header, rows)
+    _write(path, sheet.Sheet("extraction", header, rows, _drop_downs(form)))
     return SheetResult(works=len(rows), values=sum(1 for r in rows for v in r[2:] if v != ""))
 
 
@@ -108,33 +107,24 @@ def _plan(
     return int(raw_id), entries
 
 
-def _write(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
+def _drop_downs(form: ExtractionForm) -> dict[str, tuple[str, ...]]:
+    # A drop-down holds one value, so a "choices" field (several, joined with "; ") gets none.
+    lists = {}
+    for key, field in form.all_fields():
+        if field.type in ("choice", "boolean"):
+            lists[key] = field.choices if field.type == "choice" else ("yes", "no")
+    return lists
 
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "extraction"
-        for r in (header, *rows):
-            sheet.append(list(r))
-        book.save(path)
-        return
-    buf = io.StringIO()
-    csv.writer(buf).writerows([header, *rows])
-    path.write_text(buf.getvalue(), encoding="utf-8")
+
+def _write(path: Path, table: sheet.Sheet) -> None:
+    if sheet.format_of(path, "an extraction sheet") == "xlsx":
+        sheet.save_xlsx(path, [table])
+    else:
+        sheet.save_csv(path, table.header, table.rows)
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    if not path.exists():
-        raise ExtractionError(f"No file {path}: give the sheet written by `review extract export`.")
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-        grid = [["" if c is None else str(c) for c in r] for r in book.active.iter_rows(values_only=True)]
-        book.close()
-    else:
-        grid = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    grid = [["" if c is None else str(c) for c in r] for r in sheet.read_rows(path, WHAT, "extraction")]
     if not grid:
         raise ExtractionError(f"{path} is empty: export a sheet with `review extract export`.")
     header = [h.strip() for h in grid[0]]

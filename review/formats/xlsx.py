@@ -8,9 +8,6 @@ database dialects); problems name sheet row numbers.
 
 from __future__ import annotations
 
-import io
-import warnings
-import zipfile
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -18,6 +15,7 @@ from typing import Any
 from review.errors import ImportFormatError
 from review.formats.common import Parsed, Problem, strict
 from review.formats.csvfile import Row, parse_table
+from review.formats.sheet import open_workbook
 from review.records import RecordIn
 
 KIND = "XLSX"
@@ -38,7 +36,7 @@ def parse_xlsx(
     2020.0) as whole numbers; dates as ISO dates. Leading empty rows are skipped, as are title rows
     above the header; a cell holding an Excel error (#REF!, #VALUE!) makes its row a Problem.
     """
-    workbook = _open(data, name)
+    workbook = open_workbook(data, name, ImportFormatError)
     try:
         worksheet, notes = _sheet(workbook, sheet, name)
         rows, problems = _rows(worksheet)
@@ -61,45 +59,6 @@ def read_xlsx(
     """Records of a workbook's sheet; ImportFormatError if any row cannot be read."""
     parsed = parse_xlsx(data, source, name, mapping=mapping, id_column=id_column, sheet=sheet)
     return strict(parsed, name)
-
-
-def _open(data: bytes, name: str) -> Any:
-    """The workbook, read-only; ImportFormatError saying what the file is when it is not one."""
-    from openpyxl import load_workbook
-
-    _check_is_workbook(data, name)
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns of styles and extensions it does not read; none of them hold records
-            warnings.simplefilter("ignore")
-            return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ImportFormatError(
-            f"{name} is not a readable Excel workbook (.xlsx): {exc}; nothing was imported. "
-            "Open it in Excel and save it again as .xlsx, or save the sheet as CSV UTF-8."
-        ) from exc
-
-
-def _check_is_workbook(data: bytes, name: str) -> None:
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFormatError(
-            f"{name} is an Excel 97-2003 workbook (.xls), which cannot be read; nothing was imported. "
-            "Open it in Excel and save it as .xlsx or CSV UTF-8."
-        )
-    names = _zip_names(data)
-    if "xl/workbook.xml" in names:
-        return
-    what = "an OpenDocument spreadsheet (.ods)" if "content.xml" in names else "not an Excel workbook (.xlsx)"
-    raise ImportFormatError(
-        f"{name} is {what}; nothing was imported. Save the sheet as .xlsx or CSV UTF-8 and import that."
-    )
-
-
-def _zip_names(data: bytes) -> set[str]:
-    try:
-        return set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except zipfile.BadZipFile:
-        return set()
 
 
 def _sheet(workbook: Any, wanted: str | None, name: str) -> tuple[Any, list[str]]:

@@ -41,6 +41,7 @@ def run(session: Session, protocol: Protocol, out_dir: Path) -> ReportResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = tuple(out_dir / name for name in FILES)
     for path, text in zip(paths, texts, strict=True):
+        # No byte-order mark, not even on prisma.csv: R's read.csv would take it into a column name.
         path.write_text(text, encoding="utf-8")
     return ReportResult(found, paths)
 

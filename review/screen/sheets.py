@@ -8,7 +8,6 @@ same file changes nothing: a row that matches the reviewer's standing decision i
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from review import tally
 from review.db import utcnow
 from review.decisions import Current
 from review.errors import InputError
+from review.formats import sheet
 from review.models import STAGES, ScreeningDecision, ScreeningNote, Work
 from review.protocol import Protocol
 from review.screen import decide, queue
@@ -38,7 +38,7 @@ COLUMNS = (
     "stage",
 )
 REQUIRED = ("work_id", "decision", "reason_code", "reviewer", "stage")
-FORMATS = ("csv", "xlsx")
+WHAT = "the spreadsheet written by `review screen export`"
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class _Row:
 
 def export(session: Session, protocol: Protocol, reviewer: str, stage: str, path: Path) -> ExportResult:
     """Write the reviewer's queue at `stage` (to-do first, in screening order) to CSV or XLSX."""
-    fmt = _format(path)
+    fmt = sheet.format_of(path, "a screening spreadsheet")
     q = queue.build(session, reviewer, stage, protocol=protocol)
     mine = queue.standing(session, reviewer, stage)
     done = sorted(w for w in queue.assigned(session, reviewer, stage) if w in mine)
@@ -89,21 +89,11 @@ def export(session: Session, protocol: Protocol, reviewer: str, stage: str, path
         _export_row(item, mine.get(item.work_id), own_notes.get(item.work_id), reviewer, stage)
         for item in queue.items(session, [*q.pending, *done], stage, reviewer)
     ]
-    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        _write_csv(path, rows)
+        sheet.save_csv(path, COLUMNS, rows)
     else:
         _write_xlsx(path, rows, protocol)
     return ExportResult(path, len(rows), len(done))
-
-
-def _format(path: Path) -> str:
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise InputError(
-            f"{path}: a screening spreadsheet must be .csv or .xlsx (got {path.suffix or 'no suffix'})."
-        )
-    return fmt
 
 
 def _export_row(
@@ -116,41 +106,10 @@ def _export_row(
             stage.replace("_", "-")]  # fmt: skip
 
 
-def _write_csv(path: Path, rows: list[list[Any]]) -> None:
-    # utf-8-sig: Excel opens the file as UTF-8 only when it starts with a byte-order mark.
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        writer.writerows([_inert(v) for v in row] for row in rows)
-
-
-def _inert(value: Any) -> Any:
-    # Excel runs a CSV cell starting with = + - @ as a formula; only read-only columns can start so.
-    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
-
-
 def _write_xlsx(path: Path, rows: list[list[Any]], protocol: Protocol) -> None:
-    from openpyxl import Workbook
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "screening"
-    sheet.append(list(COLUMNS))
-    for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # a title starting with "=" is text, not a formula
-    last = max(sheet.max_row, 2)
-    choices = DataValidation(type="list", formula1='"include,exclude,maybe"', allow_blank=True)
-    sheet.add_data_validation(choices)
-    choices.add(f"F2:F{last}")
-    reasons = book.create_sheet("reason_codes")
-    reasons.append(["code", "criterion"])
-    for c in protocol.criteria.exclude:
-        reasons.append([c.code, c.text])
-    book.save(path)
+    reasons = [[c.code, c.text] for c in protocol.criteria.exclude]
+    screening = sheet.Sheet("screening", COLUMNS, rows, choices={"decision": ("include", "exclude", "maybe")})
+    sheet.save_xlsx(path, [screening, sheet.Sheet("reason_codes", ("code", "criterion"), reasons)])
 
 
 # --- import -------------------------------------------------------------------------------
@@ -175,10 +134,7 @@ def import_file(
 
 
 def _read(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    if not path.is_file():
-        raise InputError(f"No file {path}: give the spreadsheet written by `review screen export`.")
-    fmt = _format(path)
-    table = _read_csv(path) if fmt == "csv" else _read_xlsx(path)
+    table = sheet.read_rows(path, WHAT, sheet="screening")
     if not table:
         raise InputError(f"{path}: the file is empty; expected a header row with {', '.join(REQUIRED)}.")
     header = [str(h or "").strip().lower() for h in table[0]]
@@ -197,27 +153,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _read_csv(path: Path) -> list[list[Any]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return [list(r) for r in csv.reader(fh)]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: not a readable UTF-8 CSV file ({exc}).") from exc
-
-
-def _read_xlsx(path: Path) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise InputError(f"{path}: not a readable .xlsx workbook ({exc}).") from exc
-    sheet = book["screening"] if "screening" in book.sheetnames else book.worksheets[0]
-    table = [list(r) for r in sheet.iter_rows(values_only=True)]
-    book.close()
-    return table
 
 
 def _check_rows(

@@ -9,7 +9,6 @@ Once every include is found the rest of the order cannot change any metric, so i
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from review.errors import InputError
+from review.formats.sheet import read_csv_file
 from review.screen import metrics
 from review.screen.rank import MODEL_TEXT, explore, featurise, model_scores
 
@@ -71,16 +71,15 @@ def read_labelled_csv(
         InputError: a column is missing, a label is not one of 1/0, true/false, yes/no,
             include/exclude, or the file has no include or no exclude.
     """
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        columns = reader.fieldnames or []
-        missing = [c for c in (label_column, title_column) if c not in columns]
-        if missing:
-            raise InputError(
-                f"{path} has no column {', '.join(map(repr, missing))}; its columns are "
-                f"{', '.join(columns)}. Name the columns with --label-column / --title-column."
-            )
-        rows = list(reader)
+    table = read_csv_file(path)
+    columns = table[0] if table else []
+    missing = [c for c in (label_column, title_column) if c not in columns]
+    if missing:
+        raise InputError(
+            f"{path} has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{', '.join(columns)}. Name the columns with --label-column / --title-column."
+        )
+    rows = [dict(zip(columns, r, strict=False)) for r in table[1:] if r]
     labels = [_label(row.get(label_column), path, number) for number, row in enumerate(rows, start=2)]
     if 0 in (sum(labels), len(labels) - sum(labels)):
         raise InputError(f"{path} needs at least one include and one exclude in {label_column!r}.")

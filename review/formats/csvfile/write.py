@@ -1,14 +1,15 @@
-"""CSV text from rows (dicts) of works or records, for exports, search logs and screening sheets:
-lists joined with "; ", dicts as JSON, so `parse_csv` reads a written table back.
+"""CSV text from rows (dicts) of works or records, for exports, search logs and PRISMA counts:
+lists joined with "; ", dicts as JSON. `parse_csv` reads a written table back, except that a cell
+a spreadsheet would run as a formula has the apostrophe `review.formats.sheet` puts in front of it.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from review.formats.sheet import csv_text
 
 
 def _csv_value(value: Any) -> str:
@@ -25,8 +26,4 @@ def write_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None =
     """CSV text for rows (dicts): lists joined with "; ", dicts as JSON; columns default to all keys."""
     if columns is None:
         columns = list(dict.fromkeys(key for row in rows for key in row))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([_csv_value(row.get(c)) for c in columns] for row in rows)
-    return out.getvalue()
+    return csv_text(columns, ([_csv_value(row.get(c)) for c in columns] for row in rows))
