@@ -21,7 +21,7 @@ TA = "title_abstract"
 
 def _shown(output: str) -> list[int]:
     """Work IDs in the order their cards were shown."""
-    return [int(m) for m in re.findall(r"^\[(\d+)\] ", output, flags=re.MULTILINE)]
+    return [int(m) for m in re.findall(r"^Work (\d+): ", output, flags=re.MULTILINE)]
 
 
 def _events(engine: Engine, reviewer: str = "reviewer1") -> list[tuple[int, str, str | None, int | None]]:

@@ -79,8 +79,9 @@ def resolve_cmd(
 ) -> None:
     """Adjudicate conflicts: see both screeners' decisions, reasons and notes, then decide.
 
-    Keys: i include, e exclude (then a reason by number), m maybe (title-abstract only), s skip,
-    n note, ? criteria, q quit. Each decision is saved at once, so quitting loses nothing.
+    Keys: i include, e exclude (then the reason's key, 1-9), m maybe (title-abstract only),
+    s skip, n note, ? criteria, space / b next / previous page, q quit. Each decision is saved
+    at once, so quitting loses nothing.
     A screener cannot adjudicate their own conflict unless the protocol sets
     screening.allow_screener_adjudication.
 
@@ -146,7 +147,8 @@ def _interactive(app: App, stage: str, reviewer: str, work_id: int | None) -> No
         # An adjudicator settles a full-text conflict: include or exclude, never "maybe".
         decisions=("include", "exclude") if stage == "full_text" else ("include", "exclude", "maybe"),
         status=lambda: (
-            f"Adjudicating as {reviewer}: {len(found) - len(saved)} of {len(found)} conflict(s) left"
+            f"Adjudicating as {reviewer} · {stage.replace('_', '-')}: "
+            f"{len(found) - len(saved)} of {len(found)} conflict(s) left · in work order"
         ),
         criteria_help=criteria_help(protocol),
         include_terms=protocol.highlight.include,

@@ -44,8 +44,9 @@ LEARNED_FROM = {
 def screen_cmd(ctx: click.Context, reviewer: str | None, stage: str, explain: int | None) -> None:
     """Screen works one at a time from the keyboard (blind to other reviewers).
 
-    Keys: i include, e exclude (then a reason number), m maybe, u undo, s skip, n note,
-    ? criteria, q quit. Each decision is saved at once; the next start resumes.
+    Keys: i include, e exclude (then the reason's key, 1-9), m maybe, u undo, s skip, n note,
+    ? criteria, space / b next / previous page, q quit. Each decision is saved at once; the
+    next start resumes.
 
     \b
     Example:
@@ -327,7 +328,7 @@ def _document_lines(item: Item) -> list[str]:
 
 def _criteria_help(protocol: Protocol) -> str:
     lines = ["Include when:"] + [f"  {c.code}: {c.text}" for c in protocol.criteria.include]
-    lines += ["Exclude (reason by number):"]
+    lines += ["Exclude (e, then the reason's key):"]
     lines += [f"  {n}. {c.code}: {c.text}" for n, c in enumerate(protocol.criteria.exclude, start=1)]
     return "\n".join(lines)
 

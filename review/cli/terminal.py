@@ -3,43 +3,48 @@
 Use it with `run_terminal(cards, reasons=..., on_decide=...)`:
 
 - `cards`: an iterable of `Card` (read lazily, one at a time, so a caller can load in batches);
-- `reasons`: (code, text) pairs offered by number after `e` (exclude);
+- `reasons`: (code, text) pairs offered by key (1-9, then letters) after `e` (exclude);
 - `on_decide(choice)`: called with a `Choice` the moment the user decides; it must store the
   decision at once (commit), so quitting or a crash loses nothing;
 - optional `on_undo()`: undo the user's latest decision and return the `Card` to show again
   (or None when there is nothing to undo); without it, `u` is not offered;
 - optional `on_note(work_id, text)`: store a note at once; the note also rides on the next decision;
-- optional `render_extra(work_id)`: extra context lines under the abstract (for example both
+- optional `render_extra(work_id)`: extra context lines under the meta line (for example both
   screeners' decisions when resolving a conflict; never use it to unblind a screener);
-- optional `status()`: the progress line shown above each card;
+- optional `status()`: the header line shown at the top of each card (who, stage, progress, order);
 - `criteria_help`: the text shown by `?`; `include_terms` / `exclude_terms`: highlighted in green / red.
 
-Keys: i include, e exclude (then a reason by number), m maybe, u undo, s skip, n note,
-? criteria help, q quit (also Ctrl-C, Ctrl-D or end of input).
+Keys: i include, e exclude (then one key for the reason), m maybe, u undo, s skip, n note,
+? criteria, space / b next / previous page, q quit (also Ctrl-C, Ctrl-D or end of input).
+
+At a terminal each card is drawn on a cleared screen to fit it (see `terminal_frame`): the header,
+ID and title always show and the abstract is paged. Keys typed while the next card is prepared
+are kept and applied to it (see `terminal_keys`). Without a terminal (piped input) each card is
+printed whole, once, and messages follow it line by line.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import click
 
+from review.cli.terminal_frame import Card, Content, View, frame, highlight
+from review.cli.terminal_keys import IGNORED, Keys, StreamKeys, open_keys
+
 KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
 QUIT_KEYS = {"q", "", "\x03", "\x04"}
-
-
-@dataclass(frozen=True)
-class Card:
-    """One work as the terminal shows it."""
-
-    work_id: int
-    title: str
-    meta: str  # one line: source, year, type
-    abstract: str | None = None
-    extra: tuple[str, ...] = ()
+# One key per reason: digits first, then letters (never b, the page-back key, or q, quit).
+REASON_KEYS = "123456789acdefghijklmnoprstuvwxyz"
+CANCEL_KEYS = {"0", "\x1b", "\x7f", "\x08"}  # 0, Esc, Backspace
+NEXT_PAGE = {" ", "down", "page-down"}
+PREVIOUS_PAGE = {"b", "up", "page-up"}
+Outcome = str | Card | None  # "next", "quit", a card to show instead, or None to stay
+__all__ = ["Card", "Choice", "TerminalResult", "highlight", "read_key", "run_terminal"]
 
 
 @dataclass(frozen=True)
@@ -72,9 +77,11 @@ class _Loop:
     criteria_help: str
     include_terms: tuple[str, ...]
     exclude_terms: tuple[str, ...]
-    front: deque[Card]
-    skipped: list[Card]
     decisions: tuple[str, ...] = ("include", "exclude", "maybe")
+    keys: Keys = field(default_factory=StreamKeys)
+    front: deque[Card] = field(default_factory=deque)
+    skipped: list[Card] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # shown on the next card drawn (terminal only)
     decided: int = 0
     undone: int = 0
 
@@ -98,8 +105,10 @@ def run_terminal(
     `decisions` are the choices offered (full-text adjudication has no "maybe").
     """
     loop = _Loop(iter(cards), reasons, on_decide, on_undo, on_note, render_extra, status, criteria_help,
-                 tuple(include_terms), tuple(exclude_terms), deque(), [], tuple(decisions))  # fmt: skip
-    finished = _run(loop)
+                 tuple(include_terms), tuple(exclude_terms), tuple(decisions))  # fmt: skip
+    with open_keys() as keys:
+        loop.keys = keys
+        finished = _run(loop)
     return TerminalResult(loop.decided, loop.undone, len(loop.skipped), finished)
 
 
@@ -108,7 +117,7 @@ def _next(loop: _Loop) -> Card | None:
         return loop.front.popleft()
     card = next(loop.cards, None)
     if card is None and loop.skipped:
-        click.echo(f"Back to the {len(loop.skipped)} skipped record(s).")
+        _say(loop, f"Back to the {len(loop.skipped)} skipped record(s).")
         loop.front.extend(loop.skipped)
         loop.skipped.clear()
         return loop.front.popleft()
@@ -116,47 +125,70 @@ def _next(loop: _Loop) -> Card | None:
 
 
 def _run(loop: _Loop) -> bool:
-    card = _next(loop)
-    while card is not None:
-        _show(loop, card)
-        try:
+    try:
+        card = _next(loop)
+        while card is not None:
             outcome = _act(loop, card)
-        except (click.Abort, KeyboardInterrupt, EOFError):
-            outcome = "quit"
-        if outcome == "quit":
-            return False
-        if outcome == "next":
-            card = _next(loop)
-        elif isinstance(outcome, Card):
-            card = outcome
+            if outcome == "quit":
+                return False
+            card = outcome if isinstance(outcome, Card) else _next(loop)
+    except (click.Abort, KeyboardInterrupt, EOFError):  # Ctrl-C, even while a card loads
+        return False
+    finally:
+        _close(loop)
     click.echo("Nothing left to screen in this queue.")
     return True
 
 
+def _close(loop: _Loop) -> None:
+    """At a terminal, leave a clear screen with the last messages (the last card is decided)."""
+    if loop.keys.tty:
+        click.clear()
+        for message in loop.messages:
+            click.echo(message)
+
+
 def _act(loop: _Loop, card: Card) -> str | Card:
-    """Read keys until one moves on: 'next', 'quit', or a card to show instead."""
-    note: str | None = None
+    """Draw the card, then read keys until one moves on: 'next', 'quit', or a card to show instead."""
+    view = View(card)
+    _draw(loop, view)
     while True:
-        key = read_key().lower()
-        if key in QUIT_KEYS:
-            return "quit"
-        if key.isspace():  # Enter or a stray space: nothing to do
-            continue
-        if key in KEYS and KEYS[key] in loop.decisions:
-            if _decide(loop, card, KEYS[key], note):
-                return "next"
-            continue
-        if key == "s":
-            loop.skipped.append(card)
-            return "next"
-        if key == "u" and loop.on_undo is not None:
-            return _undo(loop, card)
-        if key == "n" and loop.on_note is not None:
-            note = _note(loop, card) or note
-        elif key in ("?", "h"):
-            click.echo(loop.criteria_help or "No criteria given.")
-        else:
-            click.echo(_key_help(loop))
+        key = loop.keys.read()
+        outcome = _on_key(loop, view, key.lower() if len(key) == 1 else key)
+        if outcome is not None:
+            return outcome
+        if loop.keys.tty:
+            _draw(loop, view)
+
+
+def _on_key(loop: _Loop, view: View, key: str) -> Outcome:
+    if key in QUIT_KEYS:
+        return "quit"
+    if view.panel == "reasons":
+        return _on_reason_key(loop, view, key)
+    if key in NEXT_PAGE or key in PREVIOUS_PAGE:
+        view.page += 1 if key in NEXT_PAGE else -1
+    elif key.isspace() or key == IGNORED:  # Enter, or a key without a meaning here
+        pass
+    elif key in KEYS and KEYS[key] in loop.decisions:
+        return _choose(loop, view, KEYS[key])
+    elif key == "s":
+        loop.skipped.append(view.card)
+        return "next"
+    elif key == "u" and loop.on_undo is not None:
+        return _undo(loop, view.card)
+    else:
+        _on_other_key(loop, view, key)
+    return None
+
+
+def _on_other_key(loop: _Loop, view: View, key: str) -> None:
+    if key == "n" and loop.on_note is not None:
+        view.note = _note(loop, view) or view.note
+    elif key in ("?", "h"):
+        _show_panel(loop, view, "card" if view.panel == "help" else "help")
+    else:
+        _say(loop, _key_help(loop))
 
 
 def read_key() -> str:
@@ -167,95 +199,121 @@ def read_key() -> str:
         return sys.stdin.read(1)
 
 
-def _decide(loop: _Loop, card: Card, decision: str, note: str | None) -> bool:
-    reason = None
-    if decision == "exclude":
-        reason = _reason(loop)
-        if reason is None:
-            click.echo("Exclude cancelled.")
-            return False
-    loop.on_decide(Choice(card.work_id, decision, reason, note))
+def _choose(loop: _Loop, view: View, decision: str) -> Outcome:
+    if decision != "exclude":
+        return _decide(loop, view, decision, None)
+    _show_panel(loop, view, "reasons")
+    return None
+
+
+def _on_reason_key(loop: _Loop, view: View, key: str) -> Outcome:
+    """A reason's key decides "exclude"; 0, Esc or Backspace cancels; space / b page the list."""
+    keys = REASON_KEYS[: len(loop.reasons)]
+    if key in CANCEL_KEYS:
+        view.panel = "card"
+        _say(loop, "Exclude cancelled.")
+    elif len(key) == 1 and key in keys:
+        return _decide(loop, view, "exclude", loop.reasons[keys.index(key)][0])
+    elif key in NEXT_PAGE or key in PREVIOUS_PAGE:
+        view.page += 1 if key in NEXT_PAGE else -1
+    elif not key.isspace() and key != IGNORED:
+        _say(loop, f"Press a reason's key ({_key_range(keys)}), or 0 to cancel the exclude.")
+    return None
+
+
+def _key_range(keys: str) -> str:
+    return keys if len(keys) <= 2 else f"{keys[0]}-{keys[-1]}"
+
+
+def _decide(loop: _Loop, view: View, decision: str, reason: str | None) -> Outcome:
+    loop.on_decide(Choice(view.card.work_id, decision, reason, view.note))
     loop.decided += 1
-    click.echo(f"Saved: {decision}{f' ({reason})' if reason else ''} for record {card.work_id}.")
-    return True
+    _say(loop, f"Saved: {decision}{f' ({reason})' if reason else ''} for record {view.card.work_id}.")
+    return "next"
 
 
-def _reason(loop: _Loop) -> str | None:
-    for number, (code, text) in enumerate(loop.reasons, start=1):
-        click.echo(f"  {number}. {code}: {text}")
-    number = click.prompt(
-        "Reason number (0 to cancel)", type=click.IntRange(0, len(loop.reasons)), prompt_suffix=" "
-    )
-    return None if number == 0 else loop.reasons[number - 1][0]
-
-
-def _undo(loop: _Loop, card: Card) -> str | Card:
+def _undo(loop: _Loop, card: Card) -> Outcome:
     assert loop.on_undo is not None
     again = loop.on_undo()
     if again is None:
-        click.echo("Nothing to undo.")
-        return card
+        _say(loop, "Nothing to undo.")
+        return None
     loop.undone += 1
     loop.decided = max(loop.decided - 1, 0)
-    click.echo(f"Undone: your decision on record {again.work_id}. Decide it again.")
+    _say(loop, f"Undone: your decision on record {again.work_id}. Decide it again.")
     if again.work_id != card.work_id:
         loop.front.appendleft(card)
     return again
 
 
-def _note(loop: _Loop, card: Card) -> str | None:
+def _note(loop: _Loop, view: View) -> str | None:
     assert loop.on_note is not None
-    text = str(click.prompt("Note (Enter to cancel)", default="", show_default=False)).strip()
+    if loop.keys.tty:  # the card stays in view above the prompt, on the screen's last row
+        _draw(loop, view, prompt=True)
+    with loop.keys.line_mode():
+        text = str(click.prompt("Note (Enter to cancel)", default="", show_default=False)).strip()
     if not text:
         return None
-    loop.on_note(card.work_id, text)
-    click.echo("Note saved.")
+    loop.on_note(view.card.work_id, text)
+    _say(loop, "Note saved.")
     return text
+
+
+def _say(loop: _Loop, text: str) -> None:
+    """A message: on the next card drawn at a terminal, else printed now."""
+    if loop.keys.tty:
+        loop.messages.append(text)
+    else:
+        click.echo(text)
+
+
+def _show_panel(loop: _Loop, view: View, panel: str) -> None:
+    """Switch what fills the body (at a terminal); without one, print the panel once."""
+    view.panel, view.page = panel, 0
+    if loop.keys.tty:
+        return
+    if panel == "help":
+        view.panel = "card"
+        click.echo(loop.criteria_help or "No criteria given.")
+    elif panel == "reasons":
+        click.echo("\n".join(_reason_lines(loop)))
+        click.echo(f"Reason: press its key ({_key_range(REASON_KEYS[: len(loop.reasons)])}), 0 to cancel.")
+
+
+def _reason_lines(loop: _Loop) -> list[str]:
+    return [f"  {key}. {code}: {text}" for key, (code, text) in zip(REASON_KEYS, loop.reasons, strict=False)]
 
 
 def _key_help(loop: _Loop) -> str:
     keys = [f"{k} {d}" for k, d in KEYS.items() if d in loop.decisions]
     keys += ["u undo"] if loop.on_undo else []
     keys += ["s skip"] + (["n note"] if loop.on_note else []) + ["? criteria", "q quit"]
-    return "Keys: " + " | ".join(keys)
+    return "Keys: " + ", ".join(keys)
 
 
-def _show(loop: _Loop, card: Card) -> None:
-    click.echo("")
-    click.echo("─" * 72)
-    if loop.status is not None:
-        click.echo(click.style(loop.status(), dim=True))
-    click.echo(click.style(f"[{card.work_id}] ", bold=True) + highlight(card.title, loop))
-    click.echo(card.meta)
-    click.echo("")
-    click.echo(highlight(card.abstract, loop) if card.abstract else click.style("(no abstract)", dim=True))
-    lines = [*card.extra, *(loop.render_extra(card.work_id) if loop.render_extra else [])]
-    if lines:
-        click.echo("")
-        for line in lines:
-            click.echo(line)
-    click.echo(_key_help(loop))
+def _draw(loop: _Loop, view: View, *, prompt: bool = False) -> None:
+    """The card on a cleared screen, fitted to it (at a terminal); without one, printed whole."""
+    width, rows = shutil.get_terminal_size()
+    content = _content(loop, view)
+    lines = frame(view, content, width, rows - int(prompt) if loop.keys.tty else None)
+    if not loop.keys.tty:
+        click.echo("\n" + "\n".join(lines))
+        return
+    loop.messages.clear()
+    click.clear()
+    # No newline after the last row: one would scroll the header off a full screen.
+    click.echo("\n".join(lines), nl=prompt)
 
 
-def highlight(
-    text: str, loop: _Loop | None = None, *, include: Sequence[str] = (), exclude: Sequence[str] = ()
-) -> str:
-    """`text` with include terms in green and exclude terms in red (exclude wins where they overlap)."""
-    from review.screen.terms import compile_terms
-
-    inc = loop.include_terms if loop else tuple(include)
-    exc = loop.exclude_terms if loop else tuple(exclude)
-    colours: list[str | None] = [None] * len(text)
-    for terms, colour in ((inc, "green"), (exc, "red")):
-        for start, end in compile_terms(terms).spans(text):
-            colours[start:end] = [colour] * (end - start)
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        j = i
-        while j < len(text) and colours[j] == colours[i]:
-            j += 1
-        fg = colours[i]
-        out.append(click.style(text[i:j], fg=fg, bold=True) if fg else text[i:j])
-        i = j
-    return "".join(out)
+def _content(loop: _Loop, view: View) -> Content:
+    extra = [*view.card.extra, *(loop.render_extra(view.card.work_id) if loop.render_extra else [])]
+    if view.panel == "reasons":
+        keys = REASON_KEYS[: len(loop.reasons)]
+        panel = ["Exclude: why?", *_reason_lines(loop)]
+        help_line = f"Keys: {_key_range(keys)} the reason, 0 or Esc cancels the exclude, q quit"
+    else:
+        panel = (loop.criteria_help or "No criteria given.").split("\n")
+        help_line = _key_help(loop).replace("? criteria", "? back" if view.panel == "help" else "? criteria")
+    header = loop.status() if loop.status else ""
+    return Content(header, extra, panel, help_line, tuple(loop.messages), loop.include_terms,
+                   loop.exclude_terms)  # fmt: skip

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from review.conflicts import Conflict
 from review.decisions import Current
 from review.protocol import Protocol
@@ -34,15 +32,16 @@ def conflict_list(found: list[Conflict], stage: str) -> str:
 
 
 def card_lines(c: Conflict) -> list[str]:
-    """Each screener's decision, reason and note (and any standing adjudication), for the card."""
+    """Each screener's decision, reason and note (and any standing adjudication), for the card.
+
+    Lines are not wrapped: the terminal wraps them to its width, a line's indent kept.
+    """
     lines = ["Screeners' decisions:"]
     for v in c.votes:
         when = v.decided_at.strftime("%Y-%m-%d %H:%M")
         lines.append(f"  {v.reviewer:<14} {v.decision:<8} {v.reason_code or '':<12} {when}  ({v.role})")
         if v.note:
-            lines.append(
-                textwrap.fill(v.note, WIDTH, initial_indent="      note: ", subsequent_indent="      ")
-            )
+            lines.append(f"      note: {v.note}")
     if c.adjudication:
         lines.append(f"  standing adjudication: {vote(c.adjudication)}")
     return lines
@@ -51,7 +50,7 @@ def card_lines(c: Conflict) -> list[str]:
 def criteria_help(protocol: Protocol) -> str:
     """The eligibility criteria, shown by `?`."""
     lines = ["Include when:", *(f"  {c.code}: {c.text}" for c in protocol.criteria.include)]
-    lines += ["Exclude (reason by number):"]
+    lines += ["Exclude (e, then the reason's key):"]
     lines += [f"  {n}. {c.code}: {c.text}" for n, c in enumerate(protocol.criteria.exclude, start=1)]
     return "\n".join(lines)
 
