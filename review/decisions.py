@@ -1,6 +1,9 @@
 """Final decisions per work and stage, derived from the decision log, never typed.
 
-Every count downstream (queues, conflicts, full-text retrieval, PRISMA) reads these functions.
+Every count downstream (queues, conflicts, full-text retrieval, PRISMA, the kept tallies, the
+ranking's and the stopping test's labels) reads these functions; who is queued for what is settled
+here too (`in_queue`, GIVEN_PURPOSES), for the queues (review.screen.queue) and their kept counts
+(review.tally) alike.
 
 Rules, in order:
 1. An adjudicator's standing decision is final.
@@ -20,14 +23,19 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ScalarSelect, func, union
+from sqlalchemy import ScalarSelect, Select, func, union
 from sqlmodel import Session, col, select
 
 from review.models import Assignment, RuleResult, ScreeningDecision, Work
 
 SCREENER_ROLES = ("screener", "verifier")
 QUEUE_PURPOSES = ("dual", "pilot", "single", "verify", "rule_check")
+# A work in a queue for one of these is screened there: `review screen assign` does not give it out
+# again (a verification comes on top of a screening, and a rule check that overturns its rule counts
+# as the work's screening).
+GIVEN_PURPOSES = ("pilot", "dual", "single", "rule_check")
 # Queues whose decisions are compared with another screener's: the screener works blind to others.
 BLINDED_PURPOSES = ("dual", "pilot", "verify")
 SETTLED_BASES = ("adjudication", "agreement")
@@ -74,25 +82,44 @@ def current_decisions(
     d = ScreeningDecision
     # Columns, not ORM objects: this runs on every count and queue, over every decision.
     columns = (d.id, d.work_id, d.reviewer, d.role, d.decision, d.reason_code, d.note, d.created_at)
-    latest = _latest(stage, roles, works, reviewer)
-    rows = session.exec(select(*columns).where(col(d.id).in_(latest)))  # type: ignore[call-overload]
-    return [Current(*r) for r in rows if r[4] != "retracted"]
+    return [Current(*r) for r in _standing(session, stage, roles, works, reviewer, columns)]
 
 
 def standing_votes(
     session: Session, stage: str, roles: Iterable[str] = SCREENER_ROLES, *, reviewer: str | None = None
 ) -> list[tuple[int, str, str, str]]:
-    """(work, reviewer, role, decision) of the same standing decisions as `current_decisions`, in
-    event order.
+    """(work, reviewer, role, decision) of the same standing decisions as `current_decisions`.
 
     Plain rows without notes and times, for a caller that reads every decision on every call (the
     ranking retrains after every few decisions): building `Current`s costs more than the query.
     """
     d = ScreeningDecision
-    latest = _latest(stage, roles, None, reviewer)
-    q = select(d.work_id, d.reviewer, d.role, d.decision).where(col(d.id).in_(latest))
-    rows = session.exec(q.order_by(col(d.id)))
-    return [(w, r, role, decision) for w, r, role, decision in rows if decision != "retracted"]
+    rows = _standing(session, stage, roles, None, reviewer, (d.work_id, d.reviewer, d.role, d.decision))
+    return [(w, r, role, decision) for w, r, role, decision in rows]
+
+
+def _standing(
+    session: Session,
+    stage: str,
+    roles: Iterable[str],
+    works: Iterable[int] | None,
+    reviewer: str | None,
+    columns: tuple[Any, ...],
+) -> Sequence[Any]:
+    """`columns` of the standing decisions, in event order: the latest event per work, reviewer and
+    role, unless that event is a retraction (an undo leaves the reviewer with no decision)."""
+    q = _standing_select(stage, roles, works, reviewer, *columns)
+    return session.execute(q.order_by(col(ScreeningDecision.id))).all()
+
+
+def _standing_select(
+    stage: str, roles: Iterable[str], works: Iterable[int] | None, reviewer: str | None, *columns: Any
+) -> Select[Any]:
+    """A query of `columns` over the standing decisions: what every reading of them builds on."""
+    d = ScreeningDecision
+    latest = _latest(stage, roles, works, reviewer)
+    query: Select[Any] = select(*columns).where(col(d.id).in_(latest), d.decision != "retracted")
+    return query
 
 
 def _latest(
@@ -197,19 +224,42 @@ def settled(session: Session, stage: str) -> dict[int, Final]:
     return found
 
 
+def labels(session: Session, stage: str, *, blinded_for: str | None = None) -> dict[int, int]:
+    """Work ID → 1 (include or maybe) or 0 (exclude) from the standing human decisions at `stage`:
+    what the ranking learns from and the stopping test counts.
+
+    An adjudicator's decision settles a work; otherwise any screener's include or maybe makes it
+    positive, because a record someone thought relevant should pull similar ones up. With
+    `blinded_for`, only that reviewer's own decisions and settled works (`settled`): a blinded
+    queue never learns from another screener's decision alone (review.screen.rank).
+    """
+    if blinded_for is not None:
+        found = _any_include(standing_votes(session, stage, reviewer=blinded_for))
+        # settled after their own: an adjudication overrides them; an agreement already matches them
+        found.update({w: int(f.status == "include") for w, f in settled(session, stage).items()})
+        return found
+    found = _any_include(standing_votes(session, stage))
+    # in event order, so that with two adjudicators on one work the later one stands
+    for work_id, _, _, decision in standing_votes(session, stage, ("adjudicator",)):
+        found[work_id] = int(decision != "exclude")
+    return found
+
+
+def _any_include(votes: Sequence[tuple[int, str, str, str]]) -> dict[int, int]:
+    """1 where any of the votes on a work is include or maybe, else 0."""
+    found: dict[int, int] = {}
+    for work_id, _, _, decision in votes:
+        found[work_id] = max(found.get(work_id, 0), int(decision != "exclude"))
+    return found
+
+
 def _settle_candidates(session: Session, stage: str) -> list[int]:
     """Works with a standing adjudication or two or more standing screener decisions: the only ones
     `judge` can find settled (single screening leaves few of them), found by the database."""
     d = ScreeningDecision
-    standing = d.decision != "retracted"
-    pairs = (
-        select(d.work_id)
-        .where(col(d.id).in_(_latest(stage, SCREENER_ROLES, None, None)), standing)
-        .group_by(col(d.work_id))
-        .having(func.count() >= 2)
-    )
-    adjudications = _latest(stage, ("adjudicator",), None, None)
-    adjudicated = select(d.work_id).where(col(d.id).in_(adjudications), standing)
+    screened = _standing_select(stage, SCREENER_ROLES, None, None, d.work_id)
+    pairs = screened.group_by(col(d.work_id)).having(func.count() >= 2)
+    adjudicated = _standing_select(stage, ("adjudicator",), None, None, d.work_id)
     return sorted(session.exec(union(pairs, adjudicated)).scalars())  # type: ignore[call-overload]
 
 
@@ -218,8 +268,7 @@ def blinded(session: Session, reviewer: str, stage: str) -> bool:
     for dual screening, a pilot batch or to verify another's exclude (BLINDED_PURPOSES), with no
     standing decision of theirs and no active rule exclusion (which keeps it out of their queue)."""
     a, d, r = Assignment, ScreeningDecision, RuleResult
-    latest = _latest(stage, SCREENER_ROLES, None, reviewer)
-    theirs = select(d.work_id).where(col(d.id).in_(latest), d.decision != "retracted")
+    theirs = _standing_select(stage, SCREENER_ROLES, None, reviewer, d.work_id)
     ruled = select(r.id).where(r.work_id == a.work_id, r.stage == stage, col(r.active).is_(True))
     q = select(a.work_id).where(
         a.reviewer == reviewer,
@@ -230,6 +279,21 @@ def blinded(session: Session, reviewer: str, stage: str) -> bool:
     )
     # one such work is enough: the queue index finds it without reading the whole queue
     return session.exec(q.limit(1)).first() is not None
+
+
+def in_queue(purpose: str, ruled: bool) -> bool:
+    """Whether an assignment puts its work in the reviewer's queue: an active rule exclusion
+    (`ruled`) takes the work out, unless it was given them to check that rule."""
+    return purpose == "rule_check" or not ruled
+
+
+def given(session: Session, stage: str, works: Sequence[int] | None = None) -> set[int]:
+    """Works (of `works`, or all) in someone's queue at `stage` for screening (GIVEN_PURPOSES)."""
+    a = Assignment
+    q = select(a.work_id).where(a.stage == stage, col(a.purpose).in_(GIVEN_PURPOSES)).distinct()
+    if works is not None:
+        q = q.where(col(a.work_id).in_(tuple(works)))
+    return set(session.exec(q))
 
 
 def summary(session: Session, stage: str) -> Counter[str]:

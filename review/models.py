@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 STAGES = ("title_abstract", "full_text")
 DECISIONS = ("include", "exclude", "maybe")

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from review import protocol_log, tally
 from review.dedupe.decisions import pending_count
 from review.dedupe.relations import counts_text, related_counts
-from review.models import Assignment, Document, ExtractionValue, Record, SearchRun, TallyPart, Work
+from review.models import Document, ExtractionValue, Record, SearchRun, TallyPart
 from review.protocol import Protocol
 from review.protocol_log import ProtocolChange
 
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from review.agreement import GateResult
 
 STAGE_NAMES = {"title_abstract": "title/abstract", "full_text": "full text"}
-# A work in a queue for one of these is screened there: `review screen assign` will not give it out again.
-GIVEN_PURPOSES = ("pilot", "dual", "single", "rule_check")
 DOCUMENT_STATES = {
     "none": "not yet fetched",
     "not_retrieved": "not retrieved",
@@ -163,7 +161,7 @@ def _stage(session: Session, protocol: Protocol | None, stage: str, kept: dict[s
     gate = _gate(session, protocol, stage) if pilots else None
     text, state = _gate_text(gate) if gate else (None, None)
     return StageCount(stage, _finals(kept, stage), kept.get(f"ruled|{stage}", 0), tuple(reviewers),
-                      text, state == "passed", state, _unassigned(session, stage))  # fmt: skip
+                      text, state == "passed", state, tally.unassigned_from(kept, stage))  # fmt: skip
 
 
 def _gate(session: Session, protocol: Protocol | None, stage: str) -> GateResult | None:
@@ -182,19 +180,6 @@ def _gate_text(gate: GateResult) -> tuple[str, str]:
     if verdict is None:
         return gate.message, "waiting"
     return verdict_text(verdict) + ".", "passed" if gate.passed else "failed"
-
-
-def _unassigned(session: Session, stage: str) -> int:
-    """Works in scope at `stage` in nobody's queue and not excluded by a rule."""
-    given = select(Assignment.work_id).where(
-        Assignment.stage == stage, col(Assignment.purpose).in_(GIVEN_PURPOSES)
-    )
-    ruled = select(TallyPart.work_id).where(TallyPart.key == f"ruled|{stage}")
-    query = select(func.count()).where(col(Work.id).not_in(given), col(Work.id).not_in(ruled))
-    if stage == "full_text":  # only title/abstract includes come to full text
-        sought = select(TallyPart.work_id).where(TallyPart.key == "final|title_abstract|include")
-        query = query.where(col(Work.id).in_(sought))
-    return _count(session, query)
 
 
 def _to_extract(session: Session) -> int | None:

@@ -23,7 +23,7 @@ from review.db import session_scope
 from review.errors import AgreementError, InputError
 from review.protocol import Protocol, load_protocol
 from tests.conflicts_helpers import ADJ, A, B, assign, decide
-from tests.conftest import PROTOCOL
+from tests.conftest import PROTOCOL, ReviewRunner
 from tests.factories import add_works
 from tests.screen_helpers import with_design
 
@@ -230,6 +230,12 @@ def test_pilot_gate_fails_below_threshold_and_says_what_next(session: Session, p
     assert "below the threshold" in gate.message
     assert "15 disagreements" in gate.message and "review conflicts --stage title-abstract" in gate.message
     assert (gate.rule, gate.decided_by, gate.degenerate, gate.batch) == ("threshold", "kappa", None, 1)
+    assert "no records are left for another pilot batch, change [screening] design" in gate.message
+    add_works(session, [{"title": "not given out yet"}], source="late")
+    gate = pilot_gate(session, protocol, "title_abstract")
+    assert gate.message.endswith(
+        "and screen another pilot batch (`review screen assign --stage title-abstract`)."
+    )
 
 
 def test_pilot_gate_judges_the_latest_batch(session: Session, protocol: Protocol) -> None:
@@ -239,7 +245,11 @@ def test_pilot_gate_judges_the_latest_batch(session: Session, protocol: Protocol
     assert gate.passed and gate.n == 50
     assert gate.value == pytest.approx(0.92)
     assert (gate.rule, gate.batch) == ("threshold", 2)
-    assert gate.message.startswith("Pilot passed") and "review screen assign" in gate.message
+    assert gate.message.startswith("Pilot passed") and "review screen assign" not in gate.message
+    assert "No records are left to give out" in gate.message  # every work was in a pilot batch
+    add_works(session, [{"title": "not given out yet"}], source="late")
+    gate = pilot_gate(session, protocol, "title_abstract")
+    assert "Run `review screen assign --stage title-abstract` to give out the remaining" in gate.message
 
 
 def test_pilot_gate_passes_at_exactly_the_threshold(session: Session, protocol: Protocol) -> None:
@@ -340,6 +350,22 @@ def test_agreement_command(run, engine: Engine) -> None:  # type: ignore[no-unty
     assert data["pilot_gate"]["passed"] is False
     reasons = run("agreement", "--by", "reason")
     assert reasons.exit_code == 0 and "E-TOPIC" in reasons.output
+
+
+def test_agreement_after_a_passed_pilot_says_whether_records_are_left_to_give_out(
+    run: ReviewRunner, engine: Engine
+) -> None:
+    with session_scope(engine) as session:
+        _dual(session, (24, 1, 1, 24), purpose="pilot")  # a pilot batch of 50 that passes
+        add_works(session, [{"title": f"later {i}"} for i in range(6)], source="later")
+    before = run("agreement")
+    assert before.exit_code == 0, before.output
+    assert "Pilot passed" in before.output
+    assert "Run `review screen assign --stage title-abstract` to give out the remaining" in before.output
+    assert run("screen", "assign").exit_code == 0  # the rest go out by the protocol's after_pilot
+    after = run("agreement")
+    assert "Pilot passed" in after.output and "give out the remaining records" not in after.output
+    assert "No records are left to give out: every one at title-abstract is in a screener's" in after.output
 
 
 def test_agreement_command_without_dual_screening_fails_cleanly(run) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from review.decisions import labels
 from review.protocol import load_protocol
 from review.screen import rank
 from tests.factories import add_works, decide
@@ -23,11 +24,6 @@ IRRELEVANT = [
     "Deep learning for galaxy morphology classification in survey images",
     "Soil nitrogen dynamics under winter wheat in continental climates",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    rank._MEMORY.clear()
 
 
 def _works(session: Session) -> tuple[list[int], list[int]]:
@@ -87,7 +83,7 @@ def test_includes_only_rank_by_similarity(session: Session) -> None:
     assert set(result.order[:3]) == set(relevant[1:])
 
 
-def test_training_labels_follow_standing_decisions(session: Session) -> None:
+def test_labels_follow_standing_decisions(session: Session) -> None:
     relevant, irrelevant = _works(session)
     _decide(session, relevant[0], "include")
     _decide(session, relevant[0], "retracted")  # undone: no label
@@ -95,8 +91,7 @@ def test_training_labels_follow_standing_decisions(session: Session) -> None:
     _decide(session, relevant[1], "include", reviewer="reviewer2")  # disagreement counts as include
     _decide(session, irrelevant[0], "include")
     _decide(session, irrelevant[0], "exclude", reviewer="adjudicator", role="adjudicator")
-    labels = rank.training_labels(session, "title_abstract")
-    assert labels == {relevant[1]: 1, irrelevant[0]: 0}
+    assert labels(session, "title_abstract") == {relevant[1]: 1, irrelevant[0]: 0}
 
 
 @pytest.mark.sqlite_only  # the on-disk cache sits beside a SQLite file
@@ -104,8 +99,8 @@ def test_features_are_cached_beside_the_store_and_refreshed_on_change(session: S
     _works(session)
     first = rank.features_for(session)
     assert list((Path(db_url).parent / rank.CACHE_DIR).glob("tfidf-*.npz"))
-    rank._MEMORY.clear()
-    assert rank.features_for(session).key == first.key  # read back from disk
+    fresh = rank.FeatureCache()  # holds nothing in memory yet
+    assert rank.features_for(session, cache=fresh).key == first.key  # read back from disk
     add_works(session, [{"title": "A new work on Family Hubs"}], source="x")
     again = rank.features_for(session)
     assert again.key != first.key and again.matrix.shape[0] == first.matrix.shape[0] + 1

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from review.db import session_scope
+from review.decisions import labels
 from review.protocol import load_protocol
 from review.report import methods
 from review.screen import rank
@@ -27,11 +28,6 @@ TOPICS = [
     "soil nitrogen winter wheat crop yield climate",
     "school attainment teachers classroom pupils mathematics",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    rank._MEMORY.clear()
 
 
 def _works(session: Session, n: int = 50) -> list[int]:
@@ -109,19 +105,19 @@ def test_adjudication_and_agreement_settle_a_work_for_every_blinded_queue(sessio
     decide(session, works[3], "reviewer1", "include")  # reviewer1 changes their mind: a conflict
     pending = works[4:20]
     before = _order(session, "reviewer2", pending)
-    assert rank.training_labels(session, TA, blinded_for="reviewer2")[works[3]] == 0  # their own
+    assert labels(session, TA, blinded_for="reviewer2")[works[3]] == 0  # their own
 
     decide(session, works[3], "adjudicator", "include", role="adjudicator")
     settled = _order(session, "reviewer2", pending)
     for reviewer in ("reviewer1", "reviewer2"):
-        assert rank.training_labels(session, TA, blinded_for=reviewer)[works[3]] == 1
+        assert labels(session, TA, blinded_for=reviewer)[works[3]] == 1
     assert settled.order != before.order and (settled.positives, settled.negatives) == (3, 1)
 
     # reviewer1 and reviewer3 agree on a work reviewer2 never sees: it trains reviewer2 once both decided
     decide(session, works[20], "reviewer1", "include")
-    assert works[20] not in rank.training_labels(session, TA, blinded_for="reviewer2")  # awaiting
+    assert works[20] not in labels(session, TA, blinded_for="reviewer2")  # awaiting
     decide(session, works[20], "reviewer3", "maybe")
-    assert rank.training_labels(session, TA, blinded_for="reviewer2")[works[20]] == 1
+    assert labels(session, TA, blinded_for="reviewer2")[works[20]] == 1
 
 
 def test_single_screening_still_pools(session: Session) -> None:
@@ -157,9 +153,9 @@ def test_the_exclude_run_of_a_blinded_queue_counts_only_its_own_screening(sessio
     for w in works[2:6]:
         decide(session, w, "reviewer1", "exclude", "E-TOPIC")
     decide(session, works[6], "reviewer2", "exclude", "E-TOPIC")
-    labels = rank.training_labels(session, TA, blinded_for="reviewer2")
-    assert rank.exclude_run(session, TA, labels, reviewer="reviewer2") == 1
-    assert rank.exclude_run(session, TA, rank.training_labels(session, TA)) == 5
+    own = labels(session, TA, blinded_for="reviewer2")
+    assert rank.exclude_run(session, TA, own, reviewer="reviewer2") == 1
+    assert rank.exclude_run(session, TA, labels(session, TA)) == 5
 
 
 def test_each_reviewer_gets_a_model_of_their_own_from_one_cached_matrix(session: Session) -> None:
@@ -168,12 +164,13 @@ def test_each_reviewer_gets_a_model_of_their_own_from_one_cached_matrix(session:
     _decide_some(session, "reviewer1", works[:4], includes=1)
     _decide_some(session, "reviewer2", works[4:8], includes=3)
     pending = works[8:]
-    one, two = (_order(session, r, pending) for r in ("reviewer1", "reviewer2"))
-    assert len(rank._MEMORY) == 1  # the text features only: shared, holding no one's labels
+    cache = rank.FeatureCache()
+    one, two = (rank.rank(session, TA, pending, reviewer=r, cache=cache) for r in ("reviewer1", "reviewer2"))
+    assert isinstance(cache.held, rank.Features)  # the text features only: shared, holding no one's labels
     assert (one.positives, one.negatives, two.positives, two.negatives) == (1, 3, 3, 1)
     assert one.order != two.order
-    rank._MEMORY.clear()
-    assert _order(session, "reviewer2", pending).order == two.order  # the same, cached or not
+    again = rank.rank(session, TA, pending, reviewer="reviewer2", cache=rank.FeatureCache())
+    assert again.order == two.order  # the same, cached or not
 
 
 def test_the_status_line_says_what_the_order_learned_from(

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from sqlmodel import Session
 
 from review.screen import rank, simulate
 from tests.factories import add_works, decide
 from tests.test_screen_simulate import SAMPLE
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    rank._MEMORY.clear()
 
 
 def test_a_short_run_keeps_the_model_order() -> None:

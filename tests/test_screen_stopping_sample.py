@@ -16,11 +16,6 @@ from review.screen import rank, stopping
 from tests.factories import add_works, decide
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    rank._MEMORY.clear()
-
-
 def _screen(session: Session, work_ids: list[int], decision: str, reviewer: str = "reviewer1") -> None:
     for w in work_ids:
         decide(session, w, reviewer, decision)

@@ -5,18 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete, text
-from sqlmodel import Session
+from sqlalchemy import Engine, delete, insert, text, update
+from sqlmodel import Session, col, select
 
 from review import tally
 from review.db import init_db, make_engine, schema_version, session_scope, utcnow
-from review.models import SCHEMA_VERSION, Assignment, ScreeningDecision, Tally, Work
+from review.decisions import final_decisions, given
+from review.models import SCHEMA_VERSION, Assignment, RuleResult, ScreeningDecision, Tally, Work
 from review.screen import decide, queue
+from review.screen.rules import active_exclusions
 from tests.conftest import ReviewRunner
 from tests.dedupe_helpers import add_records
 from tests.factories import add_works, assign
 from tests.factories import decide as add_decision
 from tests.screen_helpers import protocol_at
+
+TA = "title_abstract"
 
 
 def test_triggers_count_works_records_and_queues_whoever_writes_them(session: Session) -> None:
@@ -27,7 +31,8 @@ def test_triggers_count_works_records_and_queues_whoever_writes_them(session: Se
     kept = tally.read(session)
     assert kept["records|openalex"] == 2 and kept["records|govuk"] == 1
     assert kept["works"] == 1 and kept["assigned|title_abstract|reviewer1|single"] == 1
-    session.execute(delete(Assignment))
+    with tally.counting(session):  # the triggers count queues; what a work in one adds is kept in step
+        session.execute(delete(Assignment))
     session.execute(text("DELETE FROM record WHERE source = 'govuk'"))
     kept = tally.read(session)
     assert "assigned|title_abstract|reviewer1|single" not in kept and "records|govuk" not in kept
@@ -137,4 +142,61 @@ def test_rebuild_resets_every_count(session: Session) -> None:
     session.flush()
     assert tally.verify(session)
     tally.rebuild(session)
+    assert tally.verify(session) == {}
+
+
+def _unassigned_recount(session: Session, stage: str) -> int:
+    """What `review screen assign` would give out, counted the slow way from the store."""
+    finals = final_decisions(session, stage)
+    ruled = set(active_exclusions(session, stage))
+    return sum(1 for w in finals if w not in given(session, stage) and w not in ruled)
+
+
+def test_works_in_nobodys_queue_are_kept_at_both_stages(session: Session) -> None:
+    works = add_works(session, [{"title": f"w{i}"} for i in range(6)])
+    assert tally.unassigned(session, TA) == 6
+    assign(session, works[0], ["reviewer1"], purpose="single")
+    assign(session, works[1], ["reviewer1", "reviewer2"], purpose="dual")  # one work, two queues
+    assign(session, works[2], ["reviewer2"], purpose="verify")  # checks a screening: not a screening
+    with tally.counting(session):  # a rule takes works[3] out of scope for giving out
+        session.add(RuleResult(work_id=works[3], stage=TA, rule="r", reason_code="E-DATE",
+                               created_at=utcnow()))  # fmt: skip
+    assert tally.unassigned(session, TA) == _unassigned_recount(session, TA) == 3
+    add_decision(session, works[0], "reviewer1", "include")  # comes to full text, in nobody's queue there
+    add_decision(session, works[4], "reviewer1", "include")  # decided without a queue: still to give out
+    assert tally.unassigned(session, "full_text") == _unassigned_recount(session, "full_text") == 2
+    assign(session, works[4], ["reviewer1"], purpose="single", stage="full_text")
+    assert tally.unassigned(session, "full_text") == 1
+    add_decision(session, works[4], "adjudicator", "exclude", "E-TOPIC", role="adjudicator")
+    assert tally.unassigned(session, "full_text") == _unassigned_recount(session, "full_text") == 1
+    kept = tally.read(session)
+    assert tally.unassigned_from(kept, TA) == _unassigned_recount(session, TA) == 3
+
+
+def test_counting_sees_every_kind_of_screening_write(session: Session) -> None:
+    works = add_works(session, [{"title": f"w{i}"} for i in range(4)])
+    now = utcnow()
+    with tally.counting(session):
+        rows = [dict(work_id=w, stage=TA, reviewer="reviewer1", purpose="single", created_at=now)
+                for w in works]  # fmt: skip
+        session.execute(insert(Assignment), rows)
+        with tally.counting(session):  # an inner block leaves the counting to the outer one
+            session.add(ScreeningDecision(work_id=works[0], stage=TA, reviewer="reviewer1",
+                                          decision="include", created_at=now))  # fmt: skip
+        session.execute(insert(RuleResult).values(work_id=works[1], stage=TA, rule="r",
+                                                  reason_code="E-DATE", created_at=now))  # fmt: skip
+    assert tally.verify(session) == {}
+    assert tally.read(session)["done|title_abstract|reviewer1"] == 1
+    with tally.counting(session):  # an update by its WHERE clause, and one by primary key
+        session.execute(update(RuleResult).where(col(RuleResult.work_id) == works[1]).values(active=False))
+    assert "ruled|title_abstract" not in tally.read(session) and tally.verify(session) == {}
+    (rule_id,) = session.exec(select(RuleResult.id)).all()
+    with tally.counting(session):
+        session.execute(update(RuleResult), [{"id": rule_id, "active": True}])
+    assert tally.read(session)["ruled|title_abstract"] == 1 and tally.verify(session) == {}
+    with pytest.raises(RuntimeError), tally.counting(session):  # a failed write counts nothing
+        session.execute(delete(Assignment).where(col(Assignment.work_id) == works[2]))
+        raise RuntimeError
+    assert tally.verify(session)  # the caller rolls back; here the delete stands uncounted
+    tally.refresh(session, [works[2]])
     assert tally.verify(session) == {}

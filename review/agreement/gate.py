@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from review import tally
 from review.agreement.batches import PilotBatch, Verdict, pilot_batches, verdicts
 from review.agreement.stats import Agreement, Interval, kappa_degenerate
 from review.agreement.store import (
@@ -89,7 +90,8 @@ def judge_batch(session: Session, protocol: Protocol, stage: str, batch: PilotBa
         msg = f"No pilot record at {cli_stage} was screened by two people: give the pilot to two screeners."
         return GateResult(False, statistic, None, 0, threshold, msg, batch=batch.number)
     agreement = pooled(found, protocol.screening.seed)
-    return _judge(agreement, protocol.stage_design(stage), batch, _names(found), cli_stage)
+    advice = _Advice(cli_stage, tally.unassigned(session, stage))
+    return _judge(agreement, protocol.stage_design(stage), batch, _names(found), advice)
 
 
 def _waiting(session: Session, stage: str, batch: Sequence[int]) -> tuple[int, list[str]]:
@@ -108,7 +110,11 @@ def _names(found: Sequence[Pair]) -> tuple[str, str]:
 
 
 def _judge(
-    agreement: Agreement, design: StageDesign, batch: PilotBatch, names: tuple[str, str], cli_stage: str
+    agreement: Agreement,
+    design: StageDesign,
+    batch: PilotBatch,
+    names: tuple[str, str],
+    advice: _Advice,
 ) -> GateResult:
     statistic, threshold = design.agreement_statistic, design.agreement_threshold
     why = kappa_degenerate(agreement.table, names) if statistic == "kappa" else None
@@ -121,7 +127,7 @@ def _judge(
     passed = (disagreements == 0) if rule == "pass_on_perfect_agreement" else reaches(decided, threshold)
     verdict = Verdict(batch.number, passed, rule, statistic, agreement.value(statistic), threshold,
                       decided_by, decided, why, agreement.n, disagreements, batch.reviewers)  # fmt: skip
-    message = f"{verdict_text(verdict)}. {_next(verdict, cli_stage)}"
+    message = f"{verdict_text(verdict)}. {advice.after(verdict)}"
     return GateResult(passed, statistic, verdict.value, agreement.n, threshold, message,
                       agreement.interval(statistic), disagreements, 0, batch.number, rule, decided_by,
                       decided, why, batch.reviewers)  # fmt: skip
@@ -153,16 +159,30 @@ def verdict_text(v: Verdict) -> str:
     )
 
 
-def _next(v: Verdict, cli_stage: str) -> str:
-    if v.passed:
-        return f"Run `review screen assign --stage {cli_stage}` to give out the remaining records."
-    again = f"screen another pilot batch (`review screen assign --stage {cli_stage}`)"
-    if not v.disagreements:
-        return f"Clarify the criteria and {again}."
-    return (
-        f"Discuss the {v.disagreements} disagreements (`review conflicts --stage {cli_stage}`), "
-        f"clarify the criteria, and {again}."
-    )
+@dataclass(frozen=True)
+class _Advice:
+    """What to run after a verdict depends on: the stage, and the records in nobody's queue that
+    `review screen assign` would still give out (review.tally)."""
+
+    cli_stage: str
+    left: int
+
+    def after(self, v: Verdict) -> str:
+        assign = f"`review screen assign --stage {self.cli_stage}`"
+        if v.passed and self.left:
+            return f"Run {assign} to give out the remaining records."
+        if v.passed:
+            return f"No records are left to give out: every one at {self.cli_stage} is in a screener's queue."
+        discuss = "Clarify the criteria"
+        if v.disagreements:
+            conflicts = f"`review conflicts --stage {self.cli_stage}`"
+            discuss = f"Discuss the {v.disagreements} disagreements ({conflicts}), clarify the criteria,"
+        if not self.left:
+            return (
+                f"{discuss} and, as no records are left for another pilot batch, change [screening] design "
+                f'(e.g. to "dual") in the protocol and run {assign} again.'
+            )
+        return f"{discuss} and screen another pilot batch ({assign})."
 
 
 def _num(value: float | None) -> str:

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from review import protocol_log, tally
 from review.db import utcnow, write_lock
-from review.decisions import current_decisions, final_decisions
+from review.decisions import GIVEN_PURPOSES, current_decisions, final_decisions
 from review.errors import InputError
 from review.models import Assignment
 from review.protocol import Protocol, StageDesign
@@ -77,6 +77,11 @@ def run(
 ) -> AssignResult:
     """Give out works at `stage` by the protocol's design; safe to re-run, and to run twice at once."""
     write_lock(session)
+    with tally.counting(session):
+        return _run(session, protocol, stage, reviewers)
+
+
+def _run(session: Session, protocol: Protocol, stage: str, reviewers: Sequence[str] | None) -> AssignResult:
     protocol_log.track(session, protocol)  # a change is logged before the gate judges under it
     design = protocol.stage_design(stage)
     plan = _plan(session, protocol, stage, reviewers)
@@ -121,8 +126,7 @@ def _team(session: Session, existing: dict[int, dict[str, str]], protocol: Proto
 
 
 def _main(plan: _Plan, work_id: int) -> bool:
-    # A rule check that overturns its rule counts as the work's screening: it is not given out again.
-    return any(p in (*MAIN_PURPOSES, "rule_check") for p in plan.existing.get(work_id, {}).values())
+    return any(p in GIVEN_PURPOSES for p in plan.existing.get(work_id, {}).values())
 
 
 def _shuffled(works: list[int], plan: _Plan, purpose: str) -> list[int]:
@@ -252,4 +256,3 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         now = utcnow()
         session.execute(insert(Assignment), [{**r, "created_at": now} for r in rows])
-        tally.refresh(session, {r["work_id"] for r in rows})

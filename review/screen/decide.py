@@ -83,10 +83,20 @@ def record(
         raise InputError(
             f"Work {work_id} is not in {reviewer}'s {stage} queue: run `review screen assign` first."
         )
+    with tally.counting(session):
+        row = _write(session, queued, decision, reason_code, note)
+    assert row.id is not None
+    return Decided(row.id, work_id, stage, reviewer, row.role, decision, reason_code)
+
+
+def _write(
+    session: Session, queued: Assignment, decision: str, reason_code: str | None, note: str | None
+) -> ScreeningDecision:
+    """The decision event on a queued work, and what a rule check does to its rule."""
     row = ScreeningDecision(
-        work_id=work_id,
-        stage=stage,
-        reviewer=reviewer,
+        work_id=queued.work_id,
+        stage=queued.stage,
+        reviewer=queued.reviewer,
         role=role_for(queued.purpose),
         decision=decision,
         reason_code=reason_code,
@@ -95,11 +105,9 @@ def record(
     )
     session.add(row)
     session.flush()
-    assert row.id is not None
     if queued.purpose == "rule_check":
         _rule_check(session, row)
-    tally.refresh(session, [work_id])
-    return Decided(row.id, work_id, stage, reviewer, row.role, decision, reason_code)
+    return row
 
 
 def _rule_check(session: Session, row: ScreeningDecision) -> None:
@@ -164,10 +172,9 @@ def undo(session: Session, reviewer: str, stage: str) -> Decided | None:
         supersedes=event.id,
         created_at=utcnow(),
     )
-    session.add(row)
-    session.flush()
-    _restore_rules(session, event.work_id, stage, reviewer)
-    tally.refresh(session, [event.work_id])
+    with tally.counting(session):
+        session.add(row)
+        _restore_rules(session, event.work_id, stage, reviewer)
     return Decided(event.id, event.work_id, stage, reviewer, event.role, event.decision, event.reason_code)
 
 

@@ -1,4 +1,5 @@
-"""Where each reviewer stands at a stage, and where the works stand (all computed from the store)."""
+"""Where each reviewer stands at a stage, and where the works stand (computed from the store; the
+works still to give out from the kept counts, review.tally)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from review import tally
 from review.decisions import QUEUE_PURPOSES, counts, final_decisions
 from review.models import Assignment
 from review.protocol import Protocol
@@ -48,22 +50,21 @@ def run(session: Session, protocol: Protocol, stage: str) -> Progress:
     """Progress per reviewer and final-decision counts at `stage`."""
     finals = final_decisions(session, stage)
     ruled = active_exclusions(session, stage)
-    rows = session.exec(
-        select(Assignment.work_id, Assignment.reviewer)
-        .where(Assignment.stage == stage, col(Assignment.purpose).in_(QUEUE_PURPOSES))
-        .order_by(col(Assignment.id))
-    ).all()
-    queued = {w for w, _ in rows}
-    people = list(dict.fromkeys(r for _, r in rows))
+    people = dict.fromkeys(
+        session.exec(
+            select(Assignment.reviewer)
+            .where(Assignment.stage == stage, col(Assignment.purpose).in_(QUEUE_PURPOSES))
+            .order_by(col(Assignment.id))
+        )
+    )
     reviewers = tuple(_reviewer(session, r, stage) for r in people)
-    unassigned = sum(1 for w in finals if w not in queued and w not in ruled)
     total = counts(finals)
     return Progress(
         stage=stage,
         design=protocol.stage_design(stage).design,
         in_scope=len(finals),
         rule_excluded=len([w for w in ruled if w in finals]),
-        unassigned=unassigned,
+        unassigned=tally.unassigned(session, stage),
         finals=tuple((s, total[s]) for s in ("include", "exclude", "conflict", "pending")),
         reviewers=reviewers,
     )

@@ -14,9 +14,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from review import tally
-from review.decisions import QUEUE_PURPOSES, Current, current_decisions
+from review.decisions import QUEUE_PURPOSES, Current, current_decisions, in_queue
 from review.dedupe.relations import Related, related_by_work
-from review.models import Assignment, Document, Record, RuleResult, ScreeningDecision, Work
+from review.models import Assignment, Document, Record, RuleResult, Work
 from review.protocol import Protocol
 from review.screen.decide import notes
 from review.screen.rules import active_exclusions
@@ -89,7 +89,7 @@ def assigned(
                 )
             )
         )
-    return {w: p for w, p in session.execute(q) if p == "rule_check" or w not in ruled}
+    return {w: p for w, p in session.execute(q) if in_queue(p, w in ruled)}
 
 
 def standing(session: Session, reviewer: str, stage: str) -> dict[int, Current]:
@@ -124,20 +124,8 @@ def counts_from(kept: Mapping[str, int], reviewer: str, stage: str) -> Counts:
 
 
 def is_decided(session: Session, reviewer: str, stage: str, work_id: int) -> bool:
-    """Whether the reviewer has a standing decision on one work (one indexed lookup)."""
-    d = ScreeningDecision
-    last = session.exec(
-        select(d.decision)
-        .where(
-            d.work_id == work_id,
-            d.stage == stage,
-            d.reviewer == reviewer,
-            col(d.role).in_(("screener", "verifier")),
-        )
-        .order_by(col(d.id).desc())
-        .limit(1)
-    ).first()
-    return last is not None and last != "retracted"
+    """Whether the reviewer has a standing decision on one work (indexed lookups of that work)."""
+    return bool(current_decisions(session, stage, works=[work_id], reviewer=reviewer))
 
 
 def build(

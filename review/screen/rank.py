@@ -10,7 +10,7 @@ reorder the other's queue: after one screener decided 10 works of a 50-work pilo
 model had changed 49 of the 50 positions in the other's queue. So a reviewer's queue is blinded
 while they still have a work at the stage given them for `dual` screening, a `pilot` batch or to
 `verify` another's exclude, undecided by them and not ruled out (review.decisions.blinded), and
-its order is then learned only from (`training_labels` with `blinded_for`):
+its order is then learned only from (review.decisions.labels with `blinded_for`):
 - the reviewer's own standing decisions at the stage (as screener or verifier), and
 - settled works (review.decisions.settled): an adjudicator's standing decision, or the agreement
   of two or more screeners once everyone the work is assigned to has decided: the agreeing works
@@ -28,7 +28,8 @@ EXPLORE_SHARE of the works left, every EXPLORE_EVERY-th pick is drawn at random 
 works left until an include turns up (`explore`); the simulation uses the same function.
 
 The TF-IDF matrix of the whole store is the slow part (about 30 s per 100,000 works), so it is
-kept in memory for the process and, for SQLite stores, in a cache folder beside the database,
+kept in memory by a `FeatureCache` (the caller's, or else the one held for the store's engine, which
+lives as long as the engine does) and, for SQLite stores, in a cache folder beside the database,
 keyed by a fingerprint of the works table; retraining and scoring take well under 200 ms. The
 cache holds only text features, the same for every reviewer: no labels and no fitted model, so a
 model is never served from one reviewer's queue to another's.
@@ -38,17 +39,20 @@ from __future__ import annotations
 
 import hashlib
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
+from sqlalchemy import Connection, Engine, func
 from sqlmodel import Session, col, select
 
-from review.decisions import SCREENER_ROLES, blinded, settled, standing_votes
+from review import decisions
+from review.decisions import SCREENER_ROLES
 from review.models import Record, ScreeningDecision, Work
 from review.protocol import Protocol
+from review.screen import stopping
 
 if TYPE_CHECKING:
     import numpy as np
@@ -76,7 +80,6 @@ BLINDING_TEXT = (
 )
 POOLING_TEXT = "The order was learned from every screener's decisions."
 CACHE_DIR = ".review-cache"
-_MEMORY: dict[str, Features] = {}
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,38 @@ class Features:
         inside = rows < len(self.ids)
         same = self.ids[np.minimum(rows, len(self.ids) - 1)] == np.asarray(work_ids, dtype=np.int64)
         return np.asarray(inside & same, dtype=bool)
+
+
+class FeatureCache:
+    """The TF-IDF matrix of one store, kept in memory for as long as its holder keeps this object.
+
+    Hold one across the re-ranks of a screening sitting, a pipeline run or a benchmark and pass it
+    to `rank`; a caller that passes none shares the one held for the store's engine (`of`).
+    """
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self.cache_dir = cache_dir  # the disk cache; None: beside a SQLite store, none otherwise
+        self.held: Features | None = None
+        self._quick = ""
+
+    @classmethod
+    def of(cls, session: Session) -> FeatureCache:
+        """The cache held for the session's engine: one per store a process opens, gone with it."""
+        bind = session.get_bind()
+        engine = bind.engine if isinstance(bind, Connection) else bind
+        assert isinstance(engine, Engine)
+        return _BY_ENGINE.setdefault(engine, cls())
+
+    def features(self, session: Session) -> Features:
+        """The TF-IDF matrix of every work in the store, from memory, the disk cache, or computed."""
+        quick = _quick_key(session)
+        if self.held is None or quick != self._quick:
+            self.held, self._quick = _read_or_compute(session, self.cache_dir), quick
+        return self.held
+
+
+# Weak keys: an engine's cache goes when the engine does (a test's store, a closed review).
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, FeatureCache] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -167,9 +202,10 @@ def order(
     *,
     protocol: Protocol | None = None,
     reviewer: str | None = None,
+    cache: FeatureCache | None = None,
 ) -> list[int]:
     """`work_ids` most likely include first (see `rank`); the same IDs, none dropped."""
-    return list(rank(session, stage, work_ids, protocol=protocol, reviewer=reviewer).order)
+    return list(rank(session, stage, work_ids, protocol=protocol, reviewer=reviewer, cache=cache).order)
 
 
 def rank(
@@ -179,6 +215,7 @@ def rank(
     *,
     protocol: Protocol | None = None,
     reviewer: str | None = None,
+    cache: FeatureCache | None = None,
 ) -> Ranking:
     """Rank `work_ids` by predicted relevance, trained on the standing decisions at `stage`.
 
@@ -196,18 +233,20 @@ def rank(
         reviewer: whose queue `work_ids` is; give it whenever the order is shown to a person, so
             a blinded queue learns only from their own and settled decisions (module docstring).
             Without it, every screener's decisions are pooled.
+        cache: where the text features are kept between calls (`FeatureCache`); without it, the
+            cache held for the store's engine.
     """
     started = time.perf_counter()
     ids = sorted(set(work_ids))
     if not ids:
         return Ranking((), "id", 0, 0, 0.0)
-    blind = reviewer if reviewer is not None and blinded(session, reviewer, stage) else None
-    labels = training_labels(session, stage, blinded_for=blind)
-    ranked, basis, detail = _ordered(session, stage, ids, labels, protocol, blind)
-    pos = sum(labels.values())
+    blind = reviewer if reviewer is not None and decisions.blinded(session, reviewer, stage) else None
+    known = decisions.labels(session, stage, blinded_for=blind)
+    ranked, basis, detail = _ordered(session, stage, ids, known, protocol, blind, cache)
+    pos = sum(known.values())
     learned_from = "pooled" if blind is None else "blinded"
     seconds = time.perf_counter() - started
-    return Ranking(tuple(ranked), basis, pos, len(labels) - pos, seconds, detail, learned_from)
+    return Ranking(tuple(ranked), basis, pos, len(known) - pos, seconds, detail, learned_from)
 
 
 def _ordered(
@@ -217,19 +256,20 @@ def _ordered(
     labels: dict[int, int],
     protocol: Protocol | None,
     blind: str | None,
+    cache: FeatureCache | None,
 ) -> tuple[list[int], str, dict[str, Any]]:
     """`ids` in screening order, the basis of that order, and whether the model is exploring."""
     import numpy as np
 
-    sample = _sample_order(session, stage, ids)
+    sample = stopping.sample_state(session, stage)
     if sample is not None:
-        return sample, "random-sample", {}
+        return stopping.sample_order(ids, sample.seed), "random-sample", {}
     if not any(labels.values()):  # no include: nothing to learn what relevant looks like from
         if protocol is None:
             return ids, "id", {}
         scores, basis = _term_scores(session, ids, protocol), "protocol-terms"
     else:
-        scores, basis = _learned_scores(features_for(session), ids, labels)
+        scores, basis = _learned_scores(features_for(session, cache=cache), ids, labels)
     # a stable sort on negated scores keeps ID order among ties
     ranked = np.asarray(ids)[np.argsort(-scores, kind="stable")]
     if basis != "model":
@@ -288,13 +328,6 @@ def exclude_run(session: Session, stage: str, labels: dict[int, int], *, reviewe
     return sum(1 for w, i in first.items() if i > last_include and labels[w] == 0)
 
 
-def _sample_order(session: Session, stage: str, ids: list[int]) -> list[int] | None:
-    from review.screen import stopping  # it imports this module's training_labels
-
-    state = stopping.sample_state(session, stage)
-    return None if state is None else stopping.sample_order(ids, state.seed)
-
-
 def _learned_scores(features: Features, ids: list[int], labels: dict[int, int]) -> tuple[np.ndarray, str]:
     import numpy as np
 
@@ -315,39 +348,13 @@ def _learned_scores(features: Features, ids: list[int], labels: dict[int, int]) 
     return np.where(found, scores, -np.inf), basis
 
 
-def training_labels(session: Session, stage: str, *, blinded_for: str | None = None) -> dict[int, int]:
-    """Work ID → 1 (include or maybe) or 0 (exclude) from the standing human decisions.
-
-    An adjudicator's decision settles a work; otherwise any screener's include or maybe makes it
-    positive, because a record someone thought relevant should pull similar ones up. With
-    `blinded_for`, only that reviewer's own decisions and settled works (module docstring).
-    """
-    if blinded_for is not None:
-        labels = _any_include(standing_votes(session, stage, reviewer=blinded_for))
-        # settled after their own: an adjudication overrides them; an agreement already matches them
-        labels.update({w: int(f.status == "include") for w, f in settled(session, stage).items()})
-        return labels
-    labels = _any_include(standing_votes(session, stage))
-    # in event order, so that with two adjudicators on one work the later one stands
-    for work_id, _, _, decision in standing_votes(session, stage, ("adjudicator",)):
-        labels[work_id] = int(decision != "exclude")
-    return labels
+def features_for(session: Session, *, cache: FeatureCache | None = None) -> Features:
+    """The TF-IDF matrix of every work in the store, from `cache` (else the one held for the store's
+    engine), the disk cache, or computed."""
+    return (cache or FeatureCache.of(session)).features(session)
 
 
-def _any_include(votes: Sequence[tuple[int, str, str, str]]) -> dict[int, int]:
-    """1 where any of the votes on a work is include or maybe, else 0."""
-    labels: dict[int, int] = {}
-    for work_id, _, _, decision in votes:
-        labels[work_id] = max(labels.get(work_id, 0), int(decision != "exclude"))
-    return labels
-
-
-def features_for(session: Session, *, cache_dir: Path | None = None) -> Features:
-    """The TF-IDF matrix of every work in the store, from memory, the disk cache, or computed."""
-    quick = _quick_key(session)
-    cached = _MEMORY.get(quick)
-    if cached is not None:
-        return cached
+def _read_or_compute(session: Session, cache_dir: Path | None) -> Features:
     key = _fingerprint(session)
     folder = cache_dir or _default_cache_dir(session)
     features = _load(folder, key) if folder else None
@@ -356,8 +363,6 @@ def features_for(session: Session, *, cache_dir: Path | None = None) -> Features
         features = Features(ids, featurise(texts), key)
         if folder:
             _save(folder, features)
-    _MEMORY.clear()  # one store per process in practice; do not hold stale matrices
-    _MEMORY[quick] = features
     return features
 
 

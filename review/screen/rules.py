@@ -270,12 +270,11 @@ def run(session: Session, protocol: Protocol, stage: str) -> RulesResult:
         (r.work_id, r.rule): r for r in session.exec(select(RuleResult).where(RuleResult.stage == stage))
     }
     adds, changes, clears = _plan(protocol, facts, existing, _settled(session, stage), stage)
-    if adds:
-        session.execute(insert(RuleResult), adds)
-    if changes:
-        session.execute(update(RuleResult), changes)
-    work_of = {r.id: r.work_id for r in existing.values()}
-    tally.refresh(session, {a["work_id"] for a in adds} | {work_of[c["id"]] for c in changes})
+    with tally.counting(session):
+        if adds:
+            session.execute(insert(RuleResult), adds)
+        if changes:
+            session.execute(update(RuleResult), changes)
     result = _summary(session, stage, len(facts), len(adds), len(clears), protocol)
     _log(session, stage, started, result, protocol)
     protocol_log.track(session, protocol)  # after _log: this transaction holds the write lock

@@ -32,7 +32,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from review.db import utcnow
-from review.decisions import final_decisions
+from review.decisions import final_decisions, labels
 from review.errors import InputError
 from review.models import ScreeningDecision, StoppingLog
 
@@ -118,17 +118,31 @@ class SampleState:
 
 def k_target(includes_seen: int, sample_includes: int, recall: float) -> int:
     """Fewest includes the urn must hold for recall to be below `recall`."""
-    return math.floor(includes_seen / recall + 1e-9) - (includes_seen - sample_includes) + 1
+    return int(k_targets(includes_seen, sample_includes, recall))
+
+
+def k_targets(includes_seen: Any, sample_includes: Any, recall: float) -> np.ndarray:
+    """`k_target` for each pair of (arrays of) includes seen and includes in the sample."""
+    import numpy as np
+
+    seen, k = np.asarray(includes_seen), np.asarray(sample_includes)
+    # the tiny margin keeps 19 / 0.95 = 20 from rounding down to 19 in floating point
+    return np.asarray(np.floor(seen / recall + 1e-9) - (seen - k) + 1, dtype=np.int64)
 
 
 def p_missed(urn: int, sample: int, sample_includes: int, includes_seen: int, recall: float) -> float:
     """P-value of H0 "recall < `recall`" from one sample of `sample` records drawn from `urn` records."""
+    return float(p_values(urn, sample, sample_includes, includes_seen, recall))
+
+
+def p_values(urn: Any, sample: Any, sample_includes: Any, includes_seen: Any, recall: float) -> np.ndarray:
+    """`p_missed` for each sample (arguments are numbers or arrays of them, broadcast together)."""
+    import numpy as np
     from scipy.stats import hypergeom
 
-    k_tar = k_target(includes_seen, sample_includes, recall)
-    if k_tar > urn:  # the urn cannot hold that many includes: the target cannot have been missed
-        return 0.0
-    return float(hypergeom.cdf(sample_includes, urn, k_tar, sample))
+    k_tar = k_targets(includes_seen, sample_includes, recall)
+    p = hypergeom.cdf(sample_includes, urn, np.minimum(k_tar, urn), sample)
+    return np.asarray(np.where(k_tar > urn, 0.0, p))  # an urn too small to hold them: none missed
 
 
 def ranked_test(labels: Sequence[int], population: int, recall: float) -> TailTest:
@@ -140,19 +154,13 @@ def ranked_test(labels: Sequence[int], population: int, recall: float) -> TailTe
         recall: the recall target, e.g. 0.95.
     """
     import numpy as np
-    from scipy.stats import hypergeom
 
     if not labels:
         return TailTest(1.0, 0, 0)
     tail = np.asarray(labels[::-1], dtype=np.int64)
     n = np.arange(1, len(tail) + 1)
     k = np.cumsum(tail)
-    seen = int(tail.sum())
-    urn = population - len(tail) + n
-    k_tar = np.floor(seen / recall + 1e-9) - (seen - k) + 1
-    impossible = k_tar > urn
-    p = hypergeom.cdf(k, urn, np.minimum(k_tar, urn), n)
-    p = np.where(impossible, 0.0, p)
+    p = p_values(population - len(tail) + n, n, k, int(tail.sum()), recall)
     best = int(np.argmin(p))
     return TailTest(float(p[best]), int(n[best]), int(k[best]))
 
@@ -260,15 +268,12 @@ def sample_stop(
     The same test as `evaluate_sample`, after every work at once; None if it never says stop.
     """
     import numpy as np
-    from scipy.stats import hypergeom
 
     if not order:
         return None
     k = np.cumsum(np.asarray(order, dtype=np.int64))
     n = np.arange(1, len(k) + 1)
-    urn = len(k)
-    k_tar = np.floor((includes_before + k) / recall + 1e-9) - includes_before + 1
-    p = np.where(k_tar > urn, 0.0, hypergeom.cdf(k, urn, np.minimum(k_tar, urn), n))
+    p = p_values(len(k), n, k, includes_before + k, recall)
     below = np.flatnonzero(p < 1 - confidence)
     return int(below[0]) + 1 if below.size else None
 
@@ -316,18 +321,16 @@ def screening_order(session: Session, stage: str) -> tuple[list[int], int]:
 
 def _screened(session: Session, stage: str) -> tuple[list[int], int, list[int]]:
     # labels in first-decision order, the population, and each work's first decision ID
-    from review.screen.rank import training_labels
-
-    labels = training_labels(session, stage)
+    found = labels(session, stage)
     first: dict[int, int] = {}
     q = select(ScreeningDecision.id, ScreeningDecision.work_id).where(ScreeningDecision.stage == stage)
     for decision_id, work_id in session.exec(q.order_by(col(ScreeningDecision.id))):
         if decision_id is not None:
             first.setdefault(work_id, decision_id)
     finals = final_decisions(session, stage)
-    in_scope = {w for w, f in finals.items() if f.basis != "automation" or w in labels}
-    screened = sorted((w for w in labels if w in in_scope), key=lambda w: first[w])
-    return [labels[w] for w in screened], len(in_scope), [first[w] for w in screened]
+    in_scope = {w for w, f in finals.items() if f.basis != "automation" or w in found}
+    screened = sorted((w for w in found if w in in_scope), key=lambda w: first[w])
+    return [found[w] for w in screened], len(in_scope), [first[w] for w in screened]
 
 
 def start_sample(session: Session, stage: str, reviewer: str, *, seed: int = 2026) -> SampleState:
