@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from review.screen.assign import AssignResult
     from review.screen.progress import Progress
     from review.screen.queue import Item
-    from review.screen.rank import Ranking
+    from review.screen.rank import FeatureCache, Ranking
     from review.screen.rules import RulesResult
 
 # Retraining costs ~0.2 s at 100,000 works: re-rank the queue after every few decisions, not each.
@@ -187,17 +187,24 @@ class _ScreenSession:
         self.app, self.protocol, self.reviewer, self.stage = app, protocol, reviewer, stage
         self.since_rank = RERANK_EVERY  # decisions since the queue was last ordered: order it first
         self.ordering = ""  # how the queue is ordered now, for the status line
+        self.features: FeatureCache | None = None  # the works' text features, built at the first ranking
 
     def cards(self, pending: Sequence[int]) -> Iterator[Card]:
         """One card at a time; the rest of the queue is re-ranked every RERANK_EVERY decisions."""
         from review.screen import queue, rank
 
+        self.features = self.features or rank.FeatureCache()
         remaining = list(pending)
         while remaining:
             if self.since_rank >= RERANK_EVERY:
                 with self.app.session() as session:
                     ranking = rank.rank(
-                        session, self.stage, remaining, protocol=self.protocol, reviewer=self.reviewer
+                        session,
+                        self.stage,
+                        remaining,
+                        protocol=self.protocol,
+                        reviewer=self.reviewer,
+                        cache=self.features,
                     )
                 remaining, self.ordering = list(ranking.order), _ordering(ranking)
                 self.since_rank = 0

@@ -181,10 +181,9 @@ def resolve(
         raise AdjudicationError(f"Cannot resolve record {work_id}: {issue}.")
     row = adjudication_event(target, adjudicator, decision, reason, note)
     event = ScreeningDecision(**row)
-    session.add(event)
-    session.flush()
+    with tally.counting(session):
+        session.add(event)
     assert event.id is not None
-    tally.refresh(session, [work_id])
     return Resolution(work_id, stage, adjudicator, decision, reason, note, event.id, row["supersedes"])
 
 
@@ -207,8 +206,8 @@ def adjudication_event(
 def write_events(session: Session, rows: list[dict[str, Any]]) -> None:
     """Append adjudication events in one statement."""
     if rows:
-        session.execute(insert(ScreeningDecision), rows)
-        tally.refresh(session, {r["work_id"] for r in rows})
+        with tally.counting(session):
+            session.execute(insert(ScreeningDecision), rows)
 
 
 def queue(

@@ -253,8 +253,8 @@ def _apply(session: Session, protocol: Protocol, rows: list[_Row], who: str) -> 
                                note=r.note, created_at=now))  # fmt: skip
     bulk = [e for e in events if e]
     if bulk:
-        session.execute(insert(ScreeningDecision), bulk)
-        tally.refresh(session, {e["work_id"] for e in bulk})
+        with tally.counting(session):
+            session.execute(insert(ScreeningDecision), bulk)
     if new_notes:
         session.execute(insert(ScreeningNote), new_notes)
     return ImportResult(who, len(rows), len(events), unchanged, blank, len(new_notes))
