@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from review.dedupe import fields
+from review.dedupe import fields, people, venue
 from review.dedupe.engine import cluster, find_candidates
 from review.dedupe.match import Candidate
 from review.dedupe.prepare import prepare
@@ -155,31 +155,31 @@ def test_a_short_generic_title_merges_when_everything_else_agrees_and_not_otherw
     ],
 )  # fmt: skip
 def test_journal_abbreviations_agree_whichever_record_comes_first(abbreviated: str, full: str) -> None:
-    assert fields.journals_agree(abbreviated, full) is True
-    assert fields.journals_agree(full, abbreviated) is True
+    assert venue.journals_agree(abbreviated, full) is True
+    assert venue.journals_agree(full, abbreviated) is True
     assert _merged(_variant(journal=abbreviated), _variant(journal=full))
     assert _merged(_variant(journal=full), _variant(journal=abbreviated))
 
 
 def test_different_journals_do_not_agree_in_either_order() -> None:
-    assert fields.journals_agree("Journal of Pediatrics", "Journal of Pediatric Surgery") is False
-    assert fields.journals_agree("Journal of Pediatric Surgery", "Journal of Pediatrics") is False
-    assert fields.journals_agree("Pediatrics", "Pediatric Nephrology") is False
+    assert venue.journals_agree("Journal of Pediatrics", "Journal of Pediatric Surgery") is False
+    assert venue.journals_agree("Journal of Pediatric Surgery", "Journal of Pediatrics") is False
+    assert venue.journals_agree("Pediatrics", "Pediatric Nephrology") is False
 
 
 def test_author_lists_agree_in_any_order_with_a_typo_a_particle_or_names_swapped() -> None:
-    ours = fields.person_names(["Le Quintrec, M.", "Richards, A.", "Kathryn, Liszewski M.", "Kavanagh, D."])
-    theirs = fields.person_names("Quintrec, M. and Liszewski, M. K. and Kavanagh, D. and Ricards, A.")
-    assert fields.author_agreement(ours, theirs) == "all"
-    assert fields.author_agreement(theirs, ours) == "all"
-    other = fields.person_names(["Smith, J.", "Jones, K."])
-    assert fields.author_agreement(ours, other) == "none"
+    ours = people.person_names(["Le Quintrec, M.", "Richards, A.", "Kathryn, Liszewski M.", "Kavanagh, D."])
+    theirs = people.person_names("Quintrec, M. and Liszewski, M. K. and Kavanagh, D. and Ricards, A.")
+    assert people.author_agreement(ours, theirs) == "all"
+    assert people.author_agreement(theirs, ours) == "all"
+    other = people.person_names(["Smith, J.", "Jones, K."])
+    assert people.author_agreement(ours, other) == "none"
 
 
 def test_an_organisation_for_one_copy_and_its_people_for_the_other_is_no_disagreement() -> None:
-    group = fields.person_names(["Group, ASCUS-LSIL Traige Study (ALTS)"])
-    person = fields.person_names(["Solomon, D"])
-    assert fields.author_agreement(group, person) == "missing"
+    group = people.person_names(["Group, ASCUS-LSIL Traige Study (ALTS)"])
+    person = people.person_names(["Solomon, D"])
+    assert people.author_agreement(group, person) == "missing"
     assert _merged(
         _variant(authors=["Solomon, D"]), _variant(authors=["Group, ASCUS-LSIL Traige Study (ALTS)"])
     )
@@ -191,7 +191,7 @@ def test_an_organisation_for_one_copy_and_its_people_for_the_other_is_no_disagre
      ("01-Jun", (1, 6)), ("2097-2108", (2097, 2108)), ("Suppl-48", None), ("2297-2108", None)],
 )  # fmt: skip
 def test_pages_are_read_as_databases_write_them(written: str, pages: tuple[int, int] | None) -> None:
-    assert fields.page_range(written) == pages
+    assert venue.page_range(written) == pages
 
 
 def test_prefixed_and_abbreviated_page_ranges_agree() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from review.dedupe import fields
+from review.dedupe import people, venue
 from review.dedupe.match import TITLE_LEVELS
 from review.dedupe.prepare import Prepared
 
@@ -176,7 +176,7 @@ def _authors(
         cols.authors[a],
         cols.authors[b],
         ~missing & ~same,
-        lambda x, y: names.index(fields.author_agreement(lists[x], lists[y])),
+        lambda x, y: names.index(people.author_agreement(lists[x], lists[y])),
     )
     return np.where(
         missing, _index("authors", "missing"), np.where(same, _index("authors", "all"), judged)
@@ -193,7 +193,7 @@ def _journals(
     same = cols.journal[a] == cols.journal[b]
 
     def judge(x: int, y: int) -> int:
-        verdict = fields.journals_agree(names[x], names[y])
+        verdict = venue.journals_agree(names[x], names[y])
         return _index("journal", "missing" if verdict is None else "agree" if verdict else "disagree")
 
     judged = _judged(cols.journal[a], cols.journal[b], ~missing & ~same, judge)
@@ -224,7 +224,7 @@ def _issues(
         cols.issue[a],
         cols.issue[b],
         differ,
-        lambda x, y: _index("issue", "same" if fields.issues_agree(values[x], values[y]) else "differ"),
+        lambda x, y: _index("issue", "same" if venue.issues_agree(values[x], values[y]) else "differ"),
     )
     return np.where(differ, judged, level).astype(np.int8)
 

@@ -14,7 +14,7 @@ import numpy.typing as npt
 import orjson
 
 from review import normalize as nz
-from review.dedupe import fields
+from review.dedupe import fields, people, venue
 
 # Which document types can be one work: a conference paper and the journal article are not (methods §5).
 _DOC_CLASSES = {
@@ -95,7 +95,7 @@ class Prepared:
     page_end: npt.NDArray[np.int64]
     doc_class: list[str | None]
     orgs: list[frozenset[str]]
-    journal: list[str | None]  # as written: `fields.journals_agree` reads every name it gives
+    journal: list[str | None]  # as written: `venue.journals_agree` reads every name it gives
     keys: dict[str, list[str | None]]  # normalised identifiers, by IDENTIFIERS name
     _cache: dict[str, npt.NDArray[Any]] = field(default_factory=dict)  # arrays derived once per run
 
@@ -147,7 +147,7 @@ def doc_class(doc_type: str | None) -> str | None:
 
 def _page_numbers(pages: Sequence[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     # Two integer arrays, not a tuple per record: ~60 MB less at a million records.
-    ranges = [fields.page_range(p) or (-1, -1) for p in pages]
+    ranges = [venue.page_range(p) or (-1, -1) for p in pages]
     start = np.fromiter((r[0] for r in ranges), dtype=np.int64, count=len(ranges))
     return start, np.fromiter((r[1] for r in ranges), dtype=np.int64, count=len(ranges))
 
@@ -166,7 +166,7 @@ def _spelling(words: str) -> str:
 def _names_of(authors: tuple[str, ...] | str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if isinstance(authors, str) and authors.startswith('["'):
         authors = tuple(orjson.loads(authors))  # the store's JSON list, as `dedupe.run` loads it
-    surnames, givens = fields.person_names(list(authors) if isinstance(authors, tuple) else authors)
+    surnames, givens = people.person_names(list(authors) if isinstance(authors, tuple) else authors)
     return tuple(map(sys.intern, surnames)), tuple(map(sys.intern, givens))
 
 
@@ -211,8 +211,7 @@ def _issues(
 ) -> list[str | None]:
     """Issue numbers, except from sources whose `issue` column is a per-record number."""
     parsed = [
-        fields.issue_number(v, vol, nz.first_page(p))
-        for v, vol, p in zip(issues, volumes, pages, strict=True)
+        venue.issue_number(v, vol, nz.first_page(p)) for v, vol, p in zip(issues, volumes, pages, strict=True)
     ]
     by_source: dict[str, list[str]] = {}
     for source, value in zip(sources, parsed, strict=True):
