@@ -257,13 +257,13 @@ def _finish(
     session.flush()
     assert stage_run.id is not None
     return DedupeResult(
-        stage_run.id,
-        examined,
-        new,
-        bands["auto"],
-        queued,
-        work_count,
-        created,
-        merged_works,
-        tuple(flagged),
+        run_id=stage_run.id,
+        examined=examined,
+        new=new,
+        auto_merges=bands["auto"],
+        queued=queued,
+        works=work_count,
+        works_created=created,
+        works_merged=merged_works,
+        flagged=tuple(flagged),
     )
