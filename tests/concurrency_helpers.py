@@ -10,9 +10,10 @@ from review.protocol import load_protocol
 from review.screen import assign, decide, queue
 
 STAGE = "title_abstract"
+Result = tuple[str, object]  # what a worker puts on the queue: (its name, its outcome)
 
 
-def assigner(url: str, protocol_path: str, reviewers: list[str], out: Queue) -> None:  # type: ignore[type-arg]
+def assigner(url: str, protocol_path: str, reviewers: list[str], out: Queue[Result]) -> None:
     engine = make_engine(url)
     with session_scope(engine) as session:
         result = assign.run(session, load_protocol(Path(protocol_path)), STAGE, reviewers)
@@ -20,7 +21,7 @@ def assigner(url: str, protocol_path: str, reviewers: list[str], out: Queue) -> 
     engine.dispose()
 
 
-def screener(url: str, protocol_path: str, reviewer: str, out: Queue) -> None:  # type: ignore[type-arg]
+def screener(url: str, protocol_path: str, reviewer: str, out: Queue[Result]) -> None:
     """Decide every work in the queue one transaction at a time, then change mind on every third."""
     engine = make_engine(url)
     protocol = load_protocol(Path(protocol_path))

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from review.models import Record
 from review.records import RecordIn, upsert_records
@@ -18,20 +17,20 @@ DATA = Path(__file__).resolve().parent / "data" / "dedupe"
 
 def add_records(session: Session, items: Sequence[dict[str, Any]], source: str = "test") -> list[int]:
     """Store records (dicts of RecordIn fields; source_id defaults to a counter); returns record IDs."""
-    existing = len(session.execute(select(Record.id)).all())  # type: ignore[call-overload]
+    existing = len(session.exec(select(Record.id)).all())
     records = [
         RecordIn(**{"source": source, "source_id": f"{source}-{existing + k}", **item})
         for k, item in enumerate(items)
     ]
     upsert_records(session, None, records)
     keys = [(r.source, r.source_id) for r in records]
-    rows = session.execute(select(Record.id, Record.source, Record.source_id)).all()  # type: ignore[call-overload]
-    ids = {(src, sid): rid for rid, src, sid in rows}
+    rows = session.exec(select(Record.id, Record.source, Record.source_id)).all()
+    ids = {(src, sid): rid for rid, src, sid in rows if rid is not None}  # stored rows have IDs
     return [ids[k] for k in keys]
 
 
 def work_of(session: Session, record_ids: Sequence[int]) -> list[int | None]:
-    rows = dict(session.execute(select(Record.id, Record.work_id)).all())  # type: ignore[call-overload]
+    rows = dict(session.exec(select(Record.id, Record.work_id)).all())
     return [rows[r] for r in record_ids]
 
 

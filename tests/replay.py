@@ -75,7 +75,7 @@ class ReplayServer:
 
     def route(self, path: str, handler: Handler | Reply) -> None:
         """Answer `path` with a fixed reply or a handler of the query."""
-        self.routes[path] = handler if callable(handler) else (lambda _q, r=handler: r)
+        self.routes[path] = _fixed(handler) if isinstance(handler, Reply) else handler
 
     def fault(self, path: str, reply: Reply, *, times: int = 1, when: dict[str, str] | None = None) -> None:
         """Serve `reply` for the next `times` requests to `path` (whose query matches `when`)."""
@@ -95,6 +95,10 @@ class ReplayServer:
         if handler is None:
             return Reply({"error": f"no route for {path}"}, status=404)
         return handler(query)
+
+
+def _fixed(reply: Reply) -> Handler:
+    return lambda _query: reply
 
 
 def _make_handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:

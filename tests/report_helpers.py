@@ -114,7 +114,9 @@ PDF_PAGES = {
 def _record(source: str, i: int, title: str, doi: str, *, year: int = 2015, lang: str = "en") -> RecordIn:
     abstract = f"{title}. A study of Sure Start children's centres in England."
     gb = ["GB"] if source == "openalex" else None
-    return RecordIn(source, f"{source}-{i}", title, abstract, year=year, doi=doi, language=lang, countries=gb)
+    return RecordIn(
+        source, f"{source}-{i}", title, abstract=abstract, year=year, doi=doi, language=lang, countries=gb
+    )
 
 
 def log_searches(engine: Engine) -> None:

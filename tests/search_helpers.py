@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from review.db import session_scope
 from review.http import ClientSettings
@@ -158,7 +158,7 @@ def counts(engine: Engine) -> dict[str, int]:
 
 def runs(engine: Engine) -> list[SearchRun]:
     with session_scope(engine) as s:
-        return list(s.exec(select(SearchRun).order_by(SearchRun.id)))  # type: ignore[arg-type]
+        return list(s.exec(select(SearchRun).order_by(col(SearchRun.id))))
 
 
 def records_of(engine: Engine, source: str) -> dict[str, Record]:

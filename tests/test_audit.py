@@ -134,7 +134,7 @@ def test_unknown_record_is_a_clear_error(session: Session) -> None:
         audit.run(session, 404)
 
 
-def test_log_command_text_and_json(run, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+def test_log_command_text_and_json(run, engine: Engine) -> None:
     with session_scope(engine) as session:
         work = _history(session)
     text = run("log", str(work))

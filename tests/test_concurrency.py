@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, func
@@ -38,10 +39,10 @@ def session_reviewers(engine: Engine) -> list[str]:
         return list(session.exec(select(Assignment.reviewer)))
 
 
-def _spawn(target: object, *argsets: tuple[object, ...]) -> list[object]:
+def _spawn(target: Callable[..., None], *argsets: tuple[object, ...]) -> list[helpers.Result]:
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*args, out)) for args in argsets]  # type: ignore[arg-type]
+    procs = [ctx.Process(target=target, args=(*args, out)) for args in argsets]
     for p in procs:
         p.start()
     for p in procs:
@@ -66,7 +67,7 @@ def test_eight_screeners_at_once(engine: Engine, db_url: str, review_dir: Path) 
         )
     assert len(per_work) == WORKS and set(per_work.values()) == {1}
 
-    results = dict(_spawn(helpers.screener, *[(db_url, protocol, r) for r in REVIEWERS]))  # type: ignore[arg-type]
+    results = dict(_spawn(helpers.screener, *[(db_url, protocol, r) for r in REVIEWERS]))
     with Session(engine) as session:
         stored = dict(
             session.exec(

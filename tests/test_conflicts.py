@@ -129,7 +129,7 @@ def test_protocol_may_allow_screener_adjudication(
 # --- CLI ----------------------------------------------------------------------------------------
 
 
-def test_end_to_end_through_the_cli(run, engine: Engine, saved: list[int]) -> None:  # type: ignore[no-untyped-def]
+def test_end_to_end_through_the_cli(run, engine: Engine, saved: list[int]) -> None:
     listed = run("conflicts")
     assert listed.exit_code == 0, listed.output
     assert "2 open conflict(s)" in listed.output and "E-TOPIC" in listed.output
@@ -157,7 +157,7 @@ def test_end_to_end_through_the_cli(run, engine: Engine, saved: list[int]) -> No
     assert "adjudicator (adjudicated) exclude (E-TOPIC) - school-age only" in log.output
 
 
-def test_interactive_resolution(run, engine: Engine, saved: list[int]) -> None:  # type: ignore[no-untyped-def]
+def test_interactive_resolution(run, engine: Engine, saved: list[int]) -> None:
     result = run("conflicts", "resolve", "--reviewer", ADJ, input="snUS only\ne1\nq")
     assert result.exit_code == 0, result.output
     assert "2 of 2 conflict(s) left" in result.output and "about school-age children" in result.output
@@ -170,14 +170,14 @@ def test_interactive_resolution(run, engine: Engine, saved: list[int]) -> None: 
     assert (event.reviewer, event.note) == (ADJ, "US only")
 
 
-def test_interactive_quit_keeps_what_was_decided(run, engine: Engine, saved: list[int]) -> None:  # type: ignore[no-untyped-def]
+def test_interactive_quit_keeps_what_was_decided(run, engine: Engine, saved: list[int]) -> None:
     result = run("conflicts", "resolve", "--reviewer", ADJ, input="iq")
     assert result.exit_code == 0, result.output
     assert _finals(engine)[saved[0]].status == "include"
     assert _finals(engine)[saved[3]].status == "conflict"
 
 
-def test_cli_errors(run, saved: list[int]) -> None:  # type: ignore[no-untyped-def]
+def test_cli_errors(run, saved: list[int]) -> None:
     own = run("conflicts", "resolve", "--reviewer", A, "--record", str(saved[0]), "--decision", "include")
     assert own.exit_code == 1 and "cannot adjudicate" in own.stderr
     both_mine = run("conflicts", "resolve", "--reviewer", A)
@@ -208,7 +208,7 @@ def _fill(path: Path, decisions: dict[int, tuple[str, str, str]]) -> None:
         writer.writerows(rows)
 
 
-def test_csv_round_trip(run, engine: Engine, saved: list[int], review_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_csv_round_trip(run, engine: Engine, saved: list[int], review_dir: Path) -> None:
     exported = run("conflicts", "export", "--reviewer", ADJ, "--format", "csv")
     assert exported.exit_code == 0, exported.output
     path = review_dir / "extracted" / f"conflicts-title-abstract-{ADJ}.csv"
@@ -229,7 +229,7 @@ def test_csv_round_trip(run, engine: Engine, saved: list[int], review_dir: Path)
 
 def test_import_lists_every_bad_row_and_applies_nothing(
     run, engine: Engine, saved: list[int], review_dir: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = review_dir / "sheet.csv"
     assert run("conflicts", "export", "--reviewer", ADJ, "--output", str(path)).exit_code == 0
     _fill(path, {saved[0]: ("include", "", ""), saved[3]: ("exclude", "E-WRONG", "")})
@@ -252,7 +252,7 @@ def test_import_lists_every_bad_row_and_applies_nothing(
 
 def test_import_refuses_a_screener_as_adjudicator(
     run, engine: Engine, saved: list[int], review_dir: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = review_dir / "sheet.csv"
     assert run("conflicts", "export", "--reviewer", ADJ, "--output", str(path)).exit_code == 0
     _fill(path, {saved[0]: ("include", "", "")})
@@ -264,7 +264,7 @@ def test_import_refuses_a_screener_as_adjudicator(
     assert _events(engine) == []
 
 
-def test_xlsx_round_trip(run, engine: Engine, saved: list[int], review_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_xlsx_round_trip(run, engine: Engine, saved: list[int], review_dir: Path) -> None:
     from openpyxl import load_workbook
 
     assert run("conflicts", "export", "--reviewer", ADJ).exit_code == 0
@@ -280,7 +280,7 @@ def test_xlsx_round_trip(run, engine: Engine, saved: list[int], review_dir: Path
     assert _finals(engine)[saved[3]].status == "include"
 
 
-def test_export_with_nothing_to_resolve_fails_cleanly(run, saved: list[int]) -> None:  # type: ignore[no-untyped-def]
+def test_export_with_nothing_to_resolve_fails_cleanly(run, saved: list[int]) -> None:
     result = run("conflicts", "export", "--reviewer", ADJ, "--stage", "full-text")
     assert result.exit_code == 1 and "No open conflicts at full-text" in result.stderr
 
@@ -296,7 +296,7 @@ def test_maybe_is_an_adjudication_only_at_title_abstract(
         resolve(session, protocol, FT, works[0], ADJ, decision="maybe")
 
 
-def test_xlsx_keeps_text_that_looks_like_a_formula(run, engine: Engine, review_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_xlsx_keeps_text_that_looks_like_a_formula(run, engine: Engine, review_dir: Path) -> None:
     from openpyxl import load_workbook
 
     with session_scope(engine) as session:
@@ -311,7 +311,7 @@ def test_xlsx_keeps_text_that_looks_like_a_formula(run, engine: Engine, review_d
     assert "=1+1" in [c.value for c in row]
 
 
-def test_a_note_typed_before_quitting_is_kept(run, engine: Engine, saved: list[int]) -> None:  # type: ignore[no-untyped-def]
+def test_a_note_typed_before_quitting_is_kept(run, engine: Engine, saved: list[int]) -> None:
     result = run("conflicts", "resolve", "--reviewer", ADJ, input="nAsk the authors for the full report\nq")
     assert result.exit_code == 0, result.output
     from sqlmodel import Session, select

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
+from sqlmodel import select
 
 from review.db import session_scope
 from review.models import DedupeEvent
@@ -58,7 +59,7 @@ def test_review_loop_skips_then_merges(run: ReviewRunner, engine: Engine) -> Non
     assert merged.exit_code == 0, merged.output
     assert len(set(_works(engine, ids)[:3])) == 1
     with session_scope(engine) as session:
-        reviewers = session.execute(select(DedupeEvent.reviewer)).scalars().all()  # type: ignore[call-overload]
+        reviewers = session.exec(select(DedupeEvent.reviewer)).all()
     assert reviewers == ["reviewer1"]
 
 

@@ -15,7 +15,7 @@ from review.dedupe.match import Candidate
 from review.dedupe.prepare import prepare
 from review.dedupe.score import Policy
 
-ARTICLE = {
+ARTICLE: dict[str, Any] = {
     "title": "Severe deficiency of the specific von Willebrand factor-cleaving protease (ADAMTS 13) "
     "activity in a subgroup of children with atypical hemolytic uremic syndrome",
     "authors": ["Veyradier, A.", "Obert, B.", "Haddad, E.", "Cloarec, S."],
@@ -75,7 +75,7 @@ def test_a_title_given_with_its_translation_in_brackets_meets_the_copy_in_that_l
     # Scopus writes "English [Original]"; OpenAlex holds the Turkish edition under its own title.
     english = "Sustainable financing of protected areas : a global review of challenges and options"
     turkish = "Korunan Alanlarin Sürdürülebilir Finansmani: Güçlükler ve Seçenekler Üzerine Kapsamli Bir"
-    book = {
+    book: dict[str, Any] = {
         "authors": ["Thomas, Lee", "Valentine, Peter", "Emerton, L."],
         "year": 2006,
         "journal": "IUCN eBooks",

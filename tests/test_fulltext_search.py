@@ -51,7 +51,7 @@ def test_text_that_is_not_fts_syntax_is_searched_as_words(session: Session, stor
 
 
 def test_the_index_follows_the_pages(session: Session, stored: tuple[int, int]):
-    session.exec(delete(Page))  # type: ignore[call-overload]
+    session.exec(delete(Page))
     assert search(session, "enforcement") == []
     if session.get_bind().dialect.name == "sqlite":
         assert session.execute(text("SELECT count(*) FROM page_fts")).scalar() == 0
@@ -72,10 +72,10 @@ def test_cli_search(run, engine: Engine, review_dir: Path):
 def test_postgresql_searches_through_a_text_index(session: Session, stored: tuple[int, int]) -> None:
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("the GIN index is PostgreSQL's; SQLite's FTS5 index is tested above")
-    names = session.exec(text("SELECT indexname FROM pg_indexes WHERE tablename = 'page'")).all()  # type: ignore[call-overload]
+    names = session.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'page'")).all()
     assert ("ix_page_tsv",) in [tuple(n) for n in names]
-    session.exec(text("SET LOCAL enable_seqscan = off"))  # type: ignore[call-overload]
+    session.execute(text("SET LOCAL enable_seqscan = off"))
     query = "SELECT id FROM page WHERE to_tsvector('english', text) @@ websearch_to_tsquery('english', 'law')"
-    plan = " ".join(r[0] for r in session.exec(text("EXPLAIN " + query)))  # type: ignore[call-overload]
+    plan = " ".join(r[0] for r in session.execute(text("EXPLAIN " + query)))
     assert "ix_page_tsv" in plan
     assert search(session, "law enforcement")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -37,9 +38,9 @@ def scalar(session: Session, sql: str) -> object:
 
 
 def do_import(
-    session: Session, review_dir: Path, name: str, fmt: str, source: str, **kw: object
+    session: Session, review_dir: Path, name: str, fmt: str, source: str, **kw: Any
 ) -> imports.ImportResult:
-    options = imports.ImportOptions(**kw)  # type: ignore[arg-type]
+    options = imports.ImportOptions(**kw)
     return imports.run(session, DATA / name, fmt, source, sources_dir=review_dir / "sources", options=options)
 
 
@@ -86,7 +87,7 @@ def test_stored_record_keeps_the_file_fields(session: Session, review_dir: Path)
     assert record.doi == "10.1111/hv.2019.0012"
     assert record.authors == ["Ahmed, Fatima", "Walsh, Declan"]
     assert record.pmid == "31234567" and record.year == 2019
-    assert record.extra["nbib"]["MH"] == ["Humans", "Home Care Services"]
+    assert record.extra is not None and record.extra["nbib"]["MH"] == ["Humans", "Home Care Services"]
 
 
 def test_reimport_of_the_same_file_is_idempotent_and_the_same_run(session: Session, review_dir: Path) -> None:

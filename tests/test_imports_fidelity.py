@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -23,11 +24,10 @@ DATA = Path(__file__).parent / "data" / "imports"
 
 
 def do_import(
-    session: Session, review_dir: Path, path: Path, source: str = "db", **kw: object
+    session: Session, review_dir: Path, path: Path, source: str = "db", fmt: str | None = None, **kw: Any
 ) -> imports.ImportResult:
-    fmt = kw.pop("fmt", None)
-    options = imports.ImportOptions(**kw)  # type: ignore[arg-type]
-    return imports.run(session, path, fmt, source, sources_dir=review_dir / "sources", options=options)  # type: ignore[arg-type]
+    options = imports.ImportOptions(**kw)
+    return imports.run(session, path, fmt, source, sources_dir=review_dir / "sources", options=options)
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
@@ -54,7 +54,9 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
     ],
 )
 def test_format_is_detected_and_said(session: Session, review_dir: Path, name: str, fmt: str) -> None:
-    options = {"mapping": {"title": "Submission title"}} if name == "call_for_evidence.csv" else {}
+    options: dict[str, Any] = (
+        {"mapping": {"title": "Submission title"}} if name == "call_for_evidence.csv" else {}
+    )
     result = do_import(session, review_dir, DATA / name, **options)
     assert result.fmt == fmt and result.detected
     assert result.read > 0 and not result.refused

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from review.db import init_db, make_engine, schema_version, session_scope
 from review.models import SCHEMA_VERSION, SearchRun
@@ -30,7 +30,7 @@ def import_ris(run: ReviewRunner, *args: str) -> str:
 
 def runs(engine: Engine) -> list[SearchRun]:
     with session_scope(engine) as session:
-        found = list(session.exec(select(SearchRun).order_by(SearchRun.id)))  # type: ignore[arg-type]
+        found = list(session.exec(select(SearchRun).order_by(col(SearchRun.id))))
         session.expunge_all()
     return found
 

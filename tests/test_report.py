@@ -27,7 +27,8 @@ def searched(session: Session, source: str, arm: str, titles: list[str]) -> list
     finish_run(run, status="complete")
     works = add_works(session, [{"title": t} for t in titles], source=source)
     records = session.exec(select(Record).where(col(Record.work_id).in_(works))).all()
-    session.add_all(RecordHit(record_id=r.id, search_run_id=run.id) for r in records)
+    assert run.id is not None
+    session.add_all(RecordHit(record_id=r.id, search_run_id=run.id) for r in records if r.id is not None)
     session.flush()
     return works
 
@@ -62,11 +63,11 @@ def test_waiting_works_are_counted_not_dropped(session: Session) -> None:
     decide(session, works[5], "title_abstract", "include")
     # works[6] is unscreened
     now = utcnow()
-    session.add(Document(work_id=works[4], origin="x", url="a", status="not_retrieved", reason="404",
+    session.add(Document(work_id=works[4], origin="manual", url="a", status="not_retrieved", reason="404",
                          fetched_at=now - timedelta(days=1)))  # fmt: skip
-    session.add(Document(work_id=works[4], origin="x", url="b", status="unreadable", reason="encrypted PDF",
-                         fetched_at=now))  # fmt: skip
-    session.add(Document(work_id=works[5], origin="x", url="c", status="readable"))
+    session.add(Document(work_id=works[4], origin="manual", url="b", status="unreadable",
+                         reason="encrypted PDF", fetched_at=now))  # fmt: skip
+    session.add(Document(work_id=works[5], origin="manual", url="c", status="readable"))
     session.flush()
     db = report.counts(session).databases
     assert (db.records, db.works, db.duplicates, db.automation, db.screened) == (7, 7, 0, 1, 6)

@@ -167,8 +167,8 @@ def test_review_through_the_cli_gives_exact_prisma_numbers(
         " ".join(t.text.split()) for t in svg.iter("{http://www.w3.org/2000/svg}text") if t.text
     )
     shown = " ".join(texts.replace(" | ", " ").split())
-    for expected in SVG_TEXTS:
-        assert expected in shown, expected
+    for label in SVG_TEXTS:
+        assert label in shown, label
 
     methods = (extracted / "methods.md").read_text()
     assert "Searches identified 14 records (9 from databases, 5 by other methods)" in methods

@@ -90,7 +90,7 @@ def test_large_sets_retrain_in_growing_batches() -> None:
     assert "2%" in simulate.retrain_text(50_000)
 
 
-def test_cli_simulate_json_has_the_documented_keys(run) -> None:  # type: ignore[no-untyped-def]
+def test_cli_simulate_json_has_the_documented_keys(run) -> None:
     result = run(
         "screen", "simulate", str(SAMPLE), "--label-column", "label_included", "--json", "--seed", "1"
     )
@@ -101,7 +101,7 @@ def test_cli_simulate_json_has_the_documented_keys(run) -> None:  # type: ignore
     assert (out["records"], out["includes"]) == (100, 15)
 
 
-def test_cli_simulate_table_and_errors(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_simulate_table_and_errors(run, tmp_path: Path) -> None:
     result = run("screen", "simulate", str(SAMPLE), "--label-column", "label_included")
     assert result.exit_code == 0, result.output
     assert "WSS@95" in result.output and "random" in result.output

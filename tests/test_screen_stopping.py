@@ -108,7 +108,7 @@ def test_log_stop_keeps_the_estimate_and_method(session: Session) -> None:
     assert row.method.startswith("Callaghan")
 
 
-def test_cli_stopping_and_stop(run, engine) -> None:  # type: ignore[no-untyped-def]
+def test_cli_stopping_and_stop(run, engine) -> None:
     result = run("screen", "stopping")
     assert result.exit_code == 0, result.output
     assert "nothing to estimate from yet" in result.output

@@ -113,7 +113,7 @@ def test_switch_refuses_twice_and_before_any_screening(session: Session) -> None
     assert len(session.exec(select(StoppingLog)).all()) == 1
 
 
-def test_cli_suggests_then_switches_and_reports_on_the_sample(run, engine) -> None:  # type: ignore[no-untyped-def]
+def test_cli_suggests_then_switches_and_reports_on_the_sample(run, engine) -> None:
     with session_scope(engine) as s:
         ids = add_works(s, [{"title": f"work {i}"} for i in range(200)])
         _screen(s, ids[:3], "include")

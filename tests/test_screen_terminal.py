@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -83,11 +84,11 @@ def test_a_crash_keeps_decisions_already_made(
     real = decide.record
     calls = []
 
-    def flaky(*args: object, **kwargs: object) -> decide.Decided:
+    def flaky(*args: Any, **kwargs: Any) -> decide.Decided:
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("power cut")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(decide, "record", flaky)
     result = run("screen", "--reviewer", "reviewer1", input="ii")
@@ -126,6 +127,7 @@ def test_full_text_shows_document_status_or_not_retrieved(
     assert result.exit_code == 0, result.output
     assert "Full text readable, 12 pages: fulltext/a.pdf" in result.output
     assert "Full text not retrieved" in result.output
+    assert "reviewer1 · full text: " in result.output and "full/text" not in result.output
 
 
 def test_highlight_colours_include_and_exclude_terms() -> None:

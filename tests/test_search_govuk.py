@@ -51,7 +51,8 @@ def test_cli_harvests_search_pages_and_content_items(
     assert set(gov_records(engine)) == set(GOV_LINKS)
     (logged,) = runs(engine)
     assert (logged.status, logged.retrieved, logged.total_reported, logged.pages) == ("complete", 7, 7, 3)
-    assert logged.arm == "other" and logged.request.startswith(replay.url + SEARCH)
+    assert logged.arm == "other" and logged.request is not None
+    assert logged.request.startswith(replay.url + SEARCH)
     sent = replay.hits(SEARCH)
     assert [q.query["start"] for q in sent] == [["0"], ["3"], ["6"]]
     first = sent[0].query

@@ -35,7 +35,7 @@ def _stopped_after_one_page(
     with pytest.raises(SearchError):
         harvest_source(review_dir, engine, "openalex")
     with session_scope(engine) as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(SearchRun).values(
                 status="running", holder=holder, heartbeat_at=utcnow() - timedelta(minutes=ago)
             )

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from review import search
 from review.db import session_scope
@@ -118,6 +118,7 @@ def test_cli_harvests_every_cursor_page_and_logs_the_run(
     (logged,) = runs(engine)
     assert (logged.status, logged.retrieved, logged.total_reported, logged.pages) == ("complete", 5, 5, 3)
     assert logged.cost_usd == pytest.approx(0.003)
+    assert logged.request is not None
     assert logged.request.startswith(replay.url + WORKS) and "cursor=%2A" in logged.request
     assert "secret-key-123" not in logged.request
     assert logged.raw_path and sha256_file(review_dir / logged.raw_path) == logged.raw_sha256
@@ -220,7 +221,7 @@ def test_an_interrupted_run_resumes_without_duplicates(
     assert result.runs[0].resumed and result.runs[0].status == "complete"
     assert counts(engine) == {"records": 5, "hits": 5, "runs": 1}
     with session_scope(engine) as s:
-        ranks = sorted(h.rank for h in s.exec(select(RecordHit)))
+        ranks = list(s.exec(select(RecordHit.rank).order_by(col(RecordHit.rank))))
     assert ranks == [0, 1, 2, 3, 4]
 
 
@@ -248,8 +249,9 @@ def test_max_records_stops_early(replay: ReplayServer, review_dir: Path, engine:
     )
     result = harvest(review_dir, engine)
     assert result.runs[0].retrieved == 3 and len(replay.hits(WORKS)) == 2
-    assert "search=biodiversity+finance" in runs(engine)[0].request
-    assert "from_publication_date:1998-01-01" in runs(engine)[0].request  # the protocol's dates
+    request = runs(engine)[0].request
+    assert request is not None and "search=biodiversity+finance" in request
+    assert "from_publication_date:1998-01-01" in request  # the protocol's dates
 
 
 def test_dry_run_shows_counts_and_credits_and_stores_nothing(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from review.db import session_scope, utcnow
 from review.models import ExtractionValue, Record, SearchRun
@@ -39,7 +39,7 @@ def test_harvested_says_dedupe_then_assign(run: ReviewRunner, engine: Engine) ->
     assert "review dedupe   (1 records not yet deduplicated)" in text
     with session_scope(engine) as session:
         add_works(session, [{"title": "a"}])
-        session.exec(__import__("sqlalchemy").text("UPDATE record SET work_id = 1"))  # type: ignore[call-overload]
+        session.exec(update(Record).values(work_id=1))
     assert "review screen assign --stage title-abstract" in _next(run)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -54,10 +55,10 @@ def test_pages() -> None:
     assert pages([], 3) == [[]]
 
 
-def _content(**changes: object) -> Content:
-    base: dict[str, object] = dict(header="alice · title/abstract: 3/40 done", extra=(), panel_lines=(),
+def _content(**changes: Any) -> Content:
+    base: dict[str, Any] = dict(header="alice · title/abstract: 3/40 done", extra=(), panel_lines=(),
                                    keys="Keys: i include, q quit", include_terms=("sure start",))  # fmt: skip
-    return Content(**{**base, **changes})  # type: ignore[arg-type]
+    return Content(**{**base, **changes})
 
 
 def test_a_highlighted_phrase_broken_across_lines_is_coloured_on_both() -> None:

@@ -69,13 +69,12 @@ def _title(seed: int) -> str:
 @pytest.fixture
 def queue(engine: Engine) -> dict[int, tuple[str, str]]:
     """Six works with long titles and abstracts in reviewer1's queue: {id: (title, abstract)}."""
-    items = [
-        {**KEPT, "title": _title(i), "abstract": _abstract(i), "source_id": f"pty-{i}"} for i in range(6)
-    ]
+    texts = [(_title(i), _abstract(i)) for i in range(6)]
+    items = [{**KEPT, "title": t, "abstract": a, "source_id": f"pty-{i}"} for i, (t, a) in enumerate(texts)]
     with session_scope(engine) as s:
         ids = add_works(s, items)
         assign_to(s, ids, "reviewer1")
-    return {w: (item["title"], item["abstract"]) for w, item in zip(ids, items, strict=True)}
+    return dict(zip(ids, texts, strict=True))
 
 
 class Screen:
@@ -155,13 +154,15 @@ def _shown(frame: str) -> int:
 @pytest.mark.parametrize("size", SIZES)
 def test_every_page_fits_with_header_title_and_whole_words(
     screen, queue: dict[int, tuple[str, str]], size: tuple[int, int]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     rows, cols = size
     s = screen(["screen", "--reviewer", "reviewer1"], size)
     first = s.wait_frames(1)[-1]
     work = _shown(first)
     title, abstract = queue[work]
-    pages = int(re.search(r"Page 1/(\d+)", ANSI.sub("", first)).group(1))  # type: ignore[union-attr]
+    found = re.search(r"Page 1/(\d+)", ANSI.sub("", first))
+    assert found is not None
+    pages = int(found.group(1))
     assert pages > 1  # the long abstract is paged, not scrolled
     for n in range(2, pages + 1):
         s.child.send(" ")
@@ -185,7 +186,7 @@ def test_every_page_fits_with_header_title_and_whole_words(
 @pytest.mark.parametrize("size", SIZES)
 def test_keys_typed_while_the_next_card_is_prepared_are_kept(
     screen, engine: Engine, queue: dict[int, tuple[str, str]], size: tuple[int, int]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     s = screen(["screen", "--reviewer", "reviewer1"], size, delay=0.6)
     first = s.wait_frames(1)[-1]
     s.child.send("ie2m")  # four decisions typed at once: each card waits 0.6 s for the ranker
@@ -204,7 +205,7 @@ def test_keys_typed_while_the_next_card_is_prepared_are_kept(
 
 def test_keys_typed_before_the_screen_opens_are_dropped(
     screen, engine: Engine, queue: dict[int, tuple[str, str]]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     s = screen(["screen", "--reviewer", "reviewer1"], (24, 80))
     s.child.send("i")  # typed while the command starts, before any card is seen
     s.wait_frames(1)
@@ -231,7 +232,7 @@ def conflicts(engine: Engine) -> list[int]:
 @pytest.mark.parametrize("size", SIZES)
 def test_the_adjudicator_screen_fits_and_takes_single_keys(
     screen, engine: Engine, conflicts: list[int], size: tuple[int, int]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tests.conflicts_helpers import ADJ
 
     s = screen(["conflicts", "resolve", "--reviewer", ADJ], size)

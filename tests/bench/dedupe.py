@@ -100,9 +100,9 @@ def measured(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float, flo
 
     proc = ctx.Process(target=child)
     proc.start()
-    result = recv.recv()
+    result: tuple[Any, float, float, float] = recv.recv()
     proc.join()
-    return result  # type: ignore[no-any-return]
+    return result
 
 
 def _read_rows(path: Path) -> list[dict[str, str]]:

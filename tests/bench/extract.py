@@ -115,7 +115,7 @@ def main(shared: Path, argv: list[str]) -> None:
                     _time(lambda: extract.prefill(s, protocol, range(1, 101))),
                     one,
                 )
-            )  # type: ignore[arg-type]
+            )
         sql = protocol.queries["evidence_map"]
         rows.append(("query evidence_map (read-only)", _time(lambda: run_query(str(db), sql)), scan))
         engine.dispose()

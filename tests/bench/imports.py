@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import json
 import tempfile
@@ -162,8 +163,8 @@ def write_file(fmt: str, rows: Sequence[dict[str, Any]], path: Path) -> None:
 
 def bare_parser(fmt: str, path: Path) -> tuple[str, Callable[[], object]]:
     """The parser our reader wraps, alone, on the file (its name, and a call that parses)."""
-    import bibtexparser
     import rispy
+    from bibtexparser.entrypoint import parse_string
     from openpyxl import load_workbook
 
     text = path.read_text(encoding="utf-8") if fmt != "xlsx" else ""
@@ -171,7 +172,7 @@ def bare_parser(fmt: str, path: Path) -> tuple[str, Callable[[], object]]:
         return _own_reader(fmt, text)
     parsers: dict[str, tuple[str, Callable[[], object]]] = {
         "ris": ("rispy.loads", lambda: rispy.loads(text)),
-        "bibtex": ("bibtexparser.parse_string", lambda: bibtexparser.parse_string(text)),
+        "bibtex": ("bibtexparser.parse_string", lambda: parse_string(text)),
         "csv": ("csv.DictReader", lambda: list(csv.DictReader(io.StringIO(text)))),
         "xlsx": ("openpyxl read-only rows", lambda: list(load_workbook(path, read_only=True).active.values)),
         "endnote": ("ElementTree.fromstring", lambda: ET.fromstring(text)),
@@ -219,7 +220,9 @@ def bench_format(fmt: str, rows: Sequence[dict[str, Any]], root: Path) -> tuple[
     for _ in ("import", "re-import"):
         with session_scope(engine) as session:
             t, res = timed(
-                lambda s=session: import_run(s, path, None, "b", sources_dir=root / fmt, options=options)
+                functools.partial(
+                    import_run, session, path, None, "b", sources_dir=root / fmt, options=options
+                )
             )
         assert res.read == len(rows) and not res.refused and not res.repeated, (
             fmt,
