@@ -29,6 +29,7 @@ from review.models import (
     SearchRun,
     Work,
 )
+from review.states import Stage
 
 _LAST = datetime.max.replace(tzinfo=UTC)
 
@@ -247,7 +248,7 @@ def _decision_event(d: ScreeningDecision) -> Event:
 def _disagree(stage: str, votes: dict[str, ScreeningDecision]) -> bool:
     kinds = {"exclude" if v.decision == "exclude" else "include" for v in votes.values()}
     reasons = {v.reason_code for v in votes.values()}
-    return len(kinds) > 1 or (stage == "full_text" and kinds == {"exclude"} and len(reasons) > 1)
+    return len(kinds) > 1 or (stage == Stage.FULL_TEXT and kinds == {"exclude"} and len(reasons) > 1)
 
 
 def _conflict_event(d: ScreeningDecision, now: bool, votes: dict[str, ScreeningDecision]) -> Event:
@@ -295,7 +296,7 @@ def _extraction(session: Session, work_id: int) -> Iterator[Event]:
 
 
 def _stage(stage: str) -> str:
-    return stage.replace("_", "-")
+    return Stage(stage).cli
 
 
 def render(log: WorkLog) -> str:

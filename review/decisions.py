@@ -29,8 +29,9 @@ from sqlalchemy import ScalarSelect, Select, func, union
 from sqlmodel import Session, col, select
 
 from review.models import Assignment, RuleResult, ScreeningDecision, Work
+from review.states import Role, Stage
 
-SCREENER_ROLES = ("screener", "verifier")
+SCREENER_ROLES = (Role.SCREENER, Role.VERIFIER)
 QUEUE_PURPOSES = ("dual", "pilot", "single", "verify", "rule_check")
 # A work in a queue for one of these is screened there: `review screen assign` does not give it out
 # again (a verification comes on top of a screening, and a rule check that overturns its rule counts
@@ -184,7 +185,7 @@ def final_decisions(
     are read and judged (review.tally keeps counts current one decision at a time this way). `log`
     passes what `stage_log` read, for a caller that needs it too.
     """
-    touched = touched_only and stage == "title_abstract"
+    touched = touched_only and stage == Stage.TITLE_ABSTRACT
     log = log or stage_log(session, stage, works=works, touched=touched)
     adjudicated, rules, votes = log.adjudicated, log.rules, log.votes
     scope: Iterable[int] = (
@@ -300,7 +301,7 @@ def summary(session: Session, stage: str) -> Counter[str]:
     """Works per final status at `stage`, without materialising untouched works."""
     finals = final_decisions(session, stage, touched_only=True)
     result = counts(finals)
-    if stage == "title_abstract":
+    if stage == Stage.TITLE_ABSTRACT:
         total = session.exec(select(func.count()).select_from(Work)).one()
         result["pending"] += total - len(finals)
     return result
@@ -318,7 +319,7 @@ def _from_votes(work_id: int, stage: str, votes: list[Current], assigned: set[st
         return Final(work_id, "include", None, basis)
     if kinds == {"exclude"}:
         reasons = Counter(v.reason_code for v in sorted(votes, key=lambda v: v.decided_at))
-        if stage == "full_text" and len(reasons) > 1:
+        if stage == Stage.FULL_TEXT and len(reasons) > 1:
             return Final(work_id, "conflict", None, "disagreement")
         return Final(work_id, "exclude", reasons.most_common(1)[0][0], basis)
     return Final(work_id, "conflict", None, "disagreement")
@@ -327,12 +328,12 @@ def _from_votes(work_id: int, stage: str, votes: list[Current], assigned: set[st
 def _scope(
     session: Session, stage: str, earlier: dict[int, Final] | None, works: Sequence[int] | None
 ) -> list[int]:
-    if stage == "title_abstract":
+    if stage == Stage.TITLE_ABSTRACT:
         if works is not None:
             return sorted(set(works))
         return [i for i in session.exec(select(Work.id).order_by(col(Work.id))) if i is not None]
     if earlier is None:
-        earlier = final_decisions(session, "title_abstract", touched_only=True, works=works)
+        earlier = final_decisions(session, Stage.TITLE_ABSTRACT, touched_only=True, works=works)
     within = None if works is None else set(works)
     return sorted(w for w, f in earlier.items() if f.status == "include" and (within is None or w in within))
 

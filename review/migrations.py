@@ -7,7 +7,7 @@ imports no model and no stage code, so upgrading an old store means what it mean
 was written, whatever the code has become since. `db.init_db` applies a version's steps and its
 version bump in one transaction (tests/test_migrations.py checks the result against models.py).
 
-A later change adds a version, `MIGRATIONS[5] = (Step("what it does", both(...)),)`, and bumps
+A later change adds a version, `MIGRATIONS[N] = (Step("what it does", both(...)),)`, and bumps
 models.SCHEMA_VERSION. A released version's steps are never edited, renumbered or split: stores
 record the version they are at, so a version must keep meaning what it meant.
 """
@@ -346,10 +346,100 @@ def _version_5() -> tuple[Step, ...]:
     return (both("kept counts: the works given out at each stage", *_V5_FILL_GIVEN),)
 
 
+# --- version 6 (2026-12-08) ---------------------------------------------------------------------
+
+_V6_STAGES = ("title_abstract", "full_text")
+# The values each state column may hold at version 6 (review.states then); NULL is always allowed.
+_V6_STATES: dict[str, dict[str, tuple[str, ...]]] = {
+    "search_run": {
+        "status": ("running", "complete", "interrupted", "budget_exhausted", "failed"),
+        "arm": ("databases", "other"),
+    },
+    "dedupe_pair": {"band": ("auto", "review", "distinct", "related"), "decision": ("merge", "keep_both")},
+    "dedupe_event": {"action": ("merge", "keep_both", "undo")},
+    "assignment": {
+        "stage": _V6_STAGES,
+        "purpose": ("dual", "pilot", "single", "verify", "rule_check", "adjudicate"),
+    },
+    "screening_decision": {
+        "stage": _V6_STAGES,
+        "role": ("screener", "adjudicator", "verifier"),
+        "decision": ("include", "exclude", "maybe", "retracted"),
+    },
+    "rule_result": {"stage": _V6_STAGES},
+    "screening_note": {"stage": _V6_STAGES},
+    "stopping_log": {"stage": _V6_STAGES},
+    "document": {
+        "origin": (
+            "record_file", "openalex_best_oa", "openalex_location", "openalex_oa_url", "govuk_attachment",
+            "govuk_html", "record_url", "manual", "none",
+        ),
+        "status": ("pending", "retrieved", "not_retrieved", "readable", "unreadable"),
+    },
+    "extraction_value": {"role": ("extractor", "verifier", "consensus", "prefill")},
+}  # fmt: skip
+
+
+def state_checks(dialect: str, states: dict[str, dict[str, tuple[str, ...]]]) -> tuple[str, ...]:
+    """Checks that each state column holds one of its values: CHECK constraints on PostgreSQL;
+    on SQLite, which cannot add a CHECK to a table, triggers that refuse a bad insert or update.
+
+    Version 6 calls this with its frozen lists, models.state_ddl with today's (review.states), so
+    a store made by the migrations and the schema models.py declares match while the lists do.
+    """
+    found: list[str] = []
+    for table, columns in states.items():
+        if dialect == "postgresql":
+            found += _postgres_checks(table, columns)
+        else:
+            found += [_sqlite_check(table, event, columns) for event in ("INSERT", "UPDATE")]
+    return tuple(found)
+
+
+def _allowed(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def _postgres_checks(table: str, columns: dict[str, tuple[str, ...]]) -> list[str]:
+    found = []
+    for column, values in columns.items():
+        name = f"ck_{table}_{column}"
+        found += [
+            f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}",
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IN ({_allowed(values)}))",
+        ]
+    return found
+
+
+def _sqlite_check(table: str, event: str, columns: dict[str, tuple[str, ...]]) -> str:
+    # The WHEN clause alone runs for a good row: the body, one RAISE per column, only for a bad one.
+    bad = {column: f"new.{column} NOT IN ({_allowed(values)})" for column, values in columns.items()}
+    raises = " ".join(
+        f"SELECT RAISE(ABORT, '{table}.{column} must be one of {', '.join(columns[column])}') WHERE {test};"
+        for column, test in bad.items()
+    )
+    on = f"UPDATE OF {', '.join(columns)}" if event == "UPDATE" else event
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS check_{table}_{event.lower()} BEFORE {on} ON {table} "
+        f"WHEN {' OR '.join(bad.values())} BEGIN {raises} END"
+    )
+
+
+def _version_6() -> tuple[Step, ...]:
+    return (
+        Step(
+            "every stage and state column holds one of its values",
+            state_checks("sqlite", _V6_STATES),
+            state_checks("postgresql", _V6_STATES),
+        ),
+    )
+
+
 MIGRATIONS: dict[int, tuple[Step, ...]] = {
     1: _initial(),
     2: _version_2(),
     3: _version_3(),
     4: _version_4(),
     5: _version_5(),
+    6: _version_6(),
 }

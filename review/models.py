@@ -6,22 +6,24 @@ SCHEMA_VERSION and adds a migration in `migrations.py`.
 Conventions:
 - table names are singular snake_case;
 - times are timezone-aware UTC datetimes (`db.utcnow()`); SQLModel stores and returns them in UTC;
-- stage values are `title_abstract` and `full_text` (the CLI spells them with a hyphen);
+- stages and states are `review.states` enums, stored by value (`title_abstract`); the store
+  checks each such column against its enum (STATE_COLUMNS);
 - free-form structured values are JSON columns (lists of authors, URLs, scores).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 5
+from review import states
+from review.migrations import state_checks
 
-STAGES = ("title_abstract", "full_text")
-DECISIONS = ("include", "exclude", "maybe")
+SCHEMA_VERSION = 6
 
 
 def _json(default: Any = None) -> Any:
@@ -326,11 +328,9 @@ class Document(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     work_id: int = Field(foreign_key="work.id", index=True)
-    # openalex_best_oa | openalex_location | openalex_oa_url | govuk_attachment | govuk_html | manual
-    # | record_file (a file named in an imported CSV)
-    origin: str
+    origin: str  # states.Origin: where the address came from
     url: str | None = None
-    status: str = "pending"  # pending | retrieved | not_retrieved | readable | unreadable
+    status: str = "pending"  # states.DocumentStatus
     reason: str | None = _text()  # why not retrieved / unreadable
     sha256: str | None = Field(default=None, index=True)
     path: str | None = None  # relative to the review folder
@@ -468,6 +468,29 @@ TALLY_TRIGGERS = (
 # record-insert trigger leaves counting to the code that inserts.
 SQLITE_BULK_FLAG = "counting_records"
 SQLITE_BULK_WHEN = f"NOT EXISTS (SELECT 1 FROM meta WHERE key = '{SQLITE_BULK_FLAG}')"
+
+
+# The columns the store checks, by table, and the enum each column's values come from.
+STATE_COLUMNS: dict[str, dict[str, type[StrEnum]]] = {
+    "search_run": {"status": states.RunStatus, "arm": states.Arm},
+    "dedupe_pair": {"band": states.Band, "decision": states.PairDecision},
+    "dedupe_event": {"action": states.PairAction},
+    "assignment": {"stage": states.Stage, "purpose": states.Purpose},
+    "screening_decision": {"stage": states.Stage, "role": states.Role, "decision": states.Decision},
+    "rule_result": {"stage": states.Stage},
+    "screening_note": {"stage": states.Stage},
+    "stopping_log": {"stage": states.Stage},
+    "document": {"origin": states.Origin, "status": states.DocumentStatus},
+    "extraction_value": {"role": states.ExtractionRole},
+}
+
+
+def state_ddl(dialect: str) -> tuple[str, ...]:
+    """The checks of STATE_COLUMNS (CHECK constraints on PostgreSQL, triggers on SQLite)."""
+    values = {
+        t: {c: tuple(str(v) for v in e) for c, e in columns.items()} for t, columns in STATE_COLUMNS.items()
+    }
+    return state_checks(dialect, values)
 
 
 def tally_ddl(dialect: str) -> list[str]:

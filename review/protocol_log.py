@@ -20,11 +20,11 @@ from sqlmodel import Session, col, select
 
 from review import __version__
 from review.db import utcnow
-from review.models import STAGES, Assignment, ScreeningDecision, StageRun
+from review.models import Assignment, ScreeningDecision, StageRun
 from review.protocol import Protocol
+from review.states import STAGES, Stage
 
 LOG = "screen_protocol"
-STAGE_LABELS = {"title_abstract": "title/abstract", "full_text": "full text"}
 _MISSING = object()
 
 
@@ -44,7 +44,7 @@ class ProtocolChange:
             said = [_count(batches, "pilot batch", "pilot batches")] if batches else []
             said += [_count(decisions, "decision")] if decisions else []
             if said:
-                parts.append(f"{' and '.join(said)} at {STAGE_LABELS.get(stage, stage)}")
+                parts.append(f"{' and '.join(said)} at {_label(stage)}")
         return f"after {'; '.join(parts)}" if parts else "before any screening decision"
 
 
@@ -126,6 +126,12 @@ def _describe(key: str, old: Any, new: Any) -> str:
 def _short(value: Any) -> str:
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _label(stage: str) -> str:
+    # The progress logged is read back from the store: a stage this code does not know shows as stored.
+    found = Stage.parse(stage)
+    return found.label if found else stage
 
 
 def _count(n: int, singular: str, plural: str | None = None) -> str:

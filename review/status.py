@@ -19,11 +19,11 @@ from review.dedupe.relations import counts_text, related_counts
 from review.models import Document, ExtractionValue, Record, SearchRun, TallyPart
 from review.protocol import Protocol
 from review.protocol_log import ProtocolChange
+from review.states import GateState, Stage
 
 if TYPE_CHECKING:
     from review.agreement import GateResult
 
-STAGE_NAMES = {"title_abstract": "title/abstract", "full_text": "full text"}
 DOCUMENT_STATES = {
     "none": "not yet fetched",
     "not_retrieved": "not retrieved",
@@ -49,13 +49,13 @@ class ReviewerCount:
 
 @dataclass(frozen=True)
 class StageCount:
-    stage: str
+    stage: Stage
     finals: dict[str, int]  # include | exclude | conflict | pending
     by_rule: int
     reviewers: tuple[ReviewerCount, ...]
     gate: str | None = None  # the pilot gate's verdict (or why it cannot judge yet), with a pilot
     gate_passed: bool = False
-    gate_state: str | None = None  # waiting | passed | failed; None: no pilot given out
+    gate_state: GateState | None = None  # None: no pilot given out
     unassigned: int = 0  # works `review screen assign` would still give out
 
 
@@ -105,7 +105,7 @@ def run(session: Session, protocol: Protocol | None = None) -> StatusReport:
         undeduplicated=_count(session, select(func.count()).where(col(Record.work_id).is_(None)))
         + _count(session, select(func.count()).where(col(Record.recompare))),  # both read an index
         pairs_to_review=pending_count(session),
-        stages=tuple(_stage(session, protocol, stage, kept) for stage in STAGE_NAMES),
+        stages=tuple(_stage(session, protocol, stage, kept) for stage in Stage),
         documents=_documents(session, kept.get("final|title_abstract|include", 0)),
         extracted=_count(
             session,
@@ -142,14 +142,14 @@ def _sources(session: Session, kept: dict[str, int]) -> tuple[SourceCount, ...]:
 
 def _finals(kept: dict[str, int], stage: str) -> dict[str, int]:
     found = {s: kept.get(f"final|{stage}|{s}", 0) for s in ("include", "exclude", "conflict", "pending")}
-    if stage == "title_abstract":
+    if stage == Stage.TITLE_ABSTRACT:
         # Works nobody and no rule has touched are pending too; the tallies hold only touched ones.
         found["pending"] = kept.get("works", 0) - found["include"] - found["exclude"] - found["conflict"]
         return {k: n for k, n in found.items() if n or k == "pending"}
     return {k: n for k, n in found.items() if n}
 
 
-def _stage(session: Session, protocol: Protocol | None, stage: str, kept: dict[str, int]) -> StageCount:
+def _stage(session: Session, protocol: Protocol | None, stage: Stage, kept: dict[str, int]) -> StageCount:
     from review.screen import queue
 
     mine = {key: n for key, n in kept.items() if key.startswith(f"assigned|{stage}|")}
@@ -160,8 +160,9 @@ def _stage(session: Session, protocol: Protocol | None, stage: str, kept: dict[s
     pilots = sum(n for key, n in mine.items() if key.endswith("|pilot"))
     gate = _gate(session, protocol, stage) if pilots else None
     text, state = _gate_text(gate) if gate else (None, None)
+    passed = gate is not None and gate.passed
     return StageCount(stage, _finals(kept, stage), kept.get(f"ruled|{stage}", 0), tuple(reviewers),
-                      text, state == "passed", state, tally.unassigned_from(kept, stage))  # fmt: skip
+                      text, passed, state, tally.unassigned_from(kept, stage))  # fmt: skip
 
 
 def _gate(session: Session, protocol: Protocol | None, stage: str) -> GateResult | None:
@@ -172,14 +173,14 @@ def _gate(session: Session, protocol: Protocol | None, stage: str) -> GateResult
     return pilot_gate(session, protocol, stage)
 
 
-def _gate_text(gate: GateResult) -> tuple[str, str]:
+def _gate_text(gate: GateResult) -> tuple[str, GateState]:
     """The gate's verdict without its advice (status gives the next steps itself), and its state."""
     from review.agreement import verdict_text
 
     verdict = gate.verdict()
     if verdict is None:
-        return gate.message, "waiting"
-    return verdict_text(verdict) + ".", "passed" if gate.passed else "failed"
+        return gate.message, GateState.WAITING
+    return verdict_text(verdict) + ".", GateState.PASSED if gate.passed else GateState.FAILED
 
 
 def _to_extract(session: Session) -> int | None:
@@ -222,7 +223,7 @@ def next_steps(report: StatusReport, protocol: Protocol | None) -> tuple[str, ..
         pairs = f"({report.pairs_to_review} possible duplicates)"
         steps.append(f"review dedupe review --reviewer {names.reviewer}   {pairs}")
     for stage in report.stages:
-        if stage.stage == "full_text" and _calibrating(report):
+        if stage.stage == Stage.FULL_TEXT and _calibrating(report):
             break  # full text waits until the title/abstract screeners agree on the criteria
         steps += _stage_steps(stage, report, names)
     return tuple(steps) or ("review prisma", "review export")
@@ -244,13 +245,16 @@ class _Names:
 
 
 def _calibrating(report: StatusReport) -> bool:
-    return any(s.stage == "title_abstract" and s.gate_state in ("waiting", "failed") for s in report.stages)
+    return any(
+        s.stage == Stage.TITLE_ABSTRACT and s.gate_state in (GateState.WAITING, GateState.FAILED)
+        for s in report.stages
+    )
 
 
 def _stage_steps(stage: StageCount, report: StatusReport, names: _Names) -> list[str]:
-    cli = stage.stage.replace("_", "-")
+    cli = stage.stage.cli
     steps = []
-    if stage.stage == "full_text":
+    if stage.stage == Stage.FULL_TEXT:
         missing = report.documents.get("none", 0)
         if missing:
             steps.append(f"review fulltext fetch   ({missing} included records have no full text yet)")
@@ -265,7 +269,7 @@ def _stage_steps(stage: StageCount, report: StatusReport, names: _Names) -> list
             f"review conflicts resolve --reviewer {names.adjudicator} --stage {cli}   "
             f"({stage.finals['conflict']} conflicts)"
         )
-    if stage.stage == "full_text":
+    if stage.stage == Stage.FULL_TEXT:
         todo = stage.finals.get("include", 0) - report.extracted
         if todo > 0 and report.to_extract is not None:
             steps.append(
@@ -277,9 +281,9 @@ def _stage_steps(stage: StageCount, report: StatusReport, names: _Names) -> list
 
 def _assign_steps(stage: StageCount, cli: str) -> list[str]:
     """Giving out works, and the pilot gate: each only when there is something to do."""
-    if stage.gate_state == "waiting":
+    if stage.gate_state == GateState.WAITING:
         return []  # the pilot batch is still being screened: nothing to judge or give out yet
-    if stage.gate_state == "failed":
+    if stage.gate_state == GateState.FAILED:
         steps = [f"review agreement --stage {cli}   (the pilot did not pass: see why)"]
         if stage.unassigned:
             steps.append(
@@ -320,7 +324,7 @@ def render(report: StatusReport) -> str:
 def _render_stage(stage: StageCount) -> list[str]:
     f = stage.finals
     lines = [
-        f"\nScreening, {STAGE_NAMES[stage.stage]}: {f.get('include', 0)} included, "
+        f"\nScreening, {stage.stage.label}: {f.get('include', 0)} included, "
         f"{f.get('exclude', 0)} excluded ({stage.by_rule} by protocol rules), "
         f"{f.get('conflict', 0)} in conflict, {f.get('pending', 0)} pending"
     ]

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from review.decisions import Final, StageLog, final_decisions, given, in_queue, stage_log
 from review.models import Assignment, Record, RuleResult, ScreeningDecision, Tally, TallyPart, Work
+from review.states import Stage
 
 # More works than this in one refresh (a first assignment of a whole search, a rules run over
 # everything): recomputing every screening count is cheaper than judging them a batch at a time.
@@ -37,7 +38,10 @@ BATCH = 1_000  # works judged per step of a refresh (IN-lists well under bound-p
 CHUNK = 500
 SCREENING_KEYS = ("final|", "ruled|", "unqueued|", "done|", "included|", "given|")
 # The count of the works in scope at each stage: every work, then the title/abstract includes.
-IN_SCOPE = {"title_abstract": "works", "full_text": "final|title_abstract|include"}
+IN_SCOPE: dict[str, str] = {
+    Stage.TITLE_ABSTRACT: "works",
+    Stage.FULL_TEXT: f"final|{Stage.TITLE_ABSTRACT}|include",
+}
 # The rows that say where a work stands in screening: writing one marks its work inside `counting`.
 SCREENING_TABLES = (ScreeningDecision, Assignment, RuleResult)
 _TABLE_NAMES = frozenset(str(t.__tablename__) for t in SCREENING_TABLES)
@@ -179,15 +183,15 @@ def unassigned_from(kept: Mapping[str, int], stage: str) -> int:
 def contributions(session: Session, works: Sequence[int] | None) -> Parts:
     """What each work adds to the screening counts (works nobody and no rule has touched add nothing)."""
     parts: Parts = defaultdict(Counter)
-    ta_log = stage_log(session, "title_abstract", works=works, touched=True)
-    ta = final_decisions(session, "title_abstract", touched_only=True, works=works, log=ta_log)
-    ft_log = stage_log(session, "full_text", works=works)
-    ft = final_decisions(session, "full_text", earlier=ta, works=works, log=ft_log)
-    for stage, finals, log in (("title_abstract", ta, ta_log), ("full_text", ft, ft_log)):
+    ta_log = stage_log(session, Stage.TITLE_ABSTRACT, works=works, touched=True)
+    ta = final_decisions(session, Stage.TITLE_ABSTRACT, touched_only=True, works=works, log=ta_log)
+    ft_log = stage_log(session, Stage.FULL_TEXT, works=works)
+    ft = final_decisions(session, Stage.FULL_TEXT, earlier=ta, works=works, log=ft_log)
+    for stage, finals, log in ((Stage.TITLE_ABSTRACT, ta, ta_log), (Stage.FULL_TEXT, ft, ft_log)):
         for w, f in finals.items():
             parts[w][f"final|{stage}|{f.status}"] += 1
         _queue_parts(stage, log, parts)
-        scope = None if stage == "title_abstract" else ft  # every work is in scope at title/abstract
+        scope = None if stage == Stage.TITLE_ABSTRACT else ft  # every work is in scope at title/abstract
         _given_parts(stage, given(session, stage, works) | set(log.rules), scope, parts)
     return parts
 

@@ -54,7 +54,7 @@ def _check_numbers(s: Session, out: str) -> None:
     # An article and its preprint (RePEc, SSRN) are linked, not merged; so are quarterly statistics.
     assert re.search(r"Kept apart but linked as related items: .*preprint", out)
     ft = summary(s, "full_text")
-    assert _number(r"at full-text: .*include (\d+)", out) == ft["include"] > 0
+    assert _number(r"at full text: .*include (\d+)", out) == ft["include"] > 0
     ta = summary(s, "title_abstract")
     assert _number(r"title/abstract now include (\d+)", out) == ta["include"]
     assert ta["conflict"] == 0 and _number(r"resolved (\d+)", out) > 0

@@ -27,6 +27,7 @@ from review.agreement.store import (
     standing_by_work,
 )
 from review.protocol import Protocol, StageDesign
+from review.states import Stage
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def pilot_gate(session: Session, protocol: Protocol, stage: str) -> GateResult:
     statistic, threshold = check_protocol(protocol, stage)
     batches = pilot_batches(session, stage, protocol.stage_design(stage).pilot_size)
     if not batches:
-        cli_stage = stage.replace("_", "-")
+        cli_stage = Stage(stage).cli
         msg = f"No pilot set at {cli_stage} yet: give one out (`review screen assign --stage {cli_stage}`)."
         return GateResult(False, statistic, None, 0, threshold, msg)
     return judge_batch(session, protocol, stage, batches[-1])
@@ -76,7 +77,7 @@ def pilot_gate(session: Session, protocol: Protocol, stage: str) -> GateResult:
 def judge_batch(session: Session, protocol: Protocol, stage: str, batch: PilotBatch) -> GateResult:
     """Judge one pilot batch by the protocol's rules, as the gate would now."""
     statistic, threshold = check_protocol(protocol, stage)
-    cli_stage = stage.replace("_", "-")
+    cli_stage = Stage(stage).cli
     waiting, who = _waiting(session, stage, batch.works)
     if waiting:
         finish = " and ".join(f"`review screen --reviewer {r} --stage {cli_stage}`" for r in who)

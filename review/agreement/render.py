@@ -5,6 +5,7 @@ from __future__ import annotations
 from review.agreement.gate import GateResult
 from review.agreement.stats import Agreement, Interval, kappa_band
 from review.agreement.store import ReasonAgreement, StageAgreement
+from review.states import Stage
 
 LABELS = {"po": "observed agreement", "kappa": "Cohen's kappa", "pabak": "PABAK", "ac1": "Gwet's AC1"}
 
@@ -22,7 +23,7 @@ def ci(interval: Interval | None) -> str:
 def stage_text(report: StageAgreement, by_pair: bool, gate: GateResult | None) -> str:
     """The stage's agreement table, per pair if asked, and the pilot gate."""
     a = report.overall
-    where = report.stage.replace("_", "-") + (" (pilot set)" if report.pilot else "")
+    where = Stage(report.stage).cli + (" (pilot set)" if report.pilot else "")
     lines = [
         f"Agreement at {where}: {a.n} records decided by two screeners. {report.note}",
         *_table(a),
@@ -62,7 +63,7 @@ def _pair_row(name: str, a: Agreement) -> str:
 
 def reason_text(found: list[ReasonAgreement], stage: str) -> str:
     """Excludes by reason code for each screener of each pair, and agreement on reasons."""
-    lines = [f"Exclusion reasons at {stage.replace('_', '-')}, per pair of screeners:"]
+    lines = [f"Exclusion reasons at {Stage(stage).cli}, per pair of screeners:"]
     for r in found:
         lines += [
             "",

@@ -14,6 +14,7 @@ from review.decisions import Current, current_decisions
 from review.errors import AgreementError
 from review.models import Assignment
 from review.protocol import Protocol
+from review.states import Stage
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def _pairs_or_fail(session: Session, stage: str, pilot: bool) -> list[Pair]:
     if not found:
         where = "in the pilot set " if pilot else ""
         raise AgreementError(
-            f"No records {where}at {stage.replace('_', '-')} have standing decisions from two screeners, "
+            f"No records {where}at {Stage(stage).cli} have standing decisions from two screeners, "
             "so agreement cannot be computed. Agreement needs dual-screened records: assign a pilot or "
             "dual batch with `review screen assign` and screen it first."
         )

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.decorators import FC
 
 from review import __version__
 from review.errors import InputError, ReviewError
+from review.states import Stage
 
 if TYPE_CHECKING:  # the store and protocol libraries load on first use: `--help` stays fast
     from sqlalchemy import Engine
@@ -35,12 +37,18 @@ READ_ONLY = frozenset(
     }
 )  # fmt: skip
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-STAGE_CHOICE = click.Choice(["title-abstract", "full-text"])
 
 
-def stage_value(cli_stage: str) -> str:
-    """`title-abstract` → `title_abstract` (how stages are stored)."""
-    return cli_stage.replace("-", "_")
+def stage_option(f: FC) -> FC:
+    """The one `--stage` option: users type `title-abstract`, the command gets a `Stage`."""
+    return click.option(
+        "--stage",
+        type=click.Choice([s.cli for s in Stage]),
+        default=Stage.TITLE_ABSTRACT.cli,
+        show_default=True,
+        callback=lambda _ctx, _param, value: Stage.parse(value),
+        help="Screening stage.",
+    )(f)
 
 
 @dataclass

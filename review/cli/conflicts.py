@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from review.cli.base import STAGE_CHOICE, App, cli, pass_app, stage_value
+from review.cli.base import App, cli, pass_app, stage_option
+from review.states import Stage
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -17,20 +18,11 @@ if TYPE_CHECKING:
     from review.cli.terminal import Card, Choice
     from review.conflicts import Conflict
 
-_STAGE_HELP = "Screening stage."
-
-
-def stage_option(f: click.decorators.FC) -> click.decorators.FC:
-    """The shared `--stage` option."""
-    return click.option(
-        "--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help=_STAGE_HELP
-    )(f)
-
 
 @cli.group("conflicts", invoke_without_command=True)
 @stage_option
 @click.pass_context
-def conflicts_cmd(ctx: click.Context, stage: str) -> None:
+def conflicts_cmd(ctx: click.Context, stage: Stage) -> None:
     """List records where screeners disagree (include against exclude; at full text, reasons too).
 
     A conflict shows only once every assigned screener has decided. Adjudicated records drop off.
@@ -48,7 +40,7 @@ def conflicts_cmd(ctx: click.Context, stage: str) -> None:
     app = ctx.find_object(App)
     assert app is not None
     with app.session() as session:
-        click.echo(conflict_list(list_conflicts(session, stage_value(stage)), stage_value(stage)))
+        click.echo(conflict_list(list_conflicts(session, stage), stage))
 
 
 @conflicts_cmd.command("resolve")
@@ -71,7 +63,7 @@ def conflicts_cmd(ctx: click.Context, stage: str) -> None:
 def resolve_cmd(
     app: App,
     reviewer: str,
-    stage: str,
+    stage: Stage,
     work_id: int | None,
     decision: str | None,
     reason: str | None,
@@ -92,15 +84,15 @@ def resolve_cmd(
     """
     app.check_reviewer(reviewer)
     if decision is None:
-        _interactive(app, stage_value(stage), reviewer, work_id)
+        _interactive(app, stage, reviewer, work_id)
     elif work_id is None:
         raise click.UsageError("--decision needs --work: say which work you are deciding.")
     else:
-        _resolve_one(app, stage_value(stage), reviewer, work_id, (decision, reason, note))
+        _resolve_one(app, stage, reviewer, work_id, (decision, reason, note))
 
 
 def _resolve_one(
-    app: App, stage: str, reviewer: str, work_id: int, given: tuple[str, str | None, str | None]
+    app: App, stage: Stage, reviewer: str, work_id: int, given: tuple[str, str | None, str | None]
 ) -> None:
     from review.conflicts import resolve
 
@@ -113,9 +105,9 @@ def _resolve_one(
     click.echo(f"Work {done.work_id}: {done.decision}{reason_text} by {reviewer}, saved.")
 
 
-def _interactive(app: App, stage: str, reviewer: str, work_id: int | None) -> None:
+def _interactive(app: App, stage: Stage, reviewer: str, work_id: int | None) -> None:
     from review.cli.terminal import run_terminal
-    from review.conflicts import queue
+    from review.conflicts import ADJUDICATION_DECISIONS, queue
     from review.conflicts.render import card_lines, criteria_help
 
     protocol = app.protocol()
@@ -124,7 +116,7 @@ def _interactive(app: App, stage: str, reviewer: str, work_id: int | None) -> No
     if own:
         click.echo(f"{own} conflict(s) you screened yourself are left for another adjudicator.")
     if not found:
-        click.echo(f"No open conflicts at {stage.replace('_', '-')}.")
+        click.echo(f"No open conflicts at {stage.cli}.")
         return
     saved: list[int] = []
 
@@ -144,30 +136,28 @@ def _interactive(app: App, stage: str, reviewer: str, work_id: int | None) -> No
         reasons=[(c.code, c.text) for c in protocol.criteria.exclude],
         on_decide=decide,
         on_note=note,
-        # An adjudicator settles a full-text conflict: include or exclude, never "maybe".
-        decisions=("include", "exclude") if stage == "full_text" else ("include", "exclude", "maybe"),
+        decisions=ADJUDICATION_DECISIONS[stage],
         status=lambda: (
-            f"Adjudicating as {reviewer} · {stage.replace('_', '-')}: "
+            f"Adjudicating as {reviewer} · {stage.cli}: "
             f"{len(found) - len(saved)} of {len(found)} conflict(s) left · in work order"
         ),
         criteria_help=criteria_help(protocol),
         include_terms=protocol.highlight.include,
         exclude_terms=protocol.highlight.exclude,
     )
-    cli_stage = stage.replace("_", "-")
     click.echo(
-        f"{result.decided} conflict(s) resolved. `review conflicts --stage {cli_stage}` lists what is left."
+        f"{result.decided} conflict(s) resolved. `review conflicts --stage {stage.cli}` lists what is left."
     )
 
 
 def _card(conflict: Conflict, lines: list[str]) -> Card:
     from review.cli.terminal import Card
 
-    meta = f"Conflict at {conflict.stage.replace('_', '-')} ({conflict.kind}) | Year: {conflict.year or '-'}"
+    meta = f"Conflict at {Stage(conflict.stage).cli} ({conflict.kind}) | Year: {conflict.year or '-'}"
     return Card(conflict.work_id, conflict.title or "(no title)", meta, conflict.abstract, tuple(lines))
 
 
-def _save(app: App, stage: str, reviewer: str, choice: Choice) -> None:
+def _save(app: App, stage: Stage, reviewer: str, choice: Choice) -> None:
     from review.conflicts import resolve
 
     with app.session() as session:
@@ -201,7 +191,7 @@ def _save(app: App, stage: str, reviewer: str, choice: Choice) -> None:
     help="File to write (its .csv/.xlsx suffix wins). Default: extracted/conflicts-STAGE-REVIEWER.FORMAT.",
 )
 @pass_app
-def export_cmd(app: App, reviewer: str, stage: str, fmt: str, output: Path | None) -> None:
+def export_cmd(app: App, reviewer: str, stage: Stage, fmt: str, output: Path | None) -> None:
     """Write the open conflicts to a spreadsheet for an adjudicator to fill in offline.
 
     Each screener's decision, reason and note sit side by side; fill in decision (include or
@@ -214,9 +204,9 @@ def export_cmd(app: App, reviewer: str, stage: str, fmt: str, output: Path | Non
     from review.conflicts.sheets import export
 
     app.check_reviewer(reviewer)
-    path = output or app.extracted_dir / f"conflicts-{stage}-{reviewer}.{fmt}"
+    path = output or app.extracted_dir / f"conflicts-{stage.cli}-{reviewer}.{fmt}"
     with app.session() as session:
-        result = export(session, app.protocol(), stage_value(stage), reviewer, path)
+        result = export(session, app.protocol(), stage, reviewer, path)
     own = f" ({result.own} you screened yourself left out)" if result.own else ""
     click.echo(f"Wrote {result.rows} conflict(s) to {result.path}{own}.")
 
@@ -254,7 +244,7 @@ def import_cmd(app: App, file: Path) -> None:
 @click.option("--pilot", is_flag=True, help="Only the pilot set.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_app
-def agreement_cmd(app: App, stage: str, by: str | None, pilot: bool, as_json: bool) -> None:
+def agreement_cmd(app: App, stage: Stage, by: str | None, pilot: bool, as_json: bool) -> None:
     """Report agreement between screeners: n, observed agreement, kappa, PABAK and AC1 with 95% CIs.
 
     "maybe" counts as include. Intervals are a seeded bootstrap over records (the protocol's
@@ -266,11 +256,11 @@ def agreement_cmd(app: App, stage: str, by: str | None, pilot: bool, as_json: bo
         review agreement --stage title-abstract --by pair
     """
     with app.session() as session:
-        click.echo(_agreement_text(app, session, stage_value(stage), by, pilot, as_json))
+        click.echo(_agreement_text(app, session, stage, by, pilot, as_json))
 
 
 def _agreement_text(
-    app: App, session: Session, stage: str, by: str | None, pilot: bool, as_json: bool
+    app: App, session: Session, stage: Stage, by: str | None, pilot: bool, as_json: bool
 ) -> str:
     from review import agreement
     from review.agreement import render

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from review.cli.base import STAGE_CHOICE, App, cli, pass_app, stage_value
+from review.cli.base import App, cli, pass_app, stage_option
 from review.cli.terminal import Card, Choice, run_terminal
 from review.errors import InputError
 from review.protocol import Protocol
+from review.states import Stage
 
 if TYPE_CHECKING:
     from review.screen.assign import AssignResult
@@ -38,10 +39,10 @@ LEARNED_FROM = {
 
 @cli.group("screen", invoke_without_command=True)
 @click.option("--reviewer", help="Who is screening (a name from the protocol's [review] reviewers).")
-@click.option("--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage.")
+@stage_option
 @click.option("--explain", type=int, metavar="RECORD", help="Show which protocol rules fired for a record.")
 @click.pass_context
-def screen_cmd(ctx: click.Context, reviewer: str | None, stage: str, explain: int | None) -> None:
+def screen_cmd(ctx: click.Context, reviewer: str | None, stage: Stage, explain: int | None) -> None:
     """Screen works one at a time from the keyboard (blind to other reviewers).
 
     Keys: i include, e exclude (then the reason's key, 1-9), m maybe, u undo, s skip, n note,
@@ -62,13 +63,13 @@ def screen_cmd(ctx: click.Context, reviewer: str | None, stage: str, explain: in
     elif reviewer is None:
         raise click.UsageError("Give --reviewer NAME to screen, --explain RECORD, or a subcommand.")
     else:
-        _screen(app, app.check_reviewer(reviewer), stage_value(stage))
+        _screen(app, app.check_reviewer(reviewer), stage)
 
 
 @screen_cmd.command("rules")
-@click.option("--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage.")
+@stage_option
 @pass_app
-def rules_cmd(app: App, stage: str) -> None:
+def rules_cmd(app: App, stage: Stage) -> None:
     """Apply the protocol's [rules]: automatic, reasoned exclusions (safe to re-run).
 
     \b
@@ -78,15 +79,15 @@ def rules_cmd(app: App, stage: str) -> None:
     from review.screen import rules
 
     with app.session() as session:
-        result = rules.run(session, app.protocol(), stage_value(stage))
+        result = rules.run(session, app.protocol(), stage)
     click.echo(_rules_line(result))
 
 
 @screen_cmd.command("assign")
-@click.option("--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage.")
+@stage_option
 @click.option("--reviewers", help="Comma-separated screeners (default: those already screening, else all).")
 @pass_app
-def assign_cmd(app: App, stage: str, reviewers: str | None) -> None:
+def assign_cmd(app: App, stage: Stage, reviewers: str | None) -> None:
     """Apply the rules, then fill reviewers' queues by the protocol's screening design.
 
     Safe to re-run: after a pilot it checks the agreement gate; with single+verify it gives
@@ -100,16 +101,16 @@ def assign_cmd(app: App, stage: str, reviewers: str | None) -> None:
 
     team = [r.strip() for r in reviewers.split(",") if r.strip()] if reviewers else None
     with app.session() as session:
-        ruled = rules.run(session, app.protocol(), stage_value(stage))
-        result = assign.run(session, app.protocol(), stage_value(stage), team)
+        ruled = rules.run(session, app.protocol(), stage)
+        result = assign.run(session, app.protocol(), stage, team)
     click.echo(_rules_line(ruled))
     click.echo(_assign_lines(result))
 
 
 @screen_cmd.command("progress")
-@click.option("--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage.")
+@stage_option
 @pass_app
-def progress_cmd(app: App, stage: str) -> None:
+def progress_cmd(app: App, stage: Stage) -> None:
     """Show where each reviewer stands, and the stage's final decisions so far.
 
     \b
@@ -119,7 +120,7 @@ def progress_cmd(app: App, stage: str) -> None:
     from review.screen import progress
 
     with app.session() as session:
-        result = progress.run(session, app.protocol(), stage_value(stage))
+        result = progress.run(session, app.protocol(), stage)
     click.echo(_progress_lines(result))
 
 
@@ -127,14 +128,14 @@ def progress_cmd(app: App, stage: str) -> None:
 @click.option("--reviewer", required=True, help="Whose queue to write.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True,
               help="Spreadsheet format.")  # fmt: skip
-@click.option("--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage.")
+@stage_option
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (default: in extracted/).",
 )
 @pass_app
-def export_cmd(app: App, reviewer: str, fmt: str, stage: str, output: Path | None) -> None:
+def export_cmd(app: App, reviewer: str, fmt: str, stage: Stage, output: Path | None) -> None:
     """Write a reviewer's queue to a spreadsheet to screen in Excel or LibreOffice.
 
     Fill in decision (include, exclude, maybe), reason_code (for excludes) and note, then
@@ -146,13 +147,11 @@ def export_cmd(app: App, reviewer: str, fmt: str, stage: str, output: Path | Non
     """
     from review.screen import sheets
 
-    path = output or app.extracted_dir / f"screening-{reviewer}-{stage}.{fmt}"
+    path = output or app.extracted_dir / f"screening-{reviewer}-{stage.cli}.{fmt}"
     if path.suffix.lower() != f".{fmt}":
         raise InputError(f"--output {path} does not end in .{fmt}: name the file *.{fmt} or change --format.")
     with app.session() as session:
-        result = sheets.export(
-            session, app.protocol(), app.check_reviewer(reviewer), stage_value(stage), path
-        )
+        result = sheets.export(session, app.protocol(), app.check_reviewer(reviewer), stage, path)
     click.echo(f"Wrote {result.rows} records ({result.decided} already decided) to {result.path}")
 
 
@@ -183,7 +182,7 @@ def import_cmd(app: App, file: Path, reviewer: str | None) -> None:
 class _ScreenSession:
     """Connects the terminal loop to the store: one committed transaction per action."""
 
-    def __init__(self, app: App, protocol: Protocol, reviewer: str, stage: str) -> None:
+    def __init__(self, app: App, protocol: Protocol, reviewer: str, stage: Stage) -> None:
         self.app, self.protocol, self.reviewer, self.stage = app, protocol, reviewer, stage
         self.since_rank = RERANK_EVERY  # decisions since the queue was last ordered: order it first
         self.ordering = ""  # how the queue is ordered now, for the status line
@@ -246,7 +245,7 @@ class _ScreenSession:
 
         with self.app.session() as session:
             c = queue.counts(session, self.reviewer, self.stage)
-        where = self.stage.replace("_", "/")
+        where = self.stage.label
         line = f"{self.reviewer} · {where}: {c.done}/{c.assigned} done, {c.included} included"
         return f"{line} · {self.ordering}" if self.ordering else line
 
@@ -266,17 +265,16 @@ def _ordering(ranking: Ranking) -> str:
     return how
 
 
-def _screen(app: App, reviewer: str, stage: str) -> None:
+def _screen(app: App, reviewer: str, stage: Stage) -> None:
     from review.screen import queue
 
     protocol = app.protocol()
     with app.session() as session:
         q = queue.build(session, reviewer, stage, ordered=False)  # cards() ranks it first
     if q.assigned == 0:
-        cli_stage = stage.replace("_", "-")
         raise InputError(
-            f"Nothing is assigned to {reviewer} at {cli_stage}: "
-            f"run `review screen assign --stage {cli_stage}` first."
+            f"Nothing is assigned to {reviewer} at {stage.cli}: "
+            f"run `review screen assign --stage {stage.cli}` first."
         )
     link = _ScreenSession(app, protocol, reviewer, stage)
     result = run_terminal(
@@ -298,7 +296,7 @@ def _card(item: Item) -> Card:
     source = f"Source: {', '.join(item.sources) or '-'}{venue}"
     meta = f"{source} | Year: {item.year or '-'} | Type: {item.doc_type or '-'}"
     extra = [f"Checking a rule exclusion: {d}" for d in item.rule_details]
-    if item.stage == "full_text":
+    if item.stage == Stage.FULL_TEXT:
         extra += _document_lines(item)
     if item.note:
         extra.append(f"Your note: {item.note}")
@@ -357,7 +355,7 @@ def _explain(app: App, work_id: int) -> str:
             if r.overturned_by
             else "inactive"
         )
-        lines.append(f"  {r.stage.replace('_', '-')}: {r.rule} -> {r.reason_code} ({state}): {r.detail}")
+        lines.append(f"  {Stage(r.stage).cli}: {r.rule} -> {r.reason_code} ({state}): {r.detail}")
     if not found.stored:
         lines.append("  none: no rule has excluded this work.")
     lines.append("The protocol's rules applied now:")
@@ -375,7 +373,7 @@ def _rules_line(result: RulesResult) -> str:
         return "The protocol's [rules] sets no rules: nothing excluded automatically."
     by_rule = ", ".join(f"{rule} {n}" for rule, n in result.by_rule) or "none"
     return (
-        f"Rules at {result.stage.replace('_', '-')}: {result.examined} works checked; "
+        f"Rules at {Stage(result.stage).cli}: {result.examined} works checked; "
         f"{result.excluded} excluded by rule ({by_rule}); {result.added} new, {result.cleared} cleared."
     )
 
@@ -384,8 +382,7 @@ def _assign_lines(result: AssignResult) -> str:
     added = ", ".join(f"{p} {n}" for p, n in result.added) or "none"
     return "\n".join(
         [
-            f"Design {result.design} at {result.stage.replace('_', '-')}; "
-            f"screeners {', '.join(result.reviewers)}.",
+            f"Design {result.design} at {Stage(result.stage).cli}; screeners {', '.join(result.reviewers)}.",
             f"{result.eligible} works to screen, {result.rule_excluded} excluded by rule.",
             f"New assignments: {added}.",
             result.message,
@@ -395,7 +392,7 @@ def _assign_lines(result: AssignResult) -> str:
 
 def _progress_lines(result: Progress) -> str:
     lines = [
-        f"{result.stage.replace('_', '-')} ({result.design}): {result.in_scope} works, "
+        f"{Stage(result.stage).cli} ({result.design}): {result.in_scope} works, "
         f"{result.rule_excluded} excluded by rule, {result.unassigned} not yet in a queue.",
         "Final: " + ", ".join(f"{s} {n}" for s, n in result.finals),
         "",

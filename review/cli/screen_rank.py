@@ -8,16 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from review.cli.base import STAGE_CHOICE, App, pass_app, stage_value
+from review.cli.base import App, pass_app, stage_option
 from review.cli.screen import screen_cmd
+from review.states import Stage
 
 if TYPE_CHECKING:
     from review.screen.simulate import SimulationResult
     from review.screen.stopping import SampleState, StoppingEstimate
 
-_STAGE = click.option(
-    "--stage", type=STAGE_CHOICE, default="title-abstract", show_default=True, help="Which stage."
-)
 _RECALL = click.option(
     "--recall", type=click.FloatRange(0.5, 1, max_open=True), default=0.95, show_default=True,
     help="Recall target (share of all includes that must have been found).",
@@ -59,12 +57,12 @@ def simulate_cmd(
 
 
 @screen_cmd.command("stopping")
-@_STAGE
+@stage_option
 @_RECALL
 @_CONFIDENCE
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
 @pass_app
-def stopping_cmd(app: App, stage: str, recall: float, confidence: float, as_json: bool) -> None:
+def stopping_cmd(app: App, stage: Stage, recall: float, confidence: float, as_json: bool) -> None:
     """Estimate the includes still unseen and test whether the recall target is met.
 
     Callaghan & Müller-Hansen's (2020) hypergeometric stopping test; the method is printed.
@@ -76,17 +74,17 @@ def stopping_cmd(app: App, stage: str, recall: float, confidence: float, as_json
     from review.screen import stopping
 
     with app.session() as session:
-        result = stopping.estimate(session, stage_value(stage), recall=recall, confidence=confidence)
+        result = stopping.estimate(session, stage, recall=recall, confidence=confidence)
     click.echo(json.dumps(result.as_dict(), indent=2) if as_json else _estimate_text(result))
 
 
 @screen_cmd.command("stop")
 @click.option("--reviewer", required=True, help="Who records the team's decision to stop.")
-@_STAGE
+@stage_option
 @_RECALL
 @_CONFIDENCE
 @pass_app
-def stop_cmd(app: App, reviewer: str, stage: str, recall: float, confidence: float) -> None:
+def stop_cmd(app: App, reviewer: str, stage: Stage, recall: float, confidence: float) -> None:
     """Log the team's decision to stop screening, with the stopping estimate and its basis.
 
     \b
@@ -97,17 +95,17 @@ def stop_cmd(app: App, reviewer: str, stage: str, recall: float, confidence: flo
 
     name = app.check_reviewer(reviewer)
     with app.session() as session:
-        logged = stopping.log_stop(session, stage_value(stage), name, recall=recall, confidence=confidence)
+        logged = stopping.log_stop(session, stage, name, recall=recall, confidence=confidence)
     click.echo(_estimate_text(logged.estimate))
     click.echo(f"Logged decision to stop (stopping log #{logged.log_id}) by {name}.")
 
 
 @screen_cmd.command("sample")
 @click.option("--reviewer", required=True, help="Who records the team's decision to switch.")
-@_STAGE
+@stage_option
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed for the random order.")
 @pass_app
-def sample_cmd(app: App, reviewer: str, stage: str, seed: int) -> None:
+def sample_cmd(app: App, reviewer: str, stage: Stage, seed: int) -> None:
     """Screen the rest of the stage in random order, so the stopping test rests on a random sample.
 
     Callaghan & Müller-Hansen's design: after a heuristic stop in ranked order, every queue at
@@ -122,7 +120,7 @@ def sample_cmd(app: App, reviewer: str, stage: str, seed: int) -> None:
 
     name = app.check_reviewer(reviewer)
     with app.session() as session:
-        state = stopping.start_sample(session, stage_value(stage), name, seed=seed)
+        state = stopping.start_sample(session, stage, name, seed=seed)
     click.echo(_sample_text(state))
 
 

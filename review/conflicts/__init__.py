@@ -20,11 +20,12 @@ from review.decisions import Current, current_decisions, final_decisions
 from review.errors import AdjudicationError, InputError
 from review.models import ScreeningDecision, Work
 from review.protocol import Protocol
+from review.states import Decision, Stage
 
 # "maybe" sends a work on to full text, so it only makes sense at title-abstract.
-ADJUDICATION_DECISIONS = {
-    "title_abstract": ("include", "exclude", "maybe"),
-    "full_text": ("include", "exclude"),
+ADJUDICATION_DECISIONS: dict[str, tuple[Decision, ...]] = {
+    Stage.TITLE_ABSTRACT: (Decision.INCLUDE, Decision.EXCLUDE, Decision.MAYBE),
+    Stage.FULL_TEXT: (Decision.INCLUDE, Decision.EXCLUDE),
 }
 
 
@@ -139,7 +140,7 @@ def problem(
         )
     allowed = ADJUDICATION_DECISIONS[target.stage]
     if decision not in allowed:
-        return f"decision {decision!r} is not one of {', '.join(allowed)} at {target.stage.replace('_', '-')}"
+        return f"decision {decision!r} is not one of {', '.join(allowed)} at {Stage(target.stage).cli}"
     codes = protocol.reason_codes()
     if decision == "exclude" and reason not in codes:
         given = f"{reason!r} is not one" if reason else "none given"
@@ -158,7 +159,7 @@ def target_for(session: Session, stage: str, work_id: int, found: dict[int, Conf
     final = final_decisions(session, stage, touched_only=True).get(work_id)
     where = "has no decisions yet" if final is None else f"stands at {final.status} ({final.basis})"
     raise AdjudicationError(
-        f"Work {work_id} is not in conflict at {stage.replace('_', '-')}: it {where}. "
+        f"Work {work_id} is not in conflict at {Stage(stage).cli}: it {where}. "
         "`review conflicts` lists the open conflicts."
     )
 
@@ -218,7 +219,7 @@ def queue(
     Returns the conflicts and how many open ones were left out because they screened them.
     Raises an error if they may decide none of them.
     """
-    cli_stage = stage.replace("_", "-")
+    cli_stage = Stage(stage).cli
     if work_id is not None:
         target = target_for(session, stage, work_id, targets(session, stage))
         issue = problem(protocol, target, adjudicator, "include", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from review.conflicts import Conflict
 from review.decisions import Current
 from review.protocol import Protocol
+from review.states import Stage
 
 WIDTH = 100
 
@@ -16,7 +17,7 @@ def vote(v: Current) -> str:
 
 def conflict_list(found: list[Conflict], stage: str) -> str:
     """One line per open conflict."""
-    cli_stage = stage.replace("_", "-")
+    cli_stage = Stage(stage).cli
     if not found:
         return f"No open conflicts at {cli_stage}."
     lines = [

@@ -27,6 +27,7 @@ from review.conflicts import (
 from review.errors import AdjudicationError, InputError, ReviewError
 from review.formats import sheet
 from review.protocol import Protocol
+from review.states import Stage
 
 WHAT = "a sheet written by `review conflicts export`"
 FIXED = ("record_id", "stage", "title", "year", "conflict")
@@ -58,7 +59,7 @@ def export(session: Session, protocol: Protocol, stage: str, adjudicator: str, p
     found, own = split_for(list_conflicts(session, stage), protocol, adjudicator)
     if not found:
         mine = f" ({own} more were screened by {adjudicator}, who may not adjudicate them)" if own else ""
-        raise AdjudicationError(f"No open conflicts at {stage.replace('_', '-')} for {adjudicator}{mine}.")
+        raise AdjudicationError(f"No open conflicts at {Stage(stage).cli} for {adjudicator}{mine}.")
     width = max(2, *(len(c.votes) for c in found))
     header = [*FIXED, *_screener_columns(width), "abstract", *ADJUDICATOR]
     rows = [_row(c, width, adjudicator) for c in found]
@@ -75,7 +76,7 @@ def _screener_columns(width: int) -> list[str]:
 
 
 def _row(c: Conflict, width: int, adjudicator: str) -> list[Any]:
-    cells: list[Any] = [c.work_id, c.stage.replace("_", "-"), c.title or "", c.year or "", c.kind]
+    cells: list[Any] = [c.work_id, Stage(c.stage).cli, c.title or "", c.year or "", c.kind]
     for i in range(width):
         v = c.votes[i] if i < len(c.votes) else None
         cells += [v.reviewer, v.decision, v.reason_code or "", v.note or ""] if v else ["", "", "", ""]
@@ -173,8 +174,8 @@ def _record_id(value: Any) -> int:
     return int(number)
 
 
-def _stage(value: Any) -> str:
-    stage = _text(value).replace("-", "_")
-    if stage not in ("title_abstract", "full_text"):
-        raise InputError(f"stage {_text(value)!r} is not title-abstract or full-text")
+def _stage(value: Any) -> Stage:
+    stage = Stage.parse(_text(value))
+    if stage is None:
+        raise InputError(f"stage {_text(value)!r} is not {Stage.choices()}")
     return stage

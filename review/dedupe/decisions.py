@@ -18,8 +18,9 @@ from review.db import utcnow
 from review.dedupe import works
 from review.errors import InputError
 from review.models import DedupeEvent, DedupePair, Record
+from review.states import PairDecision
 
-DECISIONS = ("merge", "keep_both")
+DECISIONS = tuple(PairDecision)
 SHOWN = (
     "id",
     "source",

@@ -19,8 +19,9 @@ from sqlalchemy import Select, func, select, union_all
 from sqlmodel import Session
 
 from review.models import DedupePair, Record, Work
+from review.states import Band
 
-RELATED = "related"  # the dedupe_pair band of a link
+RELATED = Band.RELATED  # the dedupe_pair band of a link
 SUBJECT = "subject"  # the key in dedupe_pair.scores naming the record the relation describes
 
 

@@ -23,13 +23,14 @@ from review.dedupe.compare import LEVELS, Columns, Levels, compare, is_level, na
 from review.dedupe.match import TITLE_LEVELS, Candidate
 from review.dedupe.prepare import Prepared
 from review.protocol import Dedupe as DedupeSettings
+from review.states import Band
 
 # Title levels close enough for two items to be versions, parts or notices of one another.
 SIMILAR = ("exact", "high", "good", "fair", "contained", "short")
 SAME_TITLE = ("exact", "high", "short")
 # Preprint servers' DOI prefixes: bioRxiv/medRxiv, arXiv, Research Square, SSRN, PsyArXiv/OSF, Preprints.
 PREPRINT_DOI = ("10.1101/", "10.48550/", "10.21203/", "10.2139/", "10.31234/", "10.31235/", "10.20944/")
-BANDS = ("auto", "review", "distinct", "related")
+BANDS = tuple(Band)
 
 
 @dataclass(frozen=True)

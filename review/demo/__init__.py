@@ -29,6 +29,7 @@ from review.protocol import PROTOCOL_FILE, Protocol, load_protocol
 from review.screen import assign
 from review.screen.rules import active_exclusions
 from review.settings import Settings
+from review.states import Stage
 
 SCREENERS = ("demo-reviewer1", "demo-reviewer2")
 ADJUDICATOR = "demo-adjudicator"
@@ -97,13 +98,13 @@ def _story(engine: Engine, protocol: Protocol, root: Path, settings: Settings) -
     with session_scope(engine) as s:
         # The adjudicator is in the protocol's team but must not screen: name the screeners once;
         # later `assign` runs (the pipeline's) keep to whoever already screens.
-        assign.run(s, protocol, "title_abstract", SCREENERS)
+        assign.run(s, protocol, Stage.TITLE_ABSTRACT, SCREENERS)
     with session_scope(engine) as s:
         yield from _queued(s)
-        people.screen(s, protocol, "title_abstract")
+        people.screen(s, protocol, Stage.TITLE_ABSTRACT)
     with session_scope(engine) as s:
-        yield from _screened(s, "title_abstract")
-        yield from _adjudicated(s, protocol, "title_abstract")
+        yield from _screened(s, Stage.TITLE_ABSTRACT)
+        yield from _adjudicated(s, protocol, Stage.TITLE_ABSTRACT)
     result = passes("fulltext", "fulltext-screening")
     yield (
         f"Full text: {result.outcomes[0].status}: the demo stays offline and the included works' PDFs are on "
@@ -111,9 +112,9 @@ def _story(engine: Engine, protocol: Protocol, root: Path, settings: Settings) -
         "screener reads the abstract instead."
     )
     with session_scope(engine) as s:
-        people.screen(s, protocol, "full_text", disagree=0.0)
+        people.screen(s, protocol, Stage.FULL_TEXT, disagree=0.0)
     with session_scope(engine) as s:
-        yield from _screened(s, "full_text")
+        yield from _screened(s, Stage.FULL_TEXT)
     prefill = passes("prefill").outcomes[0]
     with session_scope(engine) as s:
         works, values = people.extract_all(s, protocol, SCREENERS[0], SCREENERS[1])
@@ -151,12 +152,12 @@ def _found(s: Session) -> Iterator[str]:
 def _queued(s: Session) -> Iterator[str]:
     works = _count(s, select(func.count()).select_from(Work))
     yield f"Works after dedupe: {works}."
-    ruled = active_exclusions(s, "title_abstract")
+    ruled = active_exclusions(s, Stage.TITLE_ABSTRACT)
     yield f"Rules: {len(ruled)} works excluded automatically at title/abstract (date, language, type)."
     assigned = dict(
         s.exec(
             select(Assignment.reviewer, func.count())
-            .where(Assignment.stage == "title_abstract")
+            .where(Assignment.stage == Stage.TITLE_ABSTRACT)
             .group_by(col(Assignment.reviewer))
         ).all()
     )
@@ -167,7 +168,7 @@ def _queued(s: Session) -> Iterator[str]:
 def _screened(s: Session, stage: str) -> Iterator[str]:
     from review.decisions import summary
 
-    label = pipeline.STAGE_LABELS[stage]
+    label = Stage(stage).label
     decisions = _count(
         s, select(func.count()).select_from(ScreeningDecision).where(ScreeningDecision.stage == stage)
     )

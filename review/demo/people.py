@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from review.decisions import QUEUE_PURPOSES, current_decisions
 from review.models import Assignment, Work
 from review.protocol import Protocol
+from review.states import Stage
 
 if TYPE_CHECKING:
     from review import extract
@@ -28,7 +29,7 @@ DISAGREE = 0.1  # share of title/abstract decisions a screener gets "wrong", so 
 def judge(work: Work, stage: str) -> tuple[str, str | None]:
     """The demo's screening rule: on topic and about money; at full text the abstract must say so."""
     text = f"{work.title or ''} {work.abstract or ''}"
-    if stage == "full_text":
+    if stage == Stage.FULL_TEXT:
         text = work.abstract or ""
     if TOPIC.search(text) and MONEY.search(text):
         return "include", None

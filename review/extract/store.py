@@ -24,9 +24,10 @@ from review.errors import ExtractionError
 from review.extract.values import check_value, field_by_key, full_key, require
 from review.models import ExtractionValue, Work
 from review.protocol import ExtractionForm, Protocol
+from review.states import ExtractionRole, Stage
 
-ROLES = ("extractor", "verifier", "consensus", "prefill")
-PEOPLE_ROLES = ("extractor", "verifier")
+ROLES = tuple(ExtractionRole)
+PEOPLE_ROLES = (ExtractionRole.EXTRACTOR, ExtractionRole.VERIFIER)
 
 
 @dataclass(frozen=True)
@@ -63,18 +64,18 @@ def form_of(protocol: Protocol) -> ExtractionForm:
 
 def included_works(session: Session) -> list[int]:
     """Works included at full text: the only ones extracted."""
-    return sorted(w for w, f in final_decisions(session, "full_text").items() if f.status == "include")
+    return sorted(w for w, f in final_decisions(session, Stage.FULL_TEXT).items() if f.status == "include")
 
 
 def check_included(session: Session, work_id: int) -> None:
     """Refuse a work that is not included at full text, saying where it stands."""
     if session.get(Work, work_id) is None:
         raise ExtractionError(f"No record {work_id}: use a work ID from `review status` or the queues.")
-    ft = final_decisions(session, "full_text").get(work_id)
+    ft = final_decisions(session, Stage.FULL_TEXT).get(work_id)
     if ft is not None and ft.status == "include":
         return
     if ft is None:
-        ta = final_decisions(session, "title_abstract")[work_id]
+        ta = final_decisions(session, Stage.TITLE_ABSTRACT)[work_id]
         where = f"at title/abstract it is {ta.status}"
     else:
         where = f"at full text it is {ft.status}"

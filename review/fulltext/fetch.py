@@ -29,6 +29,7 @@ from review.fulltext.store import store_bytes
 from review.http import Client, ClientSettings
 from review.models import Document, StageRun
 from review.settings import Settings
+from review.states import DocumentStatus, Origin
 
 NO_CANDIDATE = "no full-text URL in its records (no open-access copy or attachment)"
 STAGE = "fulltext_fetch"
@@ -177,7 +178,7 @@ def _tried(session: Session, work_ids: list[int]) -> dict[int, dict[str, str]]:
 
 
 def _marked_none(session: Session, work_ids: list[int]) -> set[int]:
-    q = select(Document.work_id).where(col(Document.work_id).in_(work_ids), Document.origin == "none")
+    q = select(Document.work_id).where(col(Document.work_id).in_(work_ids), Document.origin == Origin.NONE)
     return set(session.exec(q))
 
 
@@ -186,7 +187,14 @@ def _mark_none(session: Session, work_ids: list[int]) -> int:
     marked = _marked_none(session, work_ids)
     for work_id in work_ids:
         if work_id not in marked:
-            session.add(Document(work_id=work_id, origin="none", status="not_retrieved", reason=NO_CANDIDATE))
+            session.add(
+                Document(
+                    work_id=work_id,
+                    origin=Origin.NONE,
+                    status=DocumentStatus.NOT_RETRIEVED,
+                    reason=NO_CANDIDATE,
+                )
+            )
     session.flush()
     return len(work_ids)
 
@@ -227,7 +235,9 @@ def content_api_url(url: str, govuk_url: str) -> str:
 
 def _record(session: Session, candidate: Candidate, got: Fetched) -> Document:
     q = select(Document).where(Document.work_id == candidate.work_id, Document.url == candidate.url)
-    doc = session.exec(q).first() or Document(work_id=candidate.work_id, url=candidate.url, origin="")
+    doc = session.exec(q).first() or Document(
+        work_id=candidate.work_id, url=candidate.url, origin=candidate.origin
+    )
     stored = got.stored
     values: dict[str, Any] = {
         "origin": candidate.origin,
@@ -235,7 +245,7 @@ def _record(session: Session, candidate: Candidate, got: Fetched) -> Document:
         "title": candidate.title,
         "licence": candidate.licence,
         "version": candidate.version,
-        "status": "retrieved" if stored else "not_retrieved",
+        "status": DocumentStatus.RETRIEVED if stored else DocumentStatus.NOT_RETRIEVED,
         "reason": got.reason,
         "sha256": stored.sha256 if stored else None,
         "path": stored.path if stored else None,

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from review.decisions import final_decisions
 from review.models import Record
+from review.states import Origin, Stage
 
 GOVUK_LICENCE = "OGL-UK-3.0 (GOV.UK default terms)"
 
@@ -44,7 +45,7 @@ class Candidate:
 
 def included_works(session: Session) -> list[int]:
     """Works included at title/abstract: the ones whose full text is sought."""
-    finals = final_decisions(session, "title_abstract")
+    finals = final_decisions(session, Stage.TITLE_ABSTRACT)
     return sorted(w for w, f in finals.items() if f.status == "include")
 
 
@@ -58,14 +59,14 @@ def candidates(session: Session, work_ids: list[int]) -> dict[int, list[Candidat
     return {w: _ranked(found.get(w, [])) for w in work_ids}
 
 
-ORDER = (
-    "record_file",
-    "openalex_best_oa",
-    "openalex_location",
-    "openalex_oa_url",
-    "govuk_attachment",
-    "govuk_html",
-    "record_url",
+ORDER = (  # which address of a work to try first
+    Origin.RECORD_FILE,
+    Origin.OPENALEX_BEST_OA,
+    Origin.OPENALEX_LOCATION,
+    Origin.OPENALEX_OA_URL,
+    Origin.GOVUK_ATTACHMENT,
+    Origin.GOVUK_HTML,
+    Origin.RECORD_URL,
 )
 HARVESTED = ("openalex", "govuk")  # sources whose record URL is a landing page, never the text
 

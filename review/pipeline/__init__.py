@@ -20,9 +20,10 @@ from sqlmodel import Session, col, select
 
 from review.errors import InputError, SearchError
 from review.models import Record, SearchRun, Work
-from review.pipeline.waiting import STAGE_LABELS, render, waiting_for_people
+from review.pipeline.waiting import render, waiting_for_people
 from review.protocol import Protocol
 from review.settings import Settings
+from review.states import Stage
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 STAGES = (
@@ -266,7 +267,7 @@ def _rules(ctx: _Context) -> StageOutcome:
     with ctx.sessions() as session:
         if not _count(session, Work):
             return _skipped("rules", "no works yet (search and dedupe first)")
-        r = rules.run(session, ctx.protocol, "title_abstract")
+        r = rules.run(session, ctx.protocol, Stage.TITLE_ABSTRACT)
     if not r.configured:
         return _skipped("rules", "the protocol has no [rules]")
     return _ran("rules", total_excluded=r.excluded, added=r.added, cleared=r.cleared)
@@ -287,7 +288,7 @@ def _assign(ctx: _Context) -> StageOutcome:
     with ctx.sessions() as session:
         if not _count(session, Work):
             return _skipped("assign", "no works yet")
-    return _assign_stage(ctx, "assign", "title_abstract")
+    return _assign_stage(ctx, "assign", Stage.TITLE_ABSTRACT)
 
 
 def _assign_stage(ctx: _Context, label: str, stage: str) -> StageOutcome:
@@ -337,8 +338,8 @@ def _fulltext_screening(ctx: _Context) -> StageOutcome:
     with ctx.sessions() as session:
         if not included_works(session):
             return _skipped("fulltext-screening", "no work is included at title/abstract yet")
-        ruled = rules.run(session, ctx.protocol, "full_text")
-    assigned = _assign_stage(ctx, "fulltext-screening", "full_text")
+        ruled = rules.run(session, ctx.protocol, Stage.FULL_TEXT)
+    assigned = _assign_stage(ctx, "fulltext-screening", Stage.FULL_TEXT)
     counts = (("rule_added", ruled.added), *assigned.counts)
     return StageOutcome("fulltext-screening", "ran", counts, assigned.note)
 
@@ -380,7 +381,6 @@ _RUNNERS: dict[str, Callable[[_Context], StageOutcome]] = {
 
 __all__ = [
     "STAGES",
-    "STAGE_LABELS",
     "PipelineResult",
     "Progress",
     "StageOutcome",

@@ -8,11 +8,10 @@ from sqlmodel import Session, col, select
 
 from review.models import ExtractionValue
 from review.protocol import Protocol
+from review.states import Stage
 
 if TYPE_CHECKING:
     from review.pipeline import PipelineResult, StageOutcome
-
-STAGE_LABELS = {"title_abstract": "title/abstract", "full_text": "full-text"}
 
 
 def waiting_for_people(session: Session, protocol: Protocol) -> list[str]:
@@ -23,17 +22,17 @@ def waiting_for_people(session: Session, protocol: Protocol) -> list[str]:
     pairs = dedupe.pending_count(session)
     if pairs:
         lines.append(f"dedupe: {pairs} record pairs need a person to decide (`review dedupe review`)")
-    for stage in ("title_abstract", "full_text"):
+    for stage in Stage:
         lines.extend(_screening_waits(session, protocol, stage))
     lines.extend(_extraction_waits(session))
     return lines
 
 
-def _screening_waits(session: Session, protocol: Protocol, stage: str) -> list[str]:
+def _screening_waits(session: Session, protocol: Protocol, stage: Stage) -> list[str]:
     from review import conflicts
     from review.screen import progress
 
-    label, cli = STAGE_LABELS[stage], stage.replace("_", "-")
+    label, cli = stage.label, stage.cli
     p = progress.run(session, protocol, stage)
     left = [f"{r.reviewer} has {r.remaining} records to screen" for r in p.reviewers if r.remaining]
     lines = []

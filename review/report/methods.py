@@ -17,6 +17,7 @@ from review.protocol import Protocol, StageDesign
 from review.report import calibration
 from review.report.prisma import PrismaCounts, source_label
 from review.screen.rank import BLINDING_TEXT, MODEL_TEXT, POOLING_TEXT
+from review.states import Stage
 
 DESIGNS = {
     "dual": "two reviewers screened every record independently",
@@ -129,11 +130,11 @@ def _related(session: Session) -> str:
 def _screening(session: Session, protocol: Protocol, c: PrismaCounts) -> str:
     db, other = c.arms()
     out = [
-        _design(protocol, "title_abstract", "title and abstract"),
-        calibration.pilot_batches(session, protocol, "title_abstract", "title and abstract"),
+        _design(protocol, Stage.TITLE_ABSTRACT, "title and abstract"),
+        calibration.pilot_batches(session, protocol, Stage.TITLE_ABSTRACT, "title and abstract"),
         calibration.protocol_changes(session),
-        _automation(session, db.automation + other.automation, protocol.stage_design("title_abstract")),
-        _agreement(session, protocol, "title_abstract"),
+        _automation(session, db.automation + other.automation, protocol.stage_design(Stage.TITLE_ABSTRACT)),
+        _agreement(session, protocol, Stage.TITLE_ABSTRACT),
         _prioritisation(protocol),
     ]
     waiting = sum(db.awaiting_screening.values()) + sum(other.awaiting_screening.values())
@@ -143,9 +144,9 @@ def _screening(session: Session, protocol: Protocol, c: PrismaCounts) -> str:
         + (f"; still awaiting screening or adjudication: {waiting:,}" if waiting else "")
         + "."
     )
-    out.append(_design(protocol, "full_text", "full text"))
-    out.append(calibration.pilot_batches(session, protocol, "full_text", "full text"))
-    out.append(_agreement(session, protocol, "full_text"))
+    out.append(_design(protocol, Stage.FULL_TEXT, "full text"))
+    out.append(calibration.pilot_batches(session, protocol, Stage.FULL_TEXT, "full text"))
+    out.append(_agreement(session, protocol, Stage.FULL_TEXT))
     sought, missing = db.sought + other.sought, db.not_retrieved_total + other.not_retrieved_total
     assessed = db.assessed + other.assessed
     excluded = Counter(db.excluded_reports) + Counter(other.excluded_reports)
@@ -174,7 +175,7 @@ def _design(protocol: Protocol, stage: str, label: str) -> str:
 
 def _prioritisation(protocol: Protocol) -> str:
     """How queues were ordered, and what the order learned from (review.screen.rank)."""
-    designs = [protocol.stage_design(stage) for stage in ("title_abstract", "full_text")]
+    designs = [protocol.stage_design(stage) for stage in (Stage.TITLE_ABSTRACT, Stage.FULL_TEXT)]
     # dual, a pilot's batches and single+verify's verifiers all compare two people's decisions
     blinded = any(d.design != "single" for d in designs)
     return (
@@ -186,7 +187,7 @@ def _prioritisation(protocol: Protocol) -> str:
 def _automation(session: Session, total: int, design: StageDesign) -> str:
     q = (
         select(RuleResult.rule, func.count())
-        .where(RuleResult.stage == "title_abstract", col(RuleResult.active).is_(True))
+        .where(RuleResult.stage == Stage.TITLE_ABSTRACT, col(RuleResult.active).is_(True))
         .group_by(col(RuleResult.rule))
     )
     rules = sorted(session.exec(q).all())

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from review.decisions import Final, final_decisions
 from review.models import Document
+from review.states import Stage
 
 OTHER_KINDS = ("websites", "organisations", "citations")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -102,8 +103,8 @@ def counts(session: Session, reason_texts: dict[str, str] | None = None) -> Pris
     for _rid, _source, work_id, arm in records:
         if work_id is not None and work_arm.get(work_id) != "databases":
             work_arm[work_id] = arm
-    ta = final_decisions(session, "title_abstract")
-    ft = final_decisions(session, "full_text")
+    ta = final_decisions(session, Stage.TITLE_ABSTRACT)
+    ft = final_decisions(session, Stage.FULL_TEXT)
     retrieval = _retrieval(session, [w for w, f in ta.items() if f.status == "include"], ft)
     arms = {
         arm: _arm(arm, [r for r in records if r[3] == arm], work_arm, ta, ft, retrieval)

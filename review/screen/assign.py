@@ -31,6 +31,7 @@ from review.errors import InputError
 from review.models import Assignment
 from review.protocol import Protocol, StageDesign
 from review.screen.rules import active_exclusions
+from review.states import Stage
 
 if TYPE_CHECKING:
     from review.agreement import GateResult
@@ -220,7 +221,7 @@ def _new_batch(
         for reviewer in plan.team:
             plan.add(w, reviewer, "pilot")
     log_batch(session, protocol, plan.stage, number, works, plan.team)
-    cli_stage = plan.stage.replace("_", "-")
+    cli_stage = Stage(plan.stage).cli
     return (
         f"Pilot batch {number} ({len(works)} records) given to {', '.join(plan.team)}. When all have "
         f"screened it, run `review screen assign --stage {cli_stage}` again to check the agreement gate."
@@ -228,7 +229,7 @@ def _new_batch(
 
 
 def _nothing(stage: str) -> str:
-    if stage == "full_text":
+    if stage == Stage.FULL_TEXT:
         return "No works at full text yet: works come here when included at title/abstract."
     return "No works to screen yet: run `review search` and `review dedupe` first."
 
@@ -249,7 +250,7 @@ def _gate(session: Session, protocol: Protocol, stage: str) -> tuple[GateResult,
 def _done(plan: _Plan, fresh: list[int]) -> str:
     if not plan.rows and not fresh:
         return "Nothing new to give out: every eligible work is already in a queue."
-    return f"Queues ready: `review screen --reviewer NAME --stage {plan.stage.replace('_', '-')}`."
+    return f"Queues ready: `review screen --reviewer NAME --stage {Stage(plan.stage).cli}`."
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 from review import tally
 from review.db import utcnow
 from review.errors import InputError
-from review.models import DECISIONS, Assignment, RuleResult, ScreeningDecision, ScreeningNote
+from review.models import Assignment, RuleResult, ScreeningDecision, ScreeningNote
 from review.protocol import Protocol
+from review.states import DECISIONS, Role
 
 VERIFIER_PURPOSES = ("verify", "rule_check")
 
@@ -38,7 +39,7 @@ class Decided:
 
 def role_for(purpose: str) -> str:
     """The decision role that goes with an assignment's purpose."""
-    return "verifier" if purpose in VERIFIER_PURPOSES else "screener"
+    return Role.VERIFIER if purpose in VERIFIER_PURPOSES else Role.SCREENER
 
 
 def check_decision(protocol: Protocol, decision: str, reason_code: str | None) -> str | None:

@@ -20,6 +20,7 @@ from review.models import Assignment, Document, Record, RuleResult, Work
 from review.protocol import Protocol
 from review.screen.decide import notes
 from review.screen.rules import active_exclusions
+from review.states import Stage
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def items(session: Session, work_ids: Sequence[int], stage: str, reviewer: str) 
             sources[work_id].add(source)
     purposes = assigned(session, reviewer, stage, ids)
     rules = _rule_details(session, ids, stage)
-    docs = _documents(session, ids) if stage == "full_text" else {}
+    docs = _documents(session, ids) if stage == Stage.FULL_TEXT else {}
     own_notes = notes(session, stage, reviewer)
     found = [
         _item(works[w], stage, tuple(sorted(sources[w])), purposes.get(w, "-"), rules, docs, own_notes.get(w))

@@ -24,6 +24,7 @@ from review.models import Record, RuleResult, StageRun, Work
 from review.normalize import document_kinds
 from review.protocol import Protocol
 from review.screen.terms import compile_terms, uk_named, uk_places
+from review.states import Stage
 
 RULES = ("date_range", "language", "document_type", "setting", "required_terms", "excluded_terms")
 
@@ -264,7 +265,7 @@ def _add_record(into: dict[str, set[str]], source: str, countries: Any, doc_type
 def run(session: Session, protocol: Protocol, stage: str) -> RulesResult:
     """Apply the protocol's rules to every work in scope at `stage`; safe to re-run."""
     started = utcnow()
-    scope = sorted(final_decisions(session, stage)) if stage == "full_text" else None
+    scope = sorted(final_decisions(session, stage)) if stage == Stage.FULL_TEXT else None
     facts = load_facts(session, scope)
     existing = {
         (r.work_id, r.rule): r for r in session.exec(select(RuleResult).where(RuleResult.stage == stage))
@@ -285,11 +286,11 @@ def _settled(session: Session, stage: str) -> set[tuple[int, str]]:
     """(work, rule) pairs the rules must leave alone: overturned by a person, or already
     judged at title/abstract (a work that reached full text passed, or was let through, there)."""
     q = select(RuleResult.work_id, RuleResult.rule)
-    if stage == "title_abstract":
+    if stage == Stage.TITLE_ABSTRACT:
         q = q.where(col(RuleResult.overturned_by).is_not(None))
     else:
         q = q.where(
-            (col(RuleResult.overturned_by).is_not(None)) | (col(RuleResult.stage) == "title_abstract")
+            (col(RuleResult.overturned_by).is_not(None)) | (col(RuleResult.stage) == Stage.TITLE_ABSTRACT)
         )
     return {(work_id, rule) for work_id, rule in session.exec(q)}
 

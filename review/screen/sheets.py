@@ -21,9 +21,10 @@ from review.db import utcnow
 from review.decisions import Current
 from review.errors import InputError
 from review.formats import sheet
-from review.models import STAGES, ScreeningDecision, ScreeningNote, Work
+from review.models import ScreeningDecision, ScreeningNote, Work
 from review.protocol import Protocol
 from review.screen import decide, queue
+from review.states import DECISIONS, STAGES, Stage
 
 COLUMNS = (
     "work_id",
@@ -103,7 +104,7 @@ def _export_row(
     reason = (event.reason_code if event else None) or ""
     return [item.work_id, item.title or "", item.year or "", "; ".join(item.sources), item.abstract or "",
             decision, reason, (event.note if event and event.note else note) or "", reviewer,
-            stage.replace("_", "-")]  # fmt: skip
+            Stage(stage).cli]  # fmt: skip
 
 
 def _write_xlsx(path: Path, rows: list[list[Any]], protocol: Protocol) -> None:
@@ -180,7 +181,7 @@ def _check(
     cells: dict[str, str],
     who: str,
     known: set[int | None],
-    queues: dict[str, dict[int, str]],
+    queues: dict[Stage, dict[int, str]],
     seen: set[tuple[int, str]],
     problems: list[Problem],
 ) -> _Row | None:
@@ -189,14 +190,14 @@ def _check(
     def bad(column: str, text: str) -> None:
         problems.append(Problem(number, column, text))
 
-    raw_id, stage = cells.get("work_id", ""), cells.get("stage", "").replace("-", "_").lower()
+    raw_id, stage = cells.get("work_id", ""), Stage.parse(cells.get("stage", ""))
     work_id = int(raw_id) if raw_id.isdigit() else None
     if work_id is None:
         bad("work_id", f"{raw_id!r} is not a work ID")
     elif work_id not in known:
         bad("work_id", f"no work {work_id} in this review")
-    if stage not in STAGES:
-        bad("stage", f"{cells.get('stage', '')!r} is not title-abstract or full-text")
+    if stage is None:
+        bad("stage", f"{cells.get('stage', '')!r} is not {Stage.choices()}")
     if cells.get("reviewer", "") != who:
         bad(
             "reviewer",
@@ -206,12 +207,12 @@ def _check(
     if decision or reason:
         problem = decide.check_decision(protocol, decision, reason)
         if problem:
-            bad("reason_code" if decision in ("include", "exclude", "maybe") else "decision", problem)
-    if work_id in known and stage in STAGES and work_id not in queues[stage] and len(problems) == before:
-        bad("work_id", f"work {work_id} is not in {who}'s {stage.replace('_', '-')} queue")
+            bad("reason_code" if decision in DECISIONS else "decision", problem)
+    if work_id in known and stage is not None and work_id not in queues[stage] and len(problems) == before:
+        bad("work_id", f"work {work_id} is not in {who}'s {stage.cli} queue")
     if work_id is not None and (work_id, stage) in seen:
         bad("work_id", f"work {work_id} appears more than once")
-    if work_id is None or len(problems) > before:
+    if work_id is None or stage is None or len(problems) > before:
         return None
     seen.add((work_id, stage))
     return _Row(number, work_id, stage, decision, reason, cells.get("note") or None)

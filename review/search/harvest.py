@@ -27,10 +27,11 @@ from review.records import RawArchive, RecordIn, finish_run, start_run, upsert_r
 from review.search.api import BudgetExhaustedError
 from review.search.archive import repair
 from review.search.base import Connector, Page, Plan
+from review.states import RunStatus
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 Progress = Callable[[int], None]
-UNFINISHED = ("running", "interrupted", "budget_exhausted", "failed")
+UNFINISHED = (RunStatus.RUNNING, RunStatus.INTERRUPTED, RunStatus.BUDGET_EXHAUSTED, RunStatus.FAILED)
 STALE_AFTER = timedelta(minutes=15)  # a harvest on another machine that stored no page for this long has died
 
 
