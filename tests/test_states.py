@@ -13,7 +13,7 @@ from review.states import Stage
 def test_a_stage_is_typed_shown_and_stored_one_way_each() -> None:
     assert [s.cli for s in Stage] == ["title-abstract", "full-text"]
     assert [s.label for s in Stage] == ["title/abstract", "full text"]
-    assert Stage.FULL_TEXT == "full_text" and f"{Stage.FULL_TEXT}" == "full_text"
+    assert Stage("full_text") is Stage.FULL_TEXT and f"{Stage.FULL_TEXT}" == "full_text"
     assert (
         Stage.parse(" Full-Text ") is Stage.FULL_TEXT
         and Stage.parse("title_abstract") is Stage.TITLE_ABSTRACT
