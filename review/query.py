@@ -2,8 +2,8 @@
 
 Read-only is enforced by the database engine, never by reading the SQL text:
 - SQLite: the file is opened with `mode=ro` (the engine refuses any write to it), `PRAGMA
-  query_only` is set, and an authorizer callback denies ATTACH/DETACH (and so `VACUUM INTO`) and
-  every PRAGMA except the informational ones;
+  query_only` is set, and an authorizer callback denies ATTACH/DETACH (and so `VACUUM INTO`),
+  every PRAGMA except the informational ones, and reading `meta` (the web app's secret);
 - PostgreSQL: the session is read-only (`default_transaction_read_only`, a read-only connection)
   and the statement is prepared, so one call runs one statement.
 """
@@ -61,8 +61,14 @@ def run_query(db: str, sql: str) -> QueryResult:
     raise QueryError(f"`review query` supports SQLite files and postgresql:// URLs, not {url.split(':')[0]}.")
 
 
+# Tables a writer's query may not read: `meta` holds the web app's cookie-signing secret.
+PRIVATE_TABLES = frozenset({"meta"})
+
+
 def _authorize(action: int, arg1: str | None, arg2: str | None, _db: str | None, _src: str | None) -> int:
     if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and arg1 in PRIVATE_TABLES:
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_PRAGMA:
         allowed = arg1 in INFO_PRAGMAS or (arg1 in GETTER_PRAGMAS and arg2 is None)
@@ -88,6 +94,8 @@ def _sqlite(path: Path, sql: str) -> QueryResult:
 
 def _explain(exc: Exception) -> str:
     msg = str(exc)
+    if "is prohibited" in msg:  # a table the authorizer keeps private
+        return f"The query was refused: {msg} (the web app's secret is kept there)."
     if "readonly" in msg or "not authorized" in msg or "authorization denied" in msg:
         return f"The query was refused: `review query` is read-only ({msg}). Use SELECT."
     if "no such table: extract_" in msg:

@@ -76,6 +76,12 @@ def test_formats(run: ReviewRunner, store: Path) -> None:
 
 
 @pytest.mark.sqlite_only
+def test_the_web_apps_secret_in_meta_cannot_be_read(run: ReviewRunner, store: Path) -> None:
+    refused = run("query", "SELECT value FROM meta")
+    assert refused.exit_code == 1 and "meta.value is prohibited" in refused.stderr
+
+
+@pytest.mark.sqlite_only
 def test_informational_pragmas_are_allowed(run: ReviewRunner, store: Path) -> None:
     assert "table_info" not in run("query", "SELECT name FROM pragma_table_info('work')").stderr
 

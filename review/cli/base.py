@@ -199,6 +199,10 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
         ("imports",),
         "List every search and import run, with the exact request, dates and counts.",
     ),
+    "serve": (
+        ("serve",),
+        "Screen in a browser: a web app over this review's store, one sign-in link per reviewer.",
+    ),
     "status": (("project",), "Show counts at every stage and what to do next."),
 }
 
@@ -222,7 +226,9 @@ class ReviewGroup(click.Group):
         return sorted(set(self.commands) | set(lazy))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if self is cli and cmd_name not in self.commands and cmd_name in COMMANDS:
+        if self is cli and cmd_name in COMMANDS:
+            # Every module of the command, even when one is already loaded: `screen` is completed by
+            # screen_rank's subcommands, and a caller may have imported cli.screen alone.
             load_commands([cmd_name])
         return super().get_command(ctx, cmd_name)
 
