@@ -435,6 +435,25 @@ def _version_6() -> tuple[Step, ...]:
     )
 
 
+# --- version 7 (2026-12-09) ---------------------------------------------------------------------
+
+_V7_STATES: dict[str, dict[str, tuple[str, ...]]] = {
+    "stage_run": {"status": ("running", "complete", "failed")},
+}
+
+
+def _version_7() -> tuple[Step, ...]:
+    # Every stage records its run through review.stagerun, a failed one with its error.
+    return (
+        both("a failed stage run keeps its error", AddColumn("stage_run", "error", "TEXT")),
+        Step(
+            "a stage run's status is one of its values",
+            state_checks("sqlite", _V7_STATES),
+            state_checks("postgresql", _V7_STATES),
+        ),
+    )
+
+
 MIGRATIONS: dict[int, tuple[Step, ...]] = {
     1: _initial(),
     2: _version_2(),
@@ -442,4 +461,5 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
     4: _version_4(),
     5: _version_5(),
     6: _version_6(),
+    7: _version_7(),
 }

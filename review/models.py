@@ -23,7 +23,7 @@ from sqlmodel import Field, SQLModel
 from review import states
 from review.migrations import state_checks
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _json(default: Any = None) -> Any:
@@ -428,6 +428,7 @@ class StageRun(SQLModel, table=True):
     counts: dict[str, Any] | None = _json()
     protocol_hash: str | None = None
     tool_version: str
+    error: str | None = _text()  # why a failed run failed (review.stagerun)
 
 
 # --- tallies --------------------------------------------------------------------------------
@@ -482,6 +483,7 @@ STATE_COLUMNS: dict[str, dict[str, type[StrEnum]]] = {
     "stopping_log": {"stage": states.Stage},
     "document": {"origin": states.Origin, "status": states.DocumentStatus},
     "extraction_value": {"role": states.ExtractionRole},
+    "stage_run": {"status": states.StageRunStatus},
 }
 
 

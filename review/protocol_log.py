@@ -18,10 +18,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from review import __version__
-from review.db import utcnow
 from review.models import Assignment, ScreeningDecision, StageRun
 from review.protocol import Protocol
+from review.stagerun import log_event
 from review.states import STAGES, Stage
 
 LOG = "screen_protocol"
@@ -64,11 +63,8 @@ def track(session: Session, protocol: Protocol) -> ProtocolChange | None:
     changes = diff((last.counts or {}).get("snapshot", {}), snapshot) if last else []
     counts = {"event": "change" if last else "start", "screening_hash": digest, "snapshot": snapshot,
               "changes": changes, "progress": _progress(session, protocol)}  # fmt: skip
-    now = utcnow()
-    session.add(StageRun(stage=LOG, started_at=now, finished_at=now, status="complete", counts=counts,
-                         protocol_hash=protocol.sha256, tool_version=__version__))  # fmt: skip
-    session.flush()
-    return _change(now, counts) if last else None
+    logged = log_event(session, LOG, counts, protocol_hash=protocol.sha256)
+    return _change(logged.started_at, counts) if last else None
 
 
 def history(session: Session) -> list[ProtocolChange]:

@@ -2,7 +2,7 @@
 
 Each is a `StrEnum` whose value is the spelling the store keeps, so a member compares equal to the
 stored text and goes into SQL as it is. The store checks these columns against the same lists
-(`models.STATE_COLUMNS`; migration version 6 froze them as they were then).
+(`models.STATE_COLUMNS`; migration versions 6 and 7 froze them as they were then).
 """
 
 from __future__ import annotations
@@ -109,6 +109,14 @@ class RunStatus(StrEnum):
     COMPLETE = "complete"
     INTERRUPTED = "interrupted"
     BUDGET_EXHAUSTED = "budget_exhausted"
+    FAILED = "failed"
+
+
+class StageRunStatus(StrEnum):
+    """Where a stage run stands (`stage_run.status`); one left running was interrupted."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
     FAILED = "failed"
 
 

@@ -161,8 +161,16 @@ def _stage(session: Session, protocol: Protocol | None, stage: Stage, kept: dict
     gate = _gate(session, protocol, stage) if pilots else None
     text, state = _gate_text(gate) if gate else (None, None)
     passed = gate is not None and gate.passed
-    return StageCount(stage, _finals(kept, stage), kept.get(f"ruled|{stage}", 0), tuple(reviewers),
-                      text, passed, state, tally.unassigned_from(kept, stage))  # fmt: skip
+    return StageCount(
+        stage=stage,
+        finals=_finals(kept, stage),
+        by_rule=kept.get(f"ruled|{stage}", 0),
+        reviewers=tuple(reviewers),
+        gate=text,
+        gate_passed=passed,
+        gate_state=state,
+        unassigned=tally.unassigned_from(kept, stage),
+    )
 
 
 def _gate(session: Session, protocol: Protocol | None, stage: str) -> GateResult | None:

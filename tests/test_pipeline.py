@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from review.db import session_scope
-from review.models import Record
+from review.models import Record, StageRun
 from tests.conftest import DATA, PROTOCOL, ReviewRunner
 from tests.pipeline_helpers import fill_sheet, table_counts
 from tests.replay import ReplayServer, Reply
@@ -119,6 +119,30 @@ def test_whole_pipeline_through_the_cli(
         "Nothing new: every stage was already up to date." in again and "Nothing waits for people." in again
     )
     assert "search: skipped\n    all 2 searches already complete" in again
+    _every_stage_logged_its_run(engine)
+
+
+# Each stage's run, with one of its counts (the methods text and PRISMA read these keys).
+STAGE_COUNTS = {
+    "import": "read",
+    "dedupe": "records_examined",
+    "screen_rules_title_abstract": "examined",
+    "screen_assign_title_abstract": "eligible",
+    "fulltext_fetch": "works",
+    "screen_rules_full_text": "examined",
+    "screen_assign_full_text": "eligible",
+    "extract_prefill": "suggestions",
+    "report": "included",
+}
+
+
+def _every_stage_logged_its_run(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        runs = s.exec(select(StageRun).where(col(StageRun.stage).in_(STAGE_COUNTS))).all()
+    assert {r.stage for r in runs} == set(STAGE_COUNTS)
+    for r in runs:
+        assert r.status == "complete" and r.finished_at is not None and r.error is None, r.stage
+        assert isinstance((r.counts or {}).get(STAGE_COUNTS[r.stage]), int), (r.stage, r.counts)
 
 
 def test_a_failed_search_is_reported_and_the_pipeline_goes_on(

@@ -17,11 +17,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from review import __version__
 from review.agreement.store import pilot_reviewers, pilot_works
-from review.db import utcnow
 from review.models import StageRun
 from review.protocol import Protocol
+from review.stagerun import log_event
 
 BATCH_LOG = "screen_pilot_batch_"
 VERDICT_LOG = "screen_pilot_gate_"
@@ -108,8 +107,5 @@ def _runs(session: Session, name: str) -> list[StageRun]:
 
 
 def _log(session: Session, protocol: Protocol, name: str, counts: dict[str, Any]) -> None:
-    now = utcnow()
     counts = {**counts, "screening_hash": protocol.screening_hash()}
-    session.add(StageRun(stage=name, started_at=now, finished_at=now, status="complete", counts=counts,
-                         protocol_hash=protocol.sha256, tool_version=__version__))  # fmt: skip
-    session.flush()
+    log_event(session, name, counts, protocol_hash=protocol.sha256)

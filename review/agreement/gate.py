@@ -54,9 +54,20 @@ class GateResult:
         """The decision to log, or None when the gate judged nothing (no pilot, or still waiting)."""
         if self.rule is None or self.decided_by is None:
             return None
-        return Verdict(self.batch, self.passed, self.rule, self.statistic, self.value, self.threshold,
-                       self.decided_by, self.decided_value, self.degenerate, self.n, self.disagreements,
-                       self.reviewers)  # fmt: skip
+        return Verdict(
+            batch=self.batch,
+            passed=self.passed,
+            rule=self.rule,
+            statistic=self.statistic,
+            value=self.value,
+            threshold=self.threshold,
+            decided_by=self.decided_by,
+            decided_value=self.decided_value,
+            degenerate=self.degenerate,
+            n=self.n,
+            disagreements=self.disagreements,
+            reviewers=self.reviewers,
+        )
 
 
 def pilot_gate(session: Session, protocol: Protocol, stage: str) -> GateResult:
@@ -70,7 +81,9 @@ def pilot_gate(session: Session, protocol: Protocol, stage: str) -> GateResult:
     if not batches:
         cli_stage = Stage(stage).cli
         msg = f"No pilot set at {cli_stage} yet: give one out (`review screen assign --stage {cli_stage}`)."
-        return GateResult(False, statistic, None, 0, threshold, msg)
+        return GateResult(
+            passed=False, statistic=statistic, value=None, n=0, threshold=threshold, message=msg
+        )
     return judge_batch(session, protocol, stage, batches[-1])
 
 
@@ -85,11 +98,28 @@ def judge_batch(session: Session, protocol: Protocol, stage: str, batch: PilotBa
             f"The pilot is not finished: {waiting} of {len(batch.works)} pilot records (batch "
             f"{batch.number}) still wait for a screener. Finish them with {finish}, then check again."
         )
-        return GateResult(False, statistic, None, 0, threshold, msg, waiting=waiting, batch=batch.number)
+        return GateResult(
+            passed=False,
+            statistic=statistic,
+            value=None,
+            n=0,
+            threshold=threshold,
+            message=msg,
+            waiting=waiting,
+            batch=batch.number,
+        )
     found = pairs(session, stage, batch.works)
     if not found:
         msg = f"No pilot record at {cli_stage} was screened by two people: give the pilot to two screeners."
-        return GateResult(False, statistic, None, 0, threshold, msg, batch=batch.number)
+        return GateResult(
+            passed=False,
+            statistic=statistic,
+            value=None,
+            n=0,
+            threshold=threshold,
+            message=msg,
+            batch=batch.number,
+        )
     agreement = pooled(found, protocol.screening.seed)
     advice = _Advice(cli_stage, tally.unassigned(session, stage))
     return _judge(agreement, protocol.stage_design(stage), batch, _names(found), advice)
@@ -126,12 +156,38 @@ def _judge(
     decided = agreement.value(decided_by)
     disagreements = agreement.table[1] + agreement.table[2]
     passed = (disagreements == 0) if rule == "pass_on_perfect_agreement" else reaches(decided, threshold)
-    verdict = Verdict(batch.number, passed, rule, statistic, agreement.value(statistic), threshold,
-                      decided_by, decided, why, agreement.n, disagreements, batch.reviewers)  # fmt: skip
+    verdict = Verdict(
+        batch=batch.number,
+        passed=passed,
+        rule=rule,
+        statistic=statistic,
+        value=agreement.value(statistic),
+        threshold=threshold,
+        decided_by=decided_by,
+        decided_value=decided,
+        degenerate=why,
+        n=agreement.n,
+        disagreements=disagreements,
+        reviewers=batch.reviewers,
+    )
     message = f"{verdict_text(verdict)}. {advice.after(verdict)}"
-    return GateResult(passed, statistic, verdict.value, agreement.n, threshold, message,
-                      agreement.interval(statistic), disagreements, 0, batch.number, rule, decided_by,
-                      decided, why, batch.reviewers)  # fmt: skip
+    return GateResult(
+        passed=passed,
+        statistic=statistic,
+        value=verdict.value,
+        n=agreement.n,
+        threshold=threshold,
+        message=message,
+        interval=agreement.interval(statistic),
+        disagreements=disagreements,
+        waiting=0,
+        batch=batch.number,
+        rule=rule,
+        decided_by=decided_by,
+        decided_value=decided,
+        degenerate=why,
+        reviewers=batch.reviewers,
+    )
 
 
 def reaches(value: float | None, threshold: float) -> bool:

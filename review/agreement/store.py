@@ -150,7 +150,14 @@ def stage_agreement(
         )
         for p in found
     )
-    return StageAgreement(stage, pilot, pooled(found, seed), per_pair, statistic, threshold)
+    return StageAgreement(
+        stage=stage,
+        pilot=pilot,
+        overall=pooled(found, seed),
+        pairs=per_pair,
+        statistic=statistic,
+        threshold=threshold,
+    )
 
 
 def reason_agreement(session: Session, stage: str, *, pilot: bool = False) -> list[ReasonAgreement]:
@@ -169,7 +176,12 @@ def _reasons(pair: Pair) -> ReasonAgreement:
     same = Counter(x for x, y in both if x == y)
     rows = tuple(ReasonRow(r, by_a[r], by_b[r], same[r]) for r in sorted(set(by_a) | set(by_b)))
     return ReasonAgreement(
-        pair.reviewer_a, pair.reviewer_b, len(both), sum(same.values()), _nominal_kappa(both), rows
+        reviewer_a=pair.reviewer_a,
+        reviewer_b=pair.reviewer_b,
+        both_excluded=len(both),
+        same_reason=sum(same.values()),
+        kappa=_nominal_kappa(both),
+        rows=rows,
     )
 
 

@@ -91,14 +91,14 @@ def _build(session: Session, stage: str, ids: list[int], adjudicated: dict[int, 
     }
     return [
         Conflict(
-            w,
-            stage,
-            found[w].title,
-            found[w].abstract,
-            found[w].year,
-            _kind(tuple(votes[w].values())),
-            tuple(sorted(votes[w].values(), key=lambda v: v.reviewer)),
-            adjudicated.get(w),
+            work_id=w,
+            stage=stage,
+            title=found[w].title,
+            abstract=found[w].abstract,
+            year=found[w].year,
+            kind=_kind(tuple(votes[w].values())),
+            votes=tuple(sorted(votes[w].values(), key=lambda v: v.reviewer)),
+            adjudication=adjudicated.get(w),
         )
         for w in ids
     ]
@@ -185,7 +185,16 @@ def resolve(
     with tally.counting(session):
         session.add(event)
     assert event.id is not None
-    return Resolution(work_id, stage, adjudicator, decision, reason, note, event.id, row["supersedes"])
+    return Resolution(
+        work_id=work_id,
+        stage=stage,
+        adjudicator=adjudicator,
+        decision=decision,
+        reason_code=reason,
+        note=note,
+        event_id=event.id,
+        supersedes=row["supersedes"],
+    )
 
 
 def adjudication_event(

@@ -14,15 +14,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from review import __version__
-from review.db import utcnow
+from review.db import utcnow, write_lock
 from review.dedupe import weights, works
 from review.dedupe.decisions import pending_count
 from review.dedupe.engine import Clustering, cluster, find_candidates
 from review.dedupe.match import MAX_BLOCK, SHORT_TITLE, WINDOWS, Candidate
 from review.dedupe.prepare import FIELDS, Prepared, from_columns
 from review.dedupe.score import Policy
-from review.models import DedupePair, Record, StageRun
+from review.models import DedupePair, Record
 from review.runtime import collector_paused
+from review.stagerun import StageRunHandle, stage_run
 
 STAGE = "dedupe"
 AUTOMATION = "automation"
@@ -177,16 +178,16 @@ def _mark_refused(clustering: Clustering) -> None:
 
 def run(session: Session, *, policy: Policy | None = None, protocol_hash: str | None = None) -> DedupeResult:
     """Give every record a work: compare new records with all stored ones, merge or queue pairs."""
-    with collector_paused():
-        return _run(session, policy or Policy(), protocol_hash)
+    with collector_paused(), stage_run(session, STAGE, protocol_hash=protocol_hash) as logged:
+        result = _run(session, policy or Policy(), logged)
+    assert logged.run_id is not None
+    return dataclasses.replace(result, run_id=logged.run_id)
 
 
-def _run(session: Session, policy: Policy, protocol_hash: str | None) -> DedupeResult:
-    stage_run = StageRun(
-        stage=STAGE, started_at=utcnow(), tool_version=__version__, protocol_hash=protocol_hash
-    )
-    session.add(stage_run)
-    session.flush()
+def _run(session: Session, policy: Policy, logged: StageRunHandle) -> DedupeResult:
+    # Read-then-write: a second dedupe (or an import) must not place records from the same stale
+    # view, so the write lock is taken before the records are read.
+    write_lock(session)
     cols = _load(session)
     old: list[int | None] = cols.pop("work_id")
     # New records, and records a re-import changed (compared again; they keep their works).
@@ -221,14 +222,14 @@ def _run(session: Session, policy: Policy, protocol_hash: str | None) -> DedupeR
         created, merged_works, touched = _assign(session, prep, clustering.roots, old)
         works.refresh(session, touched)
         _compared_again(session)
-    result = _finish(session, stage_run, len(old), new_count, cands, created, merged_works, flagged, policy)
+    result = _finish(session, logged, len(old), new_count, cands, created, merged_works, flagged, policy)
     related = Counter(c.relation for c in cands if c.band == "related" and c.relation)
     return dataclasses.replace(result, changed=changed, related=dict(related))
 
 
 def _finish(
     session: Session,
-    stage_run: StageRun,
+    logged: StageRunHandle,
     examined: int,
     new: int,
     cands: Sequence[Candidate],
@@ -240,7 +241,7 @@ def _finish(
     bands = Counter(c.band for c in cands)
     work_count = works.count(session)
     queued = pending_count(session)
-    stage_run.counts = {
+    logged.counts = {
         "records_examined": examined,
         "new_records": new,  # with the records a re-import changed, compared again
         "auto_merges": bands["auto"],
@@ -253,11 +254,8 @@ def _finish(
         "flagged_both_screened": len(flagged),
         "method": method_text(policy),
     }
-    stage_run.status, stage_run.finished_at = "complete", utcnow()
-    session.flush()
-    assert stage_run.id is not None
     return DedupeResult(
-        run_id=stage_run.id,
+        run_id=0,  # the stage_run row is written when the run ends (run() fills this in)
         examined=examined,
         new=new,
         auto_merges=bands["auto"],

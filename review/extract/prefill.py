@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from review.extract.store import Entry, form_of, record_values, values_of
 from review.models import Document, Page, Work
 from review.protocol import ExtractionField, Protocol
+from review.stagerun import stage_run
 
 PREFILL = "prefill"
 QUOTE_CHARS = 300
@@ -93,6 +94,13 @@ class PrefillResult:
 
 def prefill(session: Session, protocol: Protocol, work_ids: Sequence[int]) -> PrefillResult:
     """Write `prefill` suggestions for each work's prefill-able fields; safe to re-run."""
+    with stage_run(session, "extract_prefill", protocol_hash=protocol.sha256) as logged:
+        result = _prefill(session, protocol, work_ids)
+        logged.counts = {"works": result.works, "suggestions": result.suggestions}
+    return result
+
+
+def _prefill(session: Session, protocol: Protocol, work_ids: Sequence[int]) -> PrefillResult:
     form = form_of(protocol)
     written = 0
     for work_id in work_ids:

@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
-from review import __version__
 from review.db import utcnow
 from review.fulltext.add import store_kept_file
 from review.fulltext.batch import WORKERS
@@ -27,8 +26,9 @@ from review.fulltext.download import HOST_RPS, Fetched, fetch_json, fetch_to_sto
 from review.fulltext.find import Candidate, candidates, included_works
 from review.fulltext.store import store_bytes
 from review.http import Client, ClientSettings
-from review.models import Document, StageRun
+from review.models import Document
 from review.settings import Settings
+from review.stagerun import batched_stage_run
 from review.states import DocumentStatus, Origin
 
 NO_CANDIDATE = "no full-text URL in its records (no open-access copy or attachment)"
@@ -124,26 +124,18 @@ def run(
     """
     with sessions() as session:
         todo = works_to_fetch(session, retry=retry)
-        log = StageRun(
-            stage=STAGE, started_at=utcnow(), tool_version=__version__, counts={"works": len(todo)}
-        )
-        session.add(log)
-        session.flush()
-        log_id = log.id
     total = FetchResult()
-    for work_ids in chunks(todo, batch):
-        with sessions() as session:
-            done = fetch_works(
-                session, root, work_ids, settings=settings, retry=retry, client=client, workers=workers
-            )
-        total += done
-        if progress:
-            progress(total)
-    with sessions() as session:
-        finished = session.get(StageRun, log_id)
-        if finished is not None:
-            finished.status, finished.finished_at, finished.counts = "complete", utcnow(), asdict(total)
-            session.add(finished)
+    with batched_stage_run(sessions, STAGE, counts={"works": len(todo)}) as logged:
+        for work_ids in chunks(todo, batch):
+            with sessions() as session:
+                done = fetch_works(
+                    session, root, work_ids, settings=settings, retry=retry, client=client, workers=workers
+                )
+            total += done
+            logged.counts = asdict(total)  # what the committed batches did, kept if a later one fails
+            if progress:
+                progress(total)
+        logged.counts = asdict(total)
     return total
 
 

@@ -81,7 +81,15 @@ def _read_pdf(path: Path, want_tables: bool) -> ReadResult:
     if sum(_visible(p) for p in pages) == 0:
         return ReadResult(str(path), "unreadable", "no text layer (scanned?)")
     note = "; ".join(notes)[:500] or None
-    return ReadResult(str(path), "readable", None, method, tuple(pages), tuple(found), note)
+    return ReadResult(
+        path=str(path),
+        status="readable",
+        reason=None,
+        method=method,
+        pages=tuple(pages),
+        tables=tuple(found),
+        note=note,
+    )
 
 
 def _open_error(message: str) -> str:

@@ -30,6 +30,7 @@ from review.imports.prepare import Prepared, field_counts, prepare
 from review.imports.read import ARMS, DEFAULT_ARM, PLATFORMS, ReadFile, ReadOptions, read_file
 from review.models import SearchRun
 from review.records import RecordIn, finish_run, start_run, upsert_records
+from review.stagerun import stage_run
 
 RESERVED_SOURCES = ("openalex", "govuk")
 MAX_KEPT_REFUSALS = 1000  # refusals listed in the search log; the count is always whole
@@ -85,8 +86,26 @@ def run(
     a file), under a source name as one search run (see the module's docstring)."""
     opts = options or ImportOptions()
     _check_args(fmt, source, opts)
+    with stage_run(session, "import", protocol_hash=protocol_hash) as logged:
+        result = _import(session, [path] if isinstance(path, Path) else path, fmt, source, sources_dir, opts,
+                         protocol_hash)  # fmt: skip
+        logged.counts = {"search_run": result.run_id, "read": result.read, "new": result.new,
+                         "present": result.present, "changed": result.changed, "repeated": result.repeated,
+                         "refused": len(result.refused), "files": result.files}  # fmt: skip
+    return result
+
+
+def _import(
+    session: Session,
+    paths: Sequence[Path],
+    fmt: str | None,
+    source: str,
+    sources_dir: Path,
+    opts: ImportOptions,
+    protocol_hash: str | None,
+) -> ImportResult:
     facts = search_facts(opts.strategy, opts.searched_on, opts.interface)
-    loaded = [_load(p, source, fmt, opts) for p in ([path] if isinstance(path, Path) else path)]
+    loaded = [_load(p, source, fmt, opts) for p in paths]
     read = _merged(loaded)
     _refuse_damage(read.parsed, _label(loaded), opts.skip_invalid)
     named = _named(loaded) if "file" in opts.mapping else []

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from review.protocol import Protocol
 from review.report import methods, prisma_csv, svg
 from review.report.prisma import ArmCounts, PrismaCounts, counts
+from review.stagerun import stage_run
 
 FILES = ("prisma.svg", "prisma.csv", "search_appendix.md", "methods.md")
 
@@ -29,6 +30,13 @@ class ReportResult:
 
 def run(session: Session, protocol: Protocol, out_dir: Path) -> ReportResult:
     """Write the PRISMA diagram, its CSV, the search appendix and the methods text into `out_dir`."""
+    with stage_run(session, "report", protocol_hash=protocol.sha256) as logged:
+        result = _write(session, protocol, out_dir)
+        logged.counts = {"files": len(result.files), "included": result.counts.included}
+    return result
+
+
+def _write(session: Session, protocol: Protocol, out_dir: Path) -> ReportResult:
     from review import searchlog
 
     found = counts(session, {c.code: c.text for c in protocol.criteria.exclude})
@@ -43,7 +51,7 @@ def run(session: Session, protocol: Protocol, out_dir: Path) -> ReportResult:
     for path, text in zip(paths, texts, strict=True):
         # No byte-order mark, not even on prisma.csv: R's read.csv would take it into a column name.
         path.write_text(text, encoding="utf-8")
-    return ReportResult(found, paths)
+    return ReportResult(counts=found, files=paths)
 
 
 def summary(c: PrismaCounts) -> str:

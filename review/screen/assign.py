@@ -31,6 +31,7 @@ from review.errors import InputError
 from review.models import Assignment
 from review.protocol import Protocol, StageDesign
 from review.screen.rules import active_exclusions
+from review.stagerun import stage_run
 from review.states import Stage
 
 if TYPE_CHECKING:
@@ -78,8 +79,15 @@ def run(
 ) -> AssignResult:
     """Give out works at `stage` by the protocol's design; safe to re-run, and to run twice at once."""
     write_lock(session)
-    with tally.counting(session):
-        return _run(session, protocol, stage, reviewers)
+    with stage_run(session, f"screen_assign_{stage}", protocol_hash=protocol.sha256) as logged:
+        with tally.counting(session):
+            result = _run(session, protocol, stage, reviewers)
+        logged.counts = {
+            "eligible": result.eligible,
+            "rule_excluded": result.rule_excluded,
+            **dict(result.added),
+        }
+    return result
 
 
 def _run(session: Session, protocol: Protocol, stage: str, reviewers: Sequence[str] | None) -> AssignResult:
@@ -101,8 +109,16 @@ def _run(session: Session, protocol: Protocol, stage: str, reviewers: Sequence[s
     _insert(session, plan.rows)
     protocol_log.track(session, protocol)  # the settings in force when screening starts
     added = Counter(r["purpose"] for r in plan.rows)
-    return AssignResult(stage, design.design, plan.team, len(eligible), len(ruled),
-                        tuple(sorted(added.items())), message or _done(plan, fresh), passed)  # fmt: skip
+    return AssignResult(
+        stage=stage,
+        design=design.design,
+        reviewers=plan.team,
+        eligible=len(eligible),
+        rule_excluded=len(ruled),
+        added=tuple(sorted(added.items())),
+        message=message or _done(plan, fresh),
+        gate_passed=passed,
+    )
 
 
 def _plan(session: Session, protocol: Protocol, stage: str, reviewers: Sequence[str] | None) -> _Plan:

@@ -87,7 +87,15 @@ def record(
     with tally.counting(session):
         row = _write(session, queued, decision, reason_code, note)
     assert row.id is not None
-    return Decided(row.id, work_id, stage, reviewer, row.role, decision, reason_code)
+    return Decided(
+        event_id=row.id,
+        work_id=work_id,
+        stage=stage,
+        reviewer=reviewer,
+        role=row.role,
+        decision=decision,
+        reason_code=reason_code,
+    )
 
 
 def _write(
@@ -176,7 +184,15 @@ def undo(session: Session, reviewer: str, stage: str) -> Decided | None:
     with tally.counting(session):
         session.add(row)
         _restore_rules(session, event.work_id, stage, reviewer)
-    return Decided(event.id, event.work_id, stage, reviewer, event.role, event.decision, event.reason_code)
+    return Decided(
+        event_id=event.id,
+        work_id=event.work_id,
+        stage=stage,
+        reviewer=reviewer,
+        role=event.role,
+        decision=event.decision,
+        reason_code=event.reason_code,
+    )
 
 
 def add_note(session: Session, work_id: int, stage: str, reviewer: str, text: str) -> int:

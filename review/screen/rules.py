@@ -16,14 +16,15 @@ from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from review import __version__, protocol_log, tally
-from review.db import utcnow
+from review import protocol_log, tally
+from review.db import utcnow, write_lock
 from review.decisions import final_decisions
 from review.errors import InputError
-from review.models import Record, RuleResult, StageRun, Work
+from review.models import Record, RuleResult, Work
 from review.normalize import document_kinds
 from review.protocol import Protocol
 from review.screen.terms import compile_terms, uk_named, uk_places
+from review.stagerun import stage_run
 from review.states import Stage
 
 RULES = ("date_range", "language", "document_type", "setting", "required_terms", "excluded_terms")
@@ -264,7 +265,14 @@ def _add_record(into: dict[str, set[str]], source: str, countries: Any, doc_type
 
 def run(session: Session, protocol: Protocol, stage: str) -> RulesResult:
     """Apply the protocol's rules to every work in scope at `stage`; safe to re-run."""
-    started = utcnow()
+    with stage_run(session, f"screen_rules_{stage}", protocol_hash=protocol.sha256) as logged:
+        result = _run(session, protocol, stage)
+        logged.counts = {"examined": result.examined, "excluded": result.excluded, "added": result.added,
+                         "cleared": result.cleared, **dict(result.by_rule)}  # fmt: skip
+    return result
+
+
+def _run(session: Session, protocol: Protocol, stage: str) -> RulesResult:
     scope = sorted(final_decisions(session, stage)) if stage == Stage.FULL_TEXT else None
     facts = load_facts(session, scope)
     existing = {
@@ -277,8 +285,8 @@ def run(session: Session, protocol: Protocol, stage: str) -> RulesResult:
         if changes:
             session.execute(update(RuleResult), changes)
     result = _summary(session, stage, len(facts), len(adds), len(clears), protocol)
-    _log(session, stage, started, result, protocol)
-    protocol_log.track(session, protocol)  # after _log: this transaction holds the write lock
+    write_lock(session)  # protocol_log.track needs it: two runs must not log one change twice
+    protocol_log.track(session, protocol)
     return result
 
 
@@ -346,16 +354,16 @@ def _summary(
     )
 
 
-_BLANK = Facts(0, None, None, None, None, frozenset(), frozenset(), frozenset())
-
-
-def _log(session: Session, stage: str, started: Any, result: RulesResult, protocol: Protocol) -> None:
-    counts = {"examined": result.examined, "excluded": result.excluded, "added": result.added,
-              "cleared": result.cleared, **dict(result.by_rule)}  # fmt: skip
-    session.add(StageRun(stage=f"screen_rules_{stage}", started_at=started, finished_at=utcnow(),
-                         status="complete", counts=counts, protocol_hash=protocol.sha256,
-                         tool_version=__version__))  # fmt: skip
-    session.flush()
+_BLANK = Facts(
+    work_id=0,
+    title=None,
+    abstract=None,
+    year=None,
+    language=None,
+    doc_types=frozenset(),
+    countries=frozenset(),
+    sources=frozenset(),
+)
 
 
 def active_exclusions(session: Session, stage: str) -> dict[int, list[str]]:

@@ -258,4 +258,11 @@ def _apply(session: Session, protocol: Protocol, rows: list[_Row], who: str) -> 
             session.execute(insert(ScreeningDecision), bulk)
     if new_notes:
         session.execute(insert(ScreeningNote), new_notes)
-    return ImportResult(who, len(rows), len(events), unchanged, blank, len(new_notes))
+    return ImportResult(
+        reviewer=who,
+        rows=len(rows),
+        applied=len(events),
+        unchanged=unchanged,
+        blank=blank,
+        notes=len(new_notes),
+    )

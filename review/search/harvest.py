@@ -260,14 +260,14 @@ def _summary(sessions: SessionFactory, opened: _Open, new: int) -> RunSummary:
         run = session.get(SearchRun, opened.run_id)
         assert run is not None and run.id is not None
         return RunSummary(
-            run.id,
-            run.source,
-            run.search_name,
-            run.status,
-            run.retrieved,
-            new,
-            run.total_reported,
-            run.cost_usd,
-            opened.resumed,
-            run.message,
+            run_id=run.id,
+            source=run.source,
+            name=run.search_name,
+            status=run.status,
+            retrieved=run.retrieved,
+            new=new,
+            total_reported=run.total_reported,
+            cost_usd=run.cost_usd,
+            resumed=opened.resumed,
+            message=run.message,
         )
