@@ -1,7 +1,8 @@
 """Prioritised screening: order works by predicted relevance, learned from the decisions so far.
 
-Features are TF-IDF over title + abstract + keywords (words and word pairs); the model is a
-linear classifier retrained on every call from the standing human decisions at the stage
+Features are TF-IDF over title + abstract + keywords (words and word pairs); the model
+(review.screen.learners.DEFAULT, chosen on labelled reviews by tests/bench/screen.py) is two
+linear classifiers, retrained on every call from the standing human decisions at the stage
 (include and maybe are positive, exclude is negative). A ranking only orders a queue: it never
 excludes a work and never writes to the store.
 
@@ -52,24 +53,30 @@ from review import decisions
 from review.decisions import SCREENER_ROLES
 from review.models import Record, ScreeningDecision, Work
 from review.protocol import Protocol
-from review.screen import stopping
+from review.screen import learners, stopping
 
 if TYPE_CHECKING:
     import numpy as np
     from scipy.sparse import csr_matrix
 
-VECTORISER = {"ngram_range": (1, 2), "sublinear_tf": True, "max_df": 0.95, "min_df": 1}
+VECTORISER = learners.WORDS  # the features' settings, part of the disk cache's key
 EXPLORE_SHARE = 0.20  # excludes in a row, as a share of the works left, that mark a stale model
 EXPLORE_EVERY = 3  # then every 3rd pick is drawn at random from the works left
 EXPLORE_HEAD = 1000  # only the head of a long queue is interleaved: it is re-ranked long before
 SEED = 2026  # the store's exploration draws: reproducible from the decisions alone
-MODEL_TEXT = (
-    "TF-IDF over title, abstract and keywords (words and word pairs, sublinear term frequency); "
-    "linear SVM (C=0.11, squared hinge) with includes weighted up to a 1:9.8 class ratio, "
-    "retrained on the standing decisions at the stage; most likely include first, except that "
-    f"after a run of excludes as long as {EXPLORE_SHARE:.0%} of the works left, one pick in "
-    f"{EXPLORE_EVERY} is drawn at random (seeded) until an include turns up"
-)
+
+
+def describe(model: str) -> str:
+    """The methods text for a ranker built on `model` (a learner's description): when it retrains
+    and how it explores."""
+    return (
+        f"{model}, retrained on the standing decisions at the stage; most likely include first, "
+        f"except that after a run of excludes as long as {EXPLORE_SHARE:.0%} of the works left, one "
+        f"pick in {EXPLORE_EVERY} is drawn at random (seeded) until an include turns up"
+    )
+
+
+MODEL_TEXT = describe(learners.DEFAULT.text)
 # The methods text (review.report.methods) states the rule in these words: keep them true to rank().
 BLINDING_TEXT = (
     "While a screener's queue held records given to them for dual screening, a pilot batch or to verify "
@@ -151,48 +158,28 @@ class Ranking:
 
 
 def featurise(texts: Sequence[str]) -> csr_matrix:
-    """TF-IDF rows for `texts` (the vectoriser is fitted on these texts)."""
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vectoriser = TfidfVectorizer(dtype=np.float32, **VECTORISER)
-    try:
-        return vectoriser.fit_transform(texts).tocsr()
-    except ValueError:  # no words at all (empty titles and abstracts): every row is zero
-        from scipy.sparse import csr_matrix
-
-        return csr_matrix((len(texts), 1), dtype=np.float32)
+    """The model's features for `texts` (learners.DEFAULT; fitted on these texts)."""
+    return learners.DEFAULT.featurise(texts)
 
 
 def class_weights(labels: np.ndarray, ratio: float = 9.8) -> np.ndarray:
     """Sample weights that count an include as `ratio` excludes, up to the true class ratio."""
-    import numpy as np
-
-    pos = float(labels.sum())
-    neg = float(len(labels) - pos)
-    weights = np.where(labels == 1, 1.0, pos / (ratio * neg))
-    return np.asarray(weights * len(labels) / weights.sum())
+    return learners.class_weights(labels, ratio)
 
 
 def model_scores(
     matrix: csr_matrix, train_rows: np.ndarray, labels: np.ndarray, rows: np.ndarray
 ) -> np.ndarray:
-    """Relevance scores for `rows` from a linear SVM fitted on `train_rows` (higher = more likely include).
+    """Relevance scores for `rows` from the model (learners.DEFAULT) fitted on `train_rows`
+    (higher = more likely include).
 
     Args:
-        matrix: TF-IDF features of every work.
+        matrix: the model's features of every work.
         train_rows: rows with a decision; `labels` holds 1 (include) or 0 (exclude) for each.
         labels: the decisions, aligned with `train_rows`; both classes must be present.
         rows: rows to score.
     """
-    import numpy as np
-    from sklearn.svm import LinearSVC
-
-    svm = LinearSVC(C=0.11, loss="squared_hinge")
-    svm.fit(matrix[train_rows], labels, sample_weight=class_weights(labels))
-    # scoring every row beats slicing rows out first: a slice copies the matrix
-    scores = np.asarray(matrix @ svm.coef_.ravel().astype(matrix.dtype)).ravel()
-    return np.asarray(scores[rows] + float(svm.intercept_[0]))
+    return learners.DEFAULT.scores(matrix, train_rows, labels, rows)
 
 
 def order(
@@ -379,7 +366,7 @@ def _fingerprint(session: Session) -> str:
     count, top, updated = session.exec(
         select(func.count(col(Work.id)), func.max(Work.id), func.max(Work.updated_at))
     ).one()
-    raw = f"{bind.engine.url}|{count}|{top}|{updated}|{VECTORISER}"
+    raw = f"{bind.engine.url}|{count}|{top}|{updated}|{VECTORISER}|{learners.DEFAULT.featurise.__name__}"
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from review.errors import InputError
 from review.formats.sheet import read_csv_file
-from review.screen import metrics
-from review.screen.rank import MODEL_TEXT, explore, featurise, model_scores
+from review.screen import learners, metrics
+from review.screen.learners import Learner, Scorer
+from review.screen.rank import MODEL_TEXT, describe, explore
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,6 +50,7 @@ class SimulationResult:
     prior: tuple[int, int]  # row numbers (0-based) of the seeded include and exclude
     retrain: str
     order: tuple[int, ...]  # row numbers in the simulated screening order
+    model: str = MODEL_TEXT  # the methods text of the model simulated
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form: records, includes, wss95, rrf10, n95, n100, loss, random {...}, and the method."""
@@ -58,7 +60,7 @@ class SimulationResult:
             "seed": self.seed,
             "prior_rows": list(self.prior),
             "retrain": self.retrain,
-            "model": MODEL_TEXT,
+            "model": self.model,
         }
 
 
@@ -99,14 +101,17 @@ def _label(value: str | None, path: Path, line: int) -> int:
     )
 
 
-def simulate(data: LabelledSet, *, seed: int = 2026, random_runs: int = RANDOM_RUNS) -> SimulationResult:
-    """Run the ranker over a labelled set from a seeded start of one include and one exclude."""
+def simulate(
+    data: LabelledSet, *, seed: int = 2026, random_runs: int = RANDOM_RUNS, learner: Learner | None = None
+) -> SimulationResult:
+    """Run the ranker's model (or `learner`) over a labelled set from a seeded start of one include
+    and one exclude."""
     import numpy as np
 
+    learner = learner or learners.DEFAULT
     labels = np.asarray(data.labels, dtype=np.int64)
     prior = seeded_start(labels, seed)
-    matrix = featurise(data.texts)
-    screened = simulate_order(matrix, labels, prior, seed=seed)
+    screened = simulate_order(learner.featurise(data.texts), labels, prior, seed=seed, scorer=learner.scores)
     order = [*screened, *sorted(set(range(len(labels))) - set(screened))]
     return SimulationResult(
         ranked=metrics.evaluate(labels[order].tolist()),
@@ -115,6 +120,7 @@ def simulate(data: LabelledSet, *, seed: int = 2026, random_runs: int = RANDOM_R
         prior=prior,
         retrain=retrain_text(len(labels)),
         order=tuple(order),
+        model=describe(learner.text),
     )
 
 
@@ -143,7 +149,12 @@ def retrain_text(records: int) -> str:
 
 
 def simulate_order(
-    matrix: csr_matrix, labels: np.ndarray, prior: Sequence[int], *, seed: int = 0
+    matrix: csr_matrix,
+    labels: np.ndarray,
+    prior: Sequence[int],
+    *,
+    seed: int = 0,
+    scorer: Scorer = learners.DEFAULT.scores,
 ) -> list[int]:
     """Rows in simulated screening order, until every include is found (`seed`: exploration draws)."""
     import numpy as np
@@ -156,7 +167,7 @@ def simulate_order(
     while found < total:
         train = np.asarray(order)
         pool = np.flatnonzero(~seen)
-        scores = model_scores(matrix, train, labels[train], pool)
+        scores = scorer(matrix, train, labels[train], pool)
         take = min(batch_size(len(order), len(labels)), len(pool))
         ranked = explore(pool[np.argsort(-scores, kind="stable")], run, len(order), seed)
         for row in ranked[:take].tolist():

@@ -1,0 +1,211 @@
+"""Model search for prioritised screening: candidate learners over every labelled task, same starts.
+
+`python -m tests.bench.screen_models ../shared [--seeds N] [--only NAME] [--models a,b]
+[--peer-cache DIR] [--jobs 2]`
+
+Prints WSS@95 per task and on average for each candidate, beside ASReview's default (read from
+--peer-cache when given: orders written by an earlier run of `screen`), so a change is chosen on
+its mean gain and its worst task, not on one review.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from review.screen import learners, metrics, simulate
+
+if TYPE_CHECKING:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+
+def main(shared: Path, argv: list[str]) -> None:
+    from tests.bench.screen import tasks
+
+    parser = argparse.ArgumentParser(prog="python -m tests.bench screen_models")
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--only", default="")
+    parser.add_argument("--models", default=",".join(CANDIDATES))
+    parser.add_argument("--peer-cache", type=Path, default=None)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    names = args.models.split(",")
+    chosen = sorted(tasks(shared, args.only), key=lambda t: t[1].stat().st_size)  # small sets first
+    work = [(t, n, s) for t in chosen for n in names for s in range(args.seeds)]
+    results = []
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for result in pool.map(_run, work, chunksize=1):
+            results.append(result)
+            print(json.dumps({k: result[k] for k in ("task", "model", "seed", "wss95")}), flush=True)
+    _print(results, names, args.peer_cache, args.seeds)
+
+
+def _run(job: tuple[tuple[str, Path, str], str, int]) -> dict[str, Any]:
+    (name, path, column), model, seed = job
+    data = simulate.read_labelled_csv(path, column)
+    result = simulate.simulate(data, seed=seed, random_runs=1, learner=CANDIDATES[model]())
+    return {"task": name, "path": str(path), "column": column, "model": model, "seed": seed,
+            **result.ranked.as_dict()}  # fmt: skip
+
+
+def _print(results: list[dict[str, Any]], names: list[str], cache: Path | None, seeds: int) -> None:
+    taskset = list(dict.fromkeys(r["task"] for r in results))
+    where = {r["task"]: (Path(r["path"]), r["column"]) for r in results}
+    peer = {t: _peer(cache, *where[t], seeds) for t in taskset} if cache else {}
+    print(f"{'task':40}" + "".join(f"{n[:9]:>10}" for n in names) + f"{'ASR':>8}")
+    table: dict[str, list[float]] = {n: [] for n in [*names, "ASR"]}
+    for t in taskset:
+        row = [
+            statistics.fmean(r["wss95"] for r in results if r["task"] == t and r["model"] == n) for n in names
+        ]
+        for n, v in zip(names, row, strict=True):
+            table[n].append(v)
+        table["ASR"].append(peer.get(t, float("nan")))
+        print(f"{t:40}" + "".join(f"{v:>10.3f}" for v in row) + f"{peer.get(t, float('nan')):>8.3f}")
+    print(
+        f"{'MEAN':40}"
+        + "".join(f"{statistics.fmean(table[n]):>10.3f}" for n in names)
+        + f"{statistics.fmean(table['ASR']):>8.3f}"
+    )
+    if peer:
+        worst = [min(a - b for a, b in zip(table[n], table["ASR"], strict=True)) for n in names]
+        print(f"{'worst vs ASR':40}" + "".join(f"{w:>10.3f}" for w in worst))
+
+
+def _peer(cache: Path, path: Path, column: str, seeds: int) -> float:
+    import numpy as np
+
+    labels = simulate.read_labelled_csv(path, column).labels
+    values = []
+    for seed in range(seeds):
+        file = cache / f"{path.stem}.{column}.{seed}.json"
+        if not file.exists():
+            return float("nan")
+        order = json.loads(file.read_text())
+        values.append(metrics.evaluate(np.asarray(labels)[order].tolist()).wss95)
+    return statistics.fmean(values)
+
+
+# ---- candidates -------------------------------------------------------------------------------
+
+
+def _chars(texts: Sequence[str]) -> csr_matrix:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    v = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, max_df=0.95, dtype=np.float32
+    )
+    return v.fit_transform(texts).tocsr()
+
+
+def _embed(texts: Sequence[str], dim: int = 256) -> np.ndarray:
+    import numpy as np
+    import wordllama
+
+    # the wheel ships the tokenizer where load() does not look: point cache_dir at the package
+    model = wordllama.WordLlama.load(cache_dir=Path(wordllama.__file__).parent, dim=dim)
+    return np.asarray(model.embed(list(texts), norm=True), dtype=np.float32)
+
+
+def _stack(*blocks: Any) -> csr_matrix:
+    from scipy.sparse import csr_matrix, hstack
+
+    return hstack([csr_matrix(b) for b in blocks]).tocsr().astype("float32")
+
+
+def _words_emb(weight: float, dim: int = 256) -> learners.Featuriser:
+    def featurise(texts: Sequence[str]) -> csr_matrix:
+        return _stack(learners.words(texts), weight * _embed(texts, dim))
+
+    return featurise
+
+
+def _words_chars(texts: Sequence[str]) -> csr_matrix:
+    import numpy as np
+
+    return _stack(learners.words(texts) / np.sqrt(2), _chars(texts) / np.sqrt(2))
+
+
+def _lr(c: float, ratio: float = 9.8) -> learners.Scorer:
+    def scores(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression(C=c, solver="liblinear")
+        lr.fit(matrix[train], labels, sample_weight=learners.class_weights(labels, ratio))
+        return learners.linear_scores(matrix, lr.coef_, float(lr.intercept_[0]), rows)
+
+    return scores
+
+
+def _svm(c: float, ratio: float = 9.8) -> learners.Scorer:
+    def scores(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        from sklearn.svm import LinearSVC
+
+        svm = LinearSVC(C=c)
+        svm.fit(matrix[train], labels, sample_weight=learners.class_weights(labels, ratio))
+        return learners.linear_scores(matrix, svm.coef_, float(svm.intercept_[0]), rows)
+
+    return scores
+
+
+def _nb(alpha: float, complement: bool) -> learners.Scorer:
+    def scores(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        from sklearn.naive_bayes import ComplementNB, MultinomialNB
+
+        nb = (ComplementNB if complement else MultinomialNB)(alpha=alpha)
+        nb.fit(matrix[train], labels, sample_weight=learners.class_weights(labels))
+        if complement:
+            return learners.linear_scores(
+                matrix, nb.feature_log_prob_[1] - nb.feature_log_prob_[0], 0.0, rows
+            )
+        logp = nb.feature_log_prob_
+        return learners.linear_scores(matrix, logp[1] - logp[0], 0.0, rows)
+
+    return scores
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.asarray((x - x.mean()) / (x.std() + 1e-12))
+
+
+def _mix(*scorers: learners.Scorer) -> learners.Scorer:
+    def scores(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        return np.asarray(sum(_z(s(matrix, train, labels, rows)) for s in scorers))
+
+    return scores
+
+
+def _learner(name: str, featurise: learners.Featuriser, scores: learners.Scorer) -> Any:
+    return lambda: learners.Learner(name, featurise, scores, name)
+
+
+CANDIDATES: dict[str, Any] = {
+    "svm": _learner("svm", learners.words, learners.svm_scores),
+    "lr1": _learner("lr1", learners.words, _lr(1.0)),
+    "lr10": _learner("lr10", learners.words, _lr(10.0)),
+    "mnb": _learner("mnb", learners.words, _nb(3.822, False)),
+    "cnb": _learner("cnb", learners.words, _nb(0.3, True)),
+    "svm_ch": _learner("svm_ch", _words_chars, learners.svm_scores),
+    "svm_e.5": _learner("svm_e.5", _words_emb(0.5), learners.svm_scores),
+    "svm_e1": _learner("svm_e1", _words_emb(1.0), learners.svm_scores),
+    "lr_e1": _learner("lr_e1", _words_emb(1.0), _lr(1.0)),
+    "svm+lr": _learner("svm+lr", learners.words, _mix(learners.svm_scores, _lr(10.0))),
+    "svm+mnb": _learner("svm+mnb", learners.words, _mix(learners.svm_scores, _nb(3.822, False))),
+}
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(Path(sys.argv[1]), sys.argv[2:])
