@@ -197,7 +197,7 @@ def test_the_status_line_says_what_the_order_learned_from(
 
 
 def test_the_status_line_says_why_a_blinded_queue_has_no_model_yet() -> None:
-    from review.cli.screen import _ordering
+    from review.screen.sitting import describe_order as _ordering
 
     terms = rank.Ranking((1, 2), "protocol-terms", 0, 3, 0.0, learned_from="blinded")
     assert _ordering(terms) == (

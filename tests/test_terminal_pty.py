@@ -44,7 +44,7 @@ TITLE_WORDS = [
 # Run the CLI with each re-rank slowed down; RERANK_EVERY = 1 makes every card a re-rank.
 CHILD = """
 import sys, time
-from review.cli import screen
+from review.screen import sitting as screen
 from review.screen import rank
 real, delay = rank.rank, float(sys.argv[1])
 def slow(*args, **kwargs):

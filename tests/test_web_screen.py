@@ -10,10 +10,10 @@ from sqlalchemy import Engine
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from review.cli.screen import RERANK_EVERY
 from review.db import session_scope, utcnow
 from review.models import ScreeningNote
 from review.screen import queue, rank
+from review.screen.sitting import RERANK_EVERY
 from tests.web_helpers import TA, WebSite, csrf_of, decide, make_site, shown_work
 
 

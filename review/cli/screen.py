@@ -18,23 +18,8 @@ if TYPE_CHECKING:
     from review.screen.assign import AssignResult
     from review.screen.progress import Progress
     from review.screen.queue import Item
-    from review.screen.rank import FeatureCache, Ranking
     from review.screen.rules import RulesResult
-
-# Retraining costs ~0.2 s at 100,000 works: re-rank the queue after every few decisions, not each.
-RERANK_EVERY = 5
-ORDERINGS = {
-    "model": "ranked by the model",
-    "like-includes": "ranked by likeness to the includes",
-    "protocol-terms": "ranked by the protocol's terms",
-    "id": "in record order",
-    "random-sample": "random order (stopping sample)",
-}
-# What a ranking learned from, on the status line: a screener should see that their queue is blinded.
-LEARNED_FROM = {
-    "pooled": "learned from all screeners' decisions",
-    "blinded": "learned from your own and settled decisions only (blinded)",
-}
+    from review.screen.sitting import Sitting
 
 
 @cli.group("screen", invoke_without_command=True)
@@ -180,93 +165,38 @@ def import_cmd(app: App, file: Path, reviewer: str | None) -> None:
 
 
 class _ScreenSession:
-    """Connects the terminal loop to the store: one committed transaction per action."""
+    """Connects the terminal loop to the sitting (review.screen.sitting): one transaction per action."""
 
-    def __init__(self, app: App, protocol: Protocol, reviewer: str, stage: Stage) -> None:
-        self.app, self.protocol, self.reviewer, self.stage = app, protocol, reviewer, stage
-        self.since_rank = RERANK_EVERY  # decisions since the queue was last ordered: order it first
-        self.ordering = ""  # how the queue is ordered now, for the status line
-        self.features: FeatureCache | None = None  # the works' text features, built at the first ranking
+    def __init__(self, sitting: Sitting) -> None:
+        self.sitting = sitting
 
     def cards(self, pending: Sequence[int]) -> Iterator[Card]:
-        """One card at a time; the rest of the queue is re-ranked every RERANK_EVERY decisions."""
-        from review.screen import queue, rank
-
-        self.features = self.features or rank.FeatureCache()
+        """One card at a time; the rest of the queue is re-ranked as the sitting says (`due`)."""
         remaining = list(pending)
         while remaining:
-            if self.since_rank >= RERANK_EVERY:
-                with self.app.session() as session:
-                    ranking = rank.rank(
-                        session,
-                        self.stage,
-                        remaining,
-                        protocol=self.protocol,
-                        reviewer=self.reviewer,
-                        cache=self.features,
-                    )
-                remaining, self.ordering = list(ranking.order), _ordering(ranking)
-                self.since_rank = 0
-            work_id = remaining.pop(0)
-            with self.app.session() as session:
-                if queue.is_decided(session, self.reviewer, self.stage, work_id):
-                    continue
-                items = queue.items(session, [work_id], self.stage, self.reviewer)
-            yield from (_card(item) for item in items)
+            if self.sitting.due():
+                remaining = self.sitting.rank(remaining)
+            item = self.sitting.item(remaining.pop(0))
+            if item is not None:
+                yield _card(item)
 
     def decide(self, choice: Choice) -> None:
-        from review.screen import decide
-
-        with self.app.session() as session:
-            decide.record(
-                session, self.protocol, work_id=choice.work_id, stage=self.stage, reviewer=self.reviewer,
-                decision=choice.decision, reason_code=choice.reason_code, note=choice.note,
-            )  # fmt: skip
-        self.since_rank += 1
+        self.sitting.decide(choice.work_id, choice.decision, choice.reason_code, choice.note)
 
     def undo(self) -> Card | None:
-        from review.screen import decide, queue
-
-        with self.app.session() as session:
-            undone = decide.undo(session, self.reviewer, self.stage)
-            items = queue.items(session, [undone.work_id], self.stage, self.reviewer) if undone else []
-        return _card(items[0]) if items else None
+        undone = self.sitting.undo()
+        item = self.sitting.item(undone.work_id) if undone else None
+        return _card(item) if item else None
 
     def note(self, work_id: int, text: str) -> None:
-        from review.screen import decide
-
-        with self.app.session() as session:
-            decide.add_note(session, work_id, self.stage, self.reviewer, text)
+        self.sitting.note(work_id, text)
 
     def status(self) -> str:
-        # The kept counts (review.tally) cost well under a millisecond at a million works, and
-        # reading them every card shows the other screeners' effect on a shared queue too.
-        from review.screen import queue
-
-        with self.app.session() as session:
-            c = queue.counts(session, self.reviewer, self.stage)
-        where = self.stage.label
-        line = f"{self.reviewer} · {where}: {c.done}/{c.assigned} done, {c.included} included"
-        return f"{line} · {self.ordering}" if self.ordering else line
-
-
-def _ordering(ranking: Ranking) -> str:
-    """How the queue is ordered and what from, in the screener's words (the ranking never
-    excludes anything)."""
-    if ranking.basis == "model" and ranking.detail.get("exploring"):
-        how = "ranked, with random picks (no include for a while)"
-    else:
-        how = ORDERINGS.get(ranking.basis, ranking.basis)
-    if ranking.basis in ("model", "like-includes"):
-        return f"{how}, {LEARNED_FROM[ranking.learned_from]}"
-    if ranking.basis == "protocol-terms" and ranking.learned_from == "blinded":
-        # others may have found includes already: say why the order does not show them
-        return f"{how} (blinded: no include yet among your own and settled decisions)"
-    return how
+        return self.sitting.status()
 
 
 def _screen(app: App, reviewer: str, stage: Stage) -> None:
-    from review.screen import queue
+    from review.screen import queue, rank, sitting
 
     protocol = app.protocol()
     with app.session() as session:
@@ -276,7 +206,7 @@ def _screen(app: App, reviewer: str, stage: Stage) -> None:
             f"Nothing is assigned to {reviewer} at {stage.cli}: "
             f"run `review screen assign --stage {stage.cli}` first."
         )
-    link = _ScreenSession(app, protocol, reviewer, stage)
+    link = _ScreenSession(sitting.Sitting(app.session, protocol, reviewer, stage, rank.FeatureCache()))
     result = run_terminal(
         link.cards(q.pending),
         reasons=[(c.code, c.text) for c in protocol.criteria.exclude],
@@ -292,43 +222,15 @@ def _screen(app: App, reviewer: str, stage: Stage) -> None:
 
 
 def _card(item: Item) -> Card:
-    venue = f" ({item.venue})" if item.venue else ""
-    source = f"Source: {', '.join(item.sources) or '-'}{venue}"
-    meta = f"{source} | Year: {item.year or '-'} | Type: {item.doc_type or '-'}"
-    extra = [f"Checking a rule exclusion: {d}" for d in item.rule_details]
-    if item.stage == Stage.FULL_TEXT:
-        extra += _document_lines(item)
-    if item.note:
-        extra.append(f"Your note: {item.note}")
-    extra += _related_lines(item)
-    return Card(item.work_id, item.title or "(no title)", meta, item.abstract, tuple(extra))
+    """The terminal's card: the shared words (review.screen.card), a warning in yellow, the note
+    among the context lines, and at most three related works with clipped titles."""
+    from review.screen.card import card_text
 
-
-def _related_lines(item: Item, most: int = 3) -> list[str]:
-    """`Related: erratum or correction of work 40 "Title"`, at most `most` lines (the last says how
-    many more): context for the decision, not a second queue."""
-    links = item.related
-    shown = links if len(links) <= most else links[: most - 1]
-    lines = [
-        f'Related: {r.label} work {r.other_work_id} "{_clip(r.other_title or "(no title)")}"' for r in shown
-    ]
-    return lines + ([f"Related: +{len(links) - len(shown)} more"] if len(shown) < len(links) else [])
-
-
-def _clip(title: str, width: int = 60) -> str:
-    return title if len(title) <= width else title[: width - 1].rstrip() + "…"
-
-
-def _document_lines(item: Item) -> list[str]:
-    if not item.documents:
-        return [click.style("Full text not retrieved: decide from the title and abstract.", fg="yellow")]
-    lines = []
-    for d in item.documents:
-        pages = f", {d.pages} pages" if d.pages else ""
-        where = f": {d.path}" if d.path else ""
-        why = f" ({d.reason})" if d.reason else ""
-        lines.append(f"Full text {d.status}{pages}{where}{why}")
-    return lines
+    text = card_text(item, most_related=3, title_width=60)
+    extra = [*text.checks]
+    extra += [click.style(text.not_retrieved, fg="yellow")] if text.not_retrieved else []
+    extra += [*text.documents, *([f"Your note: {text.note}"] if text.note else []), *text.related]
+    return Card(item.work_id, text.title, text.meta, item.abstract, tuple(extra))
 
 
 def _criteria_help(protocol: Protocol) -> str:

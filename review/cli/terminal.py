@@ -38,8 +38,6 @@ from review.cli.terminal_keys import IGNORED, Keys, StreamKeys, open_keys
 
 KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
 QUIT_KEYS = {"q", "", "\x03", "\x04"}
-# One key per reason: digits first, then letters (never b, the page-back key, or q, quit).
-REASON_KEYS = "123456789acdefghijklmnoprstuvwxyz"
 CANCEL_KEYS = {"0", "\x1b", "\x7f", "\x08"}  # 0, Esc, Backspace
 NEXT_PAGE = {" ", "down", "page-down"}
 PREVIOUS_PAGE = {"b", "up", "page-up"}
@@ -208,7 +206,7 @@ def _choose(loop: _Loop, view: View, decision: str) -> Outcome:
 
 def _on_reason_key(loop: _Loop, view: View, key: str) -> Outcome:
     """A reason's key decides "exclude"; 0, Esc or Backspace cancels; space / b page the list."""
-    keys = REASON_KEYS[: len(loop.reasons)]
+    keys = _reason_keys(loop)
     if key in CANCEL_KEYS:
         view.panel = "card"
         _say(loop, "Exclude cancelled.")
@@ -277,11 +275,21 @@ def _show_panel(loop: _Loop, view: View, panel: str) -> None:
         click.echo(loop.criteria_help or "No criteria given.")
     elif panel == "reasons":
         click.echo("\n".join(_reason_lines(loop)))
-        click.echo(f"Reason: press its key ({_key_range(REASON_KEYS[: len(loop.reasons)])}), 0 to cancel.")
+        click.echo(f"Reason: press its key ({_key_range(_reason_keys(loop))}), 0 to cancel.")
+
+
+def _reason_keys(loop: _Loop) -> str:
+    """The key of each reason, in order (review.screen.card.REASON_KEYS: the browser's keys too)."""
+    from review.screen.card import REASON_KEYS  # loads the store's models: not for `--help`
+
+    return REASON_KEYS[: len(loop.reasons)]
 
 
 def _reason_lines(loop: _Loop) -> list[str]:
-    return [f"  {key}. {code}: {text}" for key, (code, text) in zip(REASON_KEYS, loop.reasons, strict=False)]
+    return [
+        f"  {key}. {code}: {text}"
+        for key, (code, text) in zip(_reason_keys(loop), loop.reasons, strict=False)
+    ]
 
 
 def _key_help(loop: _Loop) -> str:
@@ -308,7 +316,7 @@ def _draw(loop: _Loop, view: View, *, prompt: bool = False) -> None:
 def _content(loop: _Loop, view: View) -> Content:
     extra = [*view.card.extra, *(loop.render_extra(view.card.work_id) if loop.render_extra else [])]
     if view.panel == "reasons":
-        keys = REASON_KEYS[: len(loop.reasons)]
+        keys = _reason_keys(loop)
         panel = ["Exclude: why?", *_reason_lines(loop)]
         help_line = f"Keys: {_key_range(keys)} the reason, 0 or Esc cancels the exclude, q quit"
     else:

@@ -99,6 +99,8 @@ def _header(text: str, width: int) -> list[str]:
 
 
 def _title(card: Card, content: Content, width: int) -> list[str]:
+    from review.screen.terms import term_colours
+
     text = tidy(f"Work {card.work_id}: {card.title}")
     colours = term_colours(text, content.include_terms, content.exclude_terms)
     head = len(f"Work {card.work_id}:")
@@ -109,20 +111,11 @@ def _title(card: Card, content: Content, width: int) -> list[str]:
 def _abstract(card: Card, content: Content, width: int) -> list[str]:
     if not card.abstract or not card.abstract.strip():
         return [click.style("(no abstract)", dim=True)]
+    from review.screen.terms import term_colours
+
     text = tidy(card.abstract)
     colours = term_colours(text, content.include_terms, content.exclude_terms)
     return wrap(text, width, style=lambda t, s, e: styled(t, colours, s, e))
-
-
-def term_colours(text: str, include: Sequence[str], exclude: Sequence[str]) -> list[str | None]:
-    """Each character's colour: green in an include term, red in an exclude term (red wins)."""
-    from review.screen.terms import compile_terms
-
-    colours: list[str | None] = [None] * len(text)
-    for terms, colour in ((include, "green"), (exclude, "red")):
-        for start, end in compile_terms(tuple(terms)).spans(text):
-            colours[start:end] = [colour] * (end - start)
-    return colours
 
 
 def styled(text: str, colours: Sequence[str | None], start: int, end: int) -> str:
@@ -144,4 +137,6 @@ def styled(text: str, colours: Sequence[str | None], start: int, end: int) -> st
 
 def highlight(text: str, *, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> str:
     """`text` with include terms in green and exclude terms in red (exclude wins where they overlap)."""
+    from review.screen.terms import term_colours
+
     return styled(text, term_colours(text, include, exclude), 0, len(text))

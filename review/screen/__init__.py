@@ -4,6 +4,8 @@
 - `assign.run(session, protocol, stage, reviewers)`: queues from the screening design;
 - `decide.record` / `decide.undo` / `decide.add_note`: append-only decision events;
 - `queue.build` / `queue.items`: a reviewer's queue and the cards to show;
+- `sitting.Sitting`: one reviewer screening one stage (when to re-rank, the order basis, the next
+  work), used alike by the terminal and the web; `card.card_text`: what a card shows;
 - `sheets.export` / `sheets.import_file`: the CSV/XLSX round trip;
 - `progress.run`: where each reviewer and the stage stand.
 """

@@ -100,6 +100,16 @@ def compile_terms(terms: Iterable[str]) -> Matcher:
     return matcher(tuple(terms))
 
 
+def term_colours(text: str, include: Sequence[str], exclude: Sequence[str]) -> list[str | None]:
+    """Each character's highlight on a screen: "green" in an include term, "red" in an exclude
+    term (red wins where both), else None."""
+    colours: list[str | None] = [None] * len(text)
+    for terms, colour in ((include, "green"), (exclude, "red")):
+        for start, end in compile_terms(tuple(terms)).spans(text):
+            colours[start:end] = [colour] * (end - start)
+    return colours
+
+
 @lru_cache(maxsize=1)
 def uk_places() -> tuple[str, ...]:
     """The shipped list of UK nations, regions, local authorities and UK-only programmes."""

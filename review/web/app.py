@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -223,5 +224,6 @@ def create_app(config: WebConfig) -> Starlette:
     ]
     handlers = {ReviewError: _review_error, HTTPException: _http_error}
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
-    app.state.site = Site(config, Sittings(), Jinja2Templates(directory=HERE / "templates"))
+    sittings = Sittings(partial(session_scope, config.engine), config.protocol)
+    app.state.site = Site(config, sittings, Jinja2Templates(directory=HERE / "templates"))
     return app

@@ -74,28 +74,27 @@ def _back(stage: Stage) -> Response:
 async def screen_page(request: Request) -> Response:
     stage = query_stage(request)
     here, sitting = site(request), _sitting(request, stage)
-    item, counts = await run_in_threadpool(_screen_facts, here, sitting)
+    item, counts = await run_in_threadpool(_screen_facts, sitting)
     return render(
         request,
         "screen.html",
         stage=stage,
         stages=list(Stage),
         counts=counts,
-        ordering=sitting.ordering,
+        status_line=sitting.screen.status(counts),
         card=views.card(item, here.protocol) if item else None,
         reasons=views.reasons(here.protocol),
         include_criteria=views.include_criteria(here.protocol),
     )
 
 
-def _screen_facts(here: Site, sitting: Sitting) -> tuple[Item | None, Counts]:
-    item = sitting.current(here.store, here.protocol, here.sittings.cache)
-    return item, sitting.counts(here.store)
+def _screen_facts(sitting: Sitting) -> tuple[Item | None, Counts]:
+    return sitting.current(), sitting.counts()
 
 
 async def decide_post(request: Request) -> Response:
     form = await checked_form(request)
-    stage, here = form_stage(form), site(request)
+    stage = form_stage(form)
     reason, note = form.get("reason_code"), form.get("note")
     choice = Choice(
         work_id=form_work_id(form),
@@ -103,7 +102,7 @@ async def decide_post(request: Request) -> Response:
         reason_code=reason if isinstance(reason, str) and reason else None,
         note=note if isinstance(note, str) and note.strip() else None,
     )
-    done = await run_in_threadpool(_sitting(request, stage).decide, here.store, here.protocol, choice)
+    done = await run_in_threadpool(_sitting(request, stage).decide, choice)
     because = f" ({done.reason_code})" if done.reason_code else ""
     flash(request, f"Saved: {done.decision}{because} on work {done.work_id}.")
     return _back(stage)
@@ -112,7 +111,7 @@ async def decide_post(request: Request) -> Response:
 async def undo_post(request: Request) -> Response:
     form = await checked_form(request)
     stage = form_stage(form)
-    undone = await run_in_threadpool(_sitting(request, stage).undo, site(request).store)
+    undone = await run_in_threadpool(_sitting(request, stage).undo)
     if undone is None:
         flash(request, "Nothing to undo.")
     else:
@@ -132,7 +131,7 @@ async def note_post(request: Request) -> Response:
     form = await checked_form(request)
     stage, work_id, text = form_stage(form), form_work_id(form), form.get("text")
     note = text if isinstance(text, str) else ""
-    await run_in_threadpool(_sitting(request, stage).note, site(request).store, work_id, note)
+    await run_in_threadpool(_sitting(request, stage).note, work_id, note)
     flash(request, f"Note saved on work {work_id}.")
     return _back(stage)
 

@@ -1,7 +1,7 @@
 """What the templates show, built from the stages' results: highlighted text and the card's lines.
 
-The words are the terminal's (review/cli/screen.py) and the highlights use the same matcher
-(review.screen.terms through the terminal's `term_colours`), so both screens mark the same terms.
+The card's words come from review.screen.card, as the terminal's do, and the highlights from the same
+matcher (review.screen.terms.term_colours): both screens say the same and mark the same terms.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from review.cli.terminal_frame import term_colours
 from review.conflicts import Conflict
 from review.protocol import Criterion, Protocol
+from review.screen.card import REASON_KEYS, card_text
 from review.screen.queue import Item
+from review.screen.terms import term_colours
 from review.states import Stage
 
 MARK_CLASS = {"green": "term-include", "red": "term-exclude"}
@@ -62,23 +63,22 @@ class CardView:
 
 
 def card(item: Item, protocol: Protocol) -> CardView:
+    """The screening card: every related work, and no file paths of the server."""
     include, exclude = protocol.highlight.include, protocol.highlight.exclude
-    venue = f" ({item.venue})" if item.venue else ""
-    source = f"Source: {', '.join(item.sources) or '-'}{venue}"
-    meta = f"{source} | Year: {item.year or '-'} | Type: {item.doc_type or '-'}"
-    lines = [f"Checking a rule exclusion: {d}" for d in item.rule_details]
-    if item.stage == Stage.FULL_TEXT:
-        lines += _documents(item)
-    lines += [
-        f'Related: {r.label} work {r.other_work_id} "{r.other_title or "(no title)"}"' for r in item.related
+    text = card_text(item, paths=False)
+    lines = [
+        *text.checks,
+        *([text.not_retrieved] if text.not_retrieved else []),
+        *text.documents,
+        *text.related,
     ]
     return CardView(
         item.work_id,
-        highlight(item.title or "(no title)", include, exclude),
+        highlight(text.title, include, exclude),
         highlight(item.abstract or "(no abstract)", include, exclude),
-        meta,
+        text.meta,
         tuple(lines),
-        item.note,
+        text.note,
     )
 
 
@@ -96,19 +96,7 @@ def conflict_card(conflict: Conflict, lines: Sequence[str], protocol: Protocol, 
     )
 
 
-def _documents(item: Item) -> list[str]:
-    if not item.documents:
-        return ["Full text not retrieved: decide from the title and abstract."]
-    lines = []
-    for d in item.documents:
-        pages = f", {d.pages} pages" if d.pages else ""
-        lines.append(f"Full text {d.status}{pages}" + (f" ({d.reason})" if d.reason else ""))
-    return lines
-
-
 def reasons(protocol: Protocol) -> list[Reason]:
-    from review.cli.terminal import REASON_KEYS
-
     return [Reason(REASON_KEYS[n], c.code, c.text) for n, c in enumerate(protocol.criteria.exclude)]
 
 
