@@ -148,7 +148,8 @@ def _simulation_table(result: SimulationResult) -> str:
 
 
 def _estimate_text(e: StoppingEstimate) -> str:
-    head = f"{e.screened} of {e.population} works screened at {e.stage}, {e.includes_seen} includes; "
+    shown = Stage(e.stage).label
+    head = f"{e.screened} of {e.population} works screened at {shown}, {e.includes_seen} includes; "
     if e.unseen_estimate is None and e.design == "random-sample":
         return head + "switched to random order: nothing sampled yet, screen on and check again."
     if e.unseen_estimate is None:

@@ -19,7 +19,7 @@ from review.db import utcnow
 from review.errors import InputError
 from review.models import Assignment, RuleResult, ScreeningDecision, ScreeningNote
 from review.protocol import Protocol
-from review.states import DECISIONS, Role
+from review.states import DECISIONS, Role, Stage
 
 VERIFIER_PURPOSES = ("verify", "rule_check")
 
@@ -82,7 +82,8 @@ def record(
     queued = assignment(session, work_id, stage, reviewer)
     if queued is None:
         raise InputError(
-            f"Work {work_id} is not in {reviewer}'s {stage} queue: run `review screen assign` first."
+            f"Work {work_id} is not in {reviewer}'s {Stage(stage).label} queue: "
+            "run `review screen assign` first."
         )
     with tally.counting(session):
         row = _write(session, queued, decision, reason_code, note)

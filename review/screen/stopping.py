@@ -35,6 +35,7 @@ from review.db import utcnow
 from review.decisions import final_decisions, labels
 from review.errors import InputError
 from review.models import ScreeningDecision, StoppingLog
+from review.states import Stage
 
 if TYPE_CHECKING:
     import numpy as np
@@ -345,13 +346,15 @@ def start_sample(session: Session, stage: str, reviewer: str, *, seed: int = 202
     current = sample_state(session, stage)
     if current is not None:
         raise InputError(
-            f"{stage} already switched to random order (stopping log #{current.log_id}, "
+            f"{Stage(stage).label} screening already switched to random order "
+            f"(stopping log #{current.log_id}, "
             f"by {current.reviewer}); run `review screen stopping` to see the test on the sample."
         )
     result = estimate(session, stage)
     last = session.exec(select(func.max(ScreeningDecision.id)).where(ScreeningDecision.stage == stage)).one()
     if last is None:
-        raise InputError(f"Nothing has been screened at {stage} yet: screen in ranked order first.")
+        shown = Stage(stage).label
+        raise InputError(f"Nothing has been screened at {shown} yet: screen in ranked order first.")
     event = {"event": SAMPLE_EVENT, "after_decision": last, "seed": seed, "urn": result.remaining}
     row = StoppingLog(
         stage=stage,
