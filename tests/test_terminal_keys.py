@@ -38,11 +38,33 @@ def test_escape_sequences_are_read_whole(pty: tuple[int, int]) -> None:
         assert [keys.read(), keys.read()] == ["\x1b", "i"]
 
 
+def _typed_ahead(keyboard: int, program: int, data: bytes) -> None:
+    """Type `data` and wait until the terminal holds it: a pty hands written bytes to the reading
+    side asynchronously (a kernel worker), so a flush right after the write could miss them. The
+    count of waiting bytes is only readable out of canonical mode, so that mode is left meanwhile."""
+    import fcntl
+    import struct
+    import termios
+    import time
+
+    canonical = termios.tcgetattr(program)
+    raw = [*canonical[:3], canonical[3] & ~termios.ICANON, *canonical[4:6], list(canonical[6])]
+    termios.tcsetattr(program, termios.TCSANOW, raw)
+    os.write(keyboard, data)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        waiting = struct.unpack("i", fcntl.ioctl(program, termios.FIONREAD, b"\0\0\0\0"))[0]
+        if waiting >= len(data):
+            break
+        time.sleep(0.01)
+    termios.tcsetattr(program, termios.TCSANOW, canonical)
+
+
 def test_keys_typed_before_the_screen_opens_are_flushed(pty: tuple[int, int]) -> None:
     import termios
 
     keyboard, program = pty
-    os.write(keyboard, b"xyz")
+    _typed_ahead(keyboard, program, b"xyz")
     with TerminalKeys(program) as keys:
         os.write(keyboard, b"i")
         assert keys.read() == "i"
