@@ -39,8 +39,11 @@ model is never served from one reviewer's queue to another's.
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import time
 import weakref
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -402,11 +405,11 @@ def _load(folder: Path, key: str) -> Features | None:
     import numpy as np
     from scipy.sparse import load_npz
 
-    path = folder / f"tfidf-{key}.npz"
     try:
-        matrix = load_npz(path).tocsr()
-        ids = np.load(folder / f"tfidf-{key}.ids.npy")
-    except (OSError, ValueError):  # absent, or a half-written file from an interrupted run
+        # Read whole, then parse: a damaged file leaves no handle open behind the error.
+        matrix = load_npz(io.BytesIO((folder / f"tfidf-{key}.npz").read_bytes())).tocsr()
+        ids = np.load(io.BytesIO((folder / f"tfidf-{key}.ids.npy").read_bytes()))
+    except (OSError, ValueError, zipfile.BadZipFile):  # absent, or damaged by an interrupted run
         return None
     return Features(ids, matrix, key) if len(ids) == matrix.shape[0] else None
 
@@ -419,9 +422,14 @@ def _save(folder: Path, features: Features) -> None:
         folder.mkdir(exist_ok=True)
         for old in folder.glob("tfidf-*"):
             old.unlink()
-        # ids first: _load checks both exist and agree, so an interrupted save is ignored
-        np.save(folder / f"tfidf-{features.key}.ids.npy", features.ids)
-        save_npz(folder / f"tfidf-{features.key}.npz", features.matrix)
+        # Each file written aside and renamed into place: a ranking running at the same time (two
+        # screeners, two browser tabs) reads a whole file or none, never a half-written one.
+        ids_tmp = folder / f".{os.getpid()}-{features.key}.ids.npy"
+        np.save(ids_tmp, features.ids)
+        os.replace(ids_tmp, folder / f"tfidf-{features.key}.ids.npy")
+        matrix_tmp = folder / f".{os.getpid()}-{features.key}.npz"
+        save_npz(matrix_tmp, features.matrix)
+        os.replace(matrix_tmp, folder / f"tfidf-{features.key}.npz")
     except OSError:  # a read-only folder only costs speed
         return
 
