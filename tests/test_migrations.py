@@ -1,5 +1,5 @@
 """Migrations: a real schema-1 store (tests/data/migrations) upgraded to today's schema, on SQLite and
-PostgreSQL; a new store built by the same path; the result matches models.py; each version atomic."""
+PostgreSQL; a new store built by the same path; the result matches review/models/; each version atomic."""
 
 from __future__ import annotations
 
@@ -257,7 +257,7 @@ def test_the_migrations_build_the_schema_models_py_declares(db_url: str, fresh_u
     init_db(migrated)
     SQLModel.metadata.create_all(declared)
     dialect = declared.dialect.name
-    with declared.begin() as conn:  # what models.py declares beside the tables
+    with declared.begin() as conn:  # what review/models/ declares beside the tables
         extra = SQLITE_DDL if dialect == "sqlite" else POSTGRES_DDL
         for statement in (*tally_ddl(dialect), *state_ddl(dialect), *extra):
             conn.exec_driver_sql(statement)
@@ -309,7 +309,19 @@ def test_a_store_newer_than_the_code_is_refused(db_url: str) -> None:
 
 
 def test_migrations_import_no_application_code() -> None:
-    tree = ast.parse(Path(review.migrations.__file__).read_text())
-    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert imported == {"__future__", "dataclasses", "importlib"}
+    # Every module of the package: a version imports the step mechanism and the standard library,
+    # never a model or stage code, so what it does cannot drift as the application changes.
+    folder = Path(review.migrations.__file__).parent
+    allowed = {"__future__", "dataclasses", "importlib", "pkgutil", "review.migrations.steps"}
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert imported <= allowed, path.name
+
+
+def test_every_version_module_is_found_in_order() -> None:
+    folder = Path(review.migrations.__file__).parent
+    names = sorted(p.stem for p in folder.glob("v[0-9][0-9][0-9].py"))
+    assert names == [f"v{n:03d}" for n in range(1, SCHEMA_VERSION + 1)]
+    assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
