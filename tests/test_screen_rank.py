@@ -10,6 +10,7 @@ from sqlmodel import Session
 from review.decisions import labels
 from review.protocol import load_protocol
 from review.screen import rank
+from review.screen.features import CACHE_DIR, FeatureCache, features_for
 from tests.factories import add_works, decide
 
 RELEVANT = [
@@ -97,12 +98,12 @@ def test_labels_follow_standing_decisions(session: Session) -> None:
 @pytest.mark.sqlite_only  # the on-disk cache sits beside a SQLite file
 def test_features_are_cached_beside_the_store_and_refreshed_on_change(session: Session, db_url: str) -> None:
     _works(session)
-    first = rank.features_for(session)
-    assert list((Path(db_url).parent / rank.CACHE_DIR).glob("tfidf-*.npz"))
-    fresh = rank.FeatureCache()  # holds nothing in memory yet
-    assert rank.features_for(session, cache=fresh).key == first.key  # read back from disk
+    first = features_for(session)
+    assert list((Path(db_url).parent / CACHE_DIR).glob("tfidf-*.npz"))
+    fresh = FeatureCache()  # holds nothing in memory yet
+    assert features_for(session, cache=fresh).key == first.key  # read back from disk
     add_works(session, [{"title": "A new work on Family Hubs"}], source="x")
-    again = rank.features_for(session)
+    again = features_for(session)
     assert again.key != first.key and again.matrix.shape[0] == first.matrix.shape[0] + 1
 
 
@@ -110,7 +111,7 @@ def test_a_work_newer_than_the_cached_matrix_is_ranked_last_not_dropped(session:
     relevant, irrelevant = _works(session)
     _decide(session, relevant[0], "include")
     _decide(session, irrelevant[0], "exclude")
-    features = rank.features_for(session)
+    features = features_for(session)
     (late,) = add_works(session, [{"title": "Sure Start children's centres evaluation"}], source="x")
     rows = features.rows([late])
     assert not features.has_rows([late], rows)[0]

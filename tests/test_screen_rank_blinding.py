@@ -16,6 +16,7 @@ from review.decisions import labels
 from review.protocol import load_protocol
 from review.report import methods
 from review.screen import rank
+from review.screen.features import FeatureCache, Features
 from tests.conftest import ReviewRunner
 from tests.factories import add_works, assign, decide
 from tests.screen_helpers import with_design
@@ -164,12 +165,12 @@ def test_each_reviewer_gets_a_model_of_their_own_from_one_cached_matrix(session:
     _decide_some(session, "reviewer1", works[:4], includes=1)
     _decide_some(session, "reviewer2", works[4:8], includes=3)
     pending = works[8:]
-    cache = rank.FeatureCache()
+    cache = FeatureCache()
     one, two = (rank.rank(session, TA, pending, reviewer=r, cache=cache) for r in ("reviewer1", "reviewer2"))
-    assert isinstance(cache.held, rank.Features)  # the text features only: shared, holding no one's labels
+    assert isinstance(cache.held, Features)  # the text features only: shared, holding no one's labels
     assert (one.positives, one.negatives, two.positives, two.negatives) == (1, 3, 3, 1)
     assert one.order != two.order
-    again = rank.rank(session, TA, pending, reviewer="reviewer2", cache=rank.FeatureCache())
+    again = rank.rank(session, TA, pending, reviewer="reviewer2", cache=FeatureCache())
     assert again.order == two.order  # the same, cached or not
 
 

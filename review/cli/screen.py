@@ -12,6 +12,7 @@ from review.cli.base import App, cli, pass_app, stage_option
 from review.cli.terminal import Card, Choice, run_terminal
 from review.errors import InputError
 from review.protocol import Protocol
+from review.screen.features import FeatureCache
 from review.states import Stage
 
 if TYPE_CHECKING:
@@ -196,7 +197,7 @@ class _ScreenSession:
 
 
 def _screen(app: App, reviewer: str, stage: Stage) -> None:
-    from review.screen import queue, rank, sitting
+    from review.screen import queue, sitting
 
     protocol = app.protocol()
     with app.session() as session:
@@ -206,7 +207,7 @@ def _screen(app: App, reviewer: str, stage: Stage) -> None:
             f"Nothing is assigned to {reviewer} at {stage.cli}: "
             f"run `review screen assign --stage {stage.cli}` first."
         )
-    link = _ScreenSession(sitting.Sitting(app.session, protocol, reviewer, stage, rank.FeatureCache()))
+    link = _ScreenSession(sitting.Sitting(app.session, protocol, reviewer, stage, FeatureCache()))
     result = run_terminal(
         link.cards(q.pending),
         reasons=[(c.code, c.text) for c in protocol.criteria.exclude],

@@ -274,13 +274,13 @@ def _rules(ctx: _Context) -> StageOutcome:
 
 
 def _rank(ctx: _Context) -> StageOutcome:
-    from review.screen import rank
+    from review.screen.features import features_for
 
     with ctx.sessions() as session:
         works = _count(session, Work)
         if not works:
             return _skipped("rank", "no works yet")
-        features = rank.features_for(session)
+        features = features_for(session)
     return _ran("rank", "queues show likely includes first", total_works=len(features.ids))
 
 

@@ -20,6 +20,7 @@ from review.errors import InputError
 from review.protocol import Protocol
 from review.screen import decide, queue, rank
 from review.screen.decide import Decided
+from review.screen.features import FeatureCache
 from review.screen.queue import Counts, Item
 from review.states import Stage
 
@@ -64,7 +65,7 @@ class Sitting:
     protocol: Protocol
     reviewer: str
     stage: Stage
-    cache: rank.FeatureCache
+    cache: FeatureCache
     since_rank: int | None = None  # decisions since the queue was last ordered; None: not yet ordered
     ordering: str = ""  # how the queue is ordered now, for the status line
 

@@ -13,8 +13,9 @@ import threading
 from dataclasses import dataclass, field
 
 from review.protocol import Protocol
-from review.screen import rank, sitting
+from review.screen import sitting
 from review.screen.decide import Decided
+from review.screen.features import FeatureCache
 from review.screen.queue import Counts, Item
 from review.screen.sitting import SessionFactory
 from review.states import Stage
@@ -107,7 +108,7 @@ class Sittings:
 
     store: SessionFactory
     protocol: Protocol
-    cache: rank.FeatureCache = field(default_factory=rank.FeatureCache)
+    cache: FeatureCache = field(default_factory=FeatureCache)
     held: dict[tuple[str, Stage], Sitting] = field(default_factory=dict)
     put_off: dict[tuple[str, Stage], list[int]] = field(default_factory=dict)  # conflicts skipped
     lock: threading.Lock = field(default_factory=threading.Lock)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from review.screen import learners, metrics, rank, simulate, stopping
+from review.screen.features import features_for
 
 KEYS = ("wss95", "rrf10", "n95", "n100", "loss")
 LABELS = {"label_included": "final", "label_abstract_screening": "ta"}
@@ -316,7 +317,7 @@ def rerank_timing(shared: Path, records: int, decisions: int = 1000, repeats: in
         with Session(engine) as session:
             ids = _synthetic_store(session, shared, records, decisions)
             started = time.perf_counter()
-            features = rank.features_for(session)
+            features = features_for(session)
             cold = time.perf_counter() - started
             first = _timed_rank(session, ids, decisions)  # includes importing scikit-learn's SVM
             timed = [_timed_rank(session, ids, decisions + 1 + i) for i in range(repeats)]
