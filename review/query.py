@@ -78,7 +78,10 @@ def _authorize(action: int, arg1: str | None, arg2: str | None, _db: str | None,
 
 def _sqlite(path: Path, sql: str) -> QueryResult:
     if not path.exists():
-        raise QueryError(f"No review database at {path}: run `review init` or pass --db.")
+        raise QueryError(
+            f"No review database at {path}: nothing to query yet. Start a review with `review init`, "
+            "build its store with `review search` or `review import`, or pass --db."
+        )
     conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     try:
         conn.execute("PRAGMA query_only = ON")

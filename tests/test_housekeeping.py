@@ -46,6 +46,29 @@ def test_a_read_only_command_outside_a_review_leaves_no_store(tmp_path: Path, co
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", [["status"], ["screen", "progress"], ["fulltext", "status"]])
+def test_a_read_only_command_in_a_review_without_its_store_leaves_no_store(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # A fresh clone of a review: the protocol is committed, the store is not.
+    assert CliRunner().invoke(cli, ["init", str(tmp_path)]).exit_code == 0
+    (tmp_path / "review.db").unlink()
+    result = CliRunner().invoke(cli, ["--dir", str(tmp_path), *command])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "review.db").exists()
+    if command == ["status"]:
+        assert "review search" in result.output  # the next step, as for an empty store
+
+
+def test_query_without_a_store_says_how_to_build_one(tmp_path: Path) -> None:
+    assert CliRunner().invoke(cli, ["init", str(tmp_path)]).exit_code == 0
+    (tmp_path / "review.db").unlink()
+    result = CliRunner().invoke(cli, ["--dir", str(tmp_path), "query", "SELECT count(*) FROM work"])
+    assert result.exit_code == 1
+    assert "nothing to query yet" in result.stderr and "`review search` or `review import`" in result.stderr
+    assert not (tmp_path / "review.db").exists()
+
+
 def _imported(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
     found = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}

@@ -77,12 +77,17 @@ class App:
         if self._engine is None:
             from review.db import init_db, make_engine
 
-            if _read_only() and not self._store_exists() and not self._protocol_file().exists():
-                raise ReviewError(
-                    f"No review store here ({self.db_target}): run `review init` to start a review, "
-                    "or point --dir or --db at one."
-                )
-            self._engine = make_engine(self.db_target)
+            target = self.db_target
+            if _read_only() and not self._store_exists():
+                if not self._protocol_file().exists():
+                    raise ReviewError(
+                        f"No review store here ({self.db_target}): run `review init` to start a "
+                        "review, or point --dir or --db at one."
+                    )
+                # A review with its protocol but no store yet (a fresh clone): read an empty store
+                # held in memory, so a command that only reads leaves no file behind.
+                target = "sqlite://"
+            self._engine = make_engine(target)
             init_db(self._engine)
         return self._engine
 
