@@ -10,6 +10,7 @@ import pytest
 
 from review.errors import InputError
 from review.screen import metrics, simulate
+from review.screen.rank import MODEL_TEXT
 
 SAMPLE = Path(__file__).parent / "data" / "screen" / "donners_2021_sample.csv"
 
@@ -105,6 +106,9 @@ def test_cli_simulate_table_and_errors(run, tmp_path: Path) -> None:
     result = run("screen", "simulate", str(SAMPLE), "--label-column", "label_included")
     assert result.exit_code == 0, result.output
     assert "WSS@95" in result.output and "random" in result.output
+    # the model simulated is named in full, wrapped to the terminal
+    assert " ".join(result.output.split()).endswith(f"model: {MODEL_TEXT}.")
+    assert max(len(line) for line in result.output.splitlines()) <= 80
     result = run("screen", "simulate", str(SAMPLE), "--label-column", "nope")
     assert result.exit_code == 1
     assert "Error:" in result.stderr and "--label-column" in result.stderr

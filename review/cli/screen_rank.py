@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -134,15 +135,19 @@ def _sample_text(state: SampleState) -> str:
 
 def _simulation_table(result: SimulationResult) -> str:
     m, r = result.ranked, result.random
-    rows = [
+    start = (
         f"{m.records} records, {m.includes} includes; start: lines {result.prior[0] + 2} (include) and "
-        f"{result.prior[1] + 2} (exclude) of the file, seed {result.seed}; {result.retrain}.",
+        f"{result.prior[1] + 2} (exclude) of the file, seed {result.seed}; {result.retrain}."
+    )
+    rows = [
+        *textwrap.wrap(start, width=78),
         f"{'':14}{'ranked':>10}{'random':>10}",
         f"{'WSS@95':14}{m.wss95:>10.3f}{r['wss95']:>10.3f}",
         f"{'RRF@10':14}{m.rrf10:>10.3f}{r['rrf10']:>10.3f}",
         f"{'n to 95%':14}{m.n95:>10}{r['n95']:>10.1f}",
         f"{'n to 100%':14}{m.n100:>10}{r['n100']:>10.1f}",
         f"random: mean of {int(r['runs'])} random orders from the same start",
+        *textwrap.wrap(f"model: {result.model}.", width=78, subsequent_indent="  "),
     ]
     return "\n".join(rows)
 
