@@ -248,6 +248,54 @@ class ExtractionForm(_Strict):
         return tuple((f"{s.name}.{f.name}", f) for s in self.sections for f in s.fields)
 
 
+CODE_NAME = r"^[a-z][a-z0-9_-]{0,39}$"
+
+
+class SubTheme(_Strict):
+    """A sub-theme of the framework: coded like a theme, counted under its theme in the matrix."""
+
+    code: str = Field(pattern=CODE_NAME, description="What coders type: lower case, digits, - and _")
+    label: str = Field(min_length=1)
+    definition: str = ""
+
+
+class Theme(_Strict):
+    """A theme of the framework (codebook), with its definition and sub-themes."""
+
+    code: str = Field(pattern=CODE_NAME, description="What coders type: lower case, digits, - and _")
+    label: str = Field(min_length=1)
+    definition: str = ""
+    # Values of the extraction field `codebook.literature_field` that mean this theme (default: the label)
+    literature: tuple[str, ...] = ()
+    subthemes: tuple[SubTheme, ...] = ()
+
+
+class Codebook(_Strict):
+    """The framework stakeholder evidence is coded with (and the literature, through one extraction field)."""
+
+    themes: tuple[Theme, ...] = Field(min_length=1)
+    campaign_threshold: float = Field(default=90.0, ge=50, le=100)  # rapidfuzz token-set similarity
+    literature_field: str | None = None  # "section.field" of the extraction form coded with the themes
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Codebook:
+        codes = [c for t in self.themes for c in (t.code, *(s.code for s in t.subthemes))]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(
+                f"codes must be unique across themes and sub-themes; repeated: {', '.join(dupes)}"
+            )
+        return self
+
+    def codes(self) -> dict[str, str]:
+        """Every code coders may apply, and the theme code it counts under."""
+        found = {}
+        for theme in self.themes:
+            found[theme.code] = theme.code
+            found.update({sub.code: theme.code for sub in theme.subthemes})
+        return found
+
+
 class Protocol(_Strict):
     review: ReviewInfo
     criteria: Criteria
@@ -257,6 +305,7 @@ class Protocol(_Strict):
     dedupe: Dedupe = Dedupe()
     sources: Sources = Sources()
     extraction: ExtractionForm | None = None  # the extraction form (see review/extract)
+    codebook: Codebook | None = None  # the framework for stakeholder evidence (see review/evidence)
     queries: dict[str, str] = {}  # saved read-only SQL queries, by name (`review query --saved NAME`)
 
     path: Path | None = Field(default=None, exclude=True)
@@ -292,6 +341,27 @@ class Protocol(_Strict):
                 raise ValueError(
                     f"{key} = {code!r} is not an exclusion code in [criteria]; "
                     f"use one of {', '.join(sorted(codes))}"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _literature_field_exists(self) -> Protocol:
+        wanted = self.codebook.literature_field if self.codebook else None
+        if wanted is None:
+            return self
+        fields = dict(self.extraction.all_fields()) if self.extraction else {}
+        field = fields.get(wanted)
+        if field is None or field.type not in ("choice", "choices"):
+            raise ValueError(
+                f"codebook.literature_field = {wanted!r} is not a choice or choices field of [extraction]; "
+                "name one as section.field, or leave it out"
+            )
+        assert self.codebook is not None
+        for theme in self.codebook.themes:
+            unknown = [v for v in theme.literature if v not in field.choices]
+            if unknown:
+                raise ValueError(
+                    f"codebook theme {theme.code!r}: literature values {unknown} are not choices of {wanted}"
                 )
         return self
 

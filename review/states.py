@@ -161,3 +161,43 @@ class GateState(StrEnum):
 
 STAGES = tuple(Stage)
 DECISIONS = (Decision.INCLUDE, Decision.EXCLUDE, Decision.MAYBE)  # what a person decides; not an undo
+
+
+class EvidenceStream(StrEnum):
+    """Which stream of stakeholder evidence a document belongs to (methods.md section 1)."""
+
+    CALL_FOR_EVIDENCE = "call_for_evidence"
+    INTERVIEW = "interview"
+    FOCUS_GROUP = "focus_group"
+    FAMILY_VOICE = "family_voice"
+
+    @property
+    def cli(self) -> str:
+        """How users type it (`--stream focus-group`)."""
+        return self.value.replace("_", "-")
+
+    @property
+    def label(self) -> str:
+        """How prose and tables name it: "call for evidence", "focus group"."""
+        return self.value.replace("_", " ")
+
+    @classmethod
+    def parse(cls, text: str) -> EvidenceStream | None:
+        """The stream a person wrote either way (`focus-group`, `Focus_Group`), or None."""
+        found = text.strip().lower().replace("-", "_").replace(" ", "_")
+        return cls(found) if found in cls._value2member_map_ else None
+
+
+class SegmentKind(StrEnum):
+    """What one coded unit of an evidence document is: an answer to a question, a paragraph, a turn."""
+
+    ANSWER = "answer"
+    PARAGRAPH = "paragraph"
+    TURN = "turn"
+
+
+class CodingRole(StrEnum):
+    """Who a coding event speaks for: a coder, or the adjudicator settling the coders' disagreement."""
+
+    CODER = "coder"
+    ADJUDICATOR = "adjudicator"

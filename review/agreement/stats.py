@@ -224,3 +224,63 @@ def kappa_degenerate(
         if never:
             return f"{who}: {pinned}"
     return None
+
+
+# --- Krippendorff's alpha (nominal) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alpha:
+    """Krippendorff's alpha for nominal data over n pairable values, with a seeded bootstrap interval."""
+
+    units: int  # units with two or more values (the others cannot be paired)
+    values: int  # pairable values (n)
+    alpha: float | None  # None when every value is the same category (no expected disagreement)
+    ci: Interval | None
+    seed: int
+    replicates: int
+
+
+def krippendorff_alpha(units: Sequence[Sequence[Any]], seed: int, *, replicates: int = 2000) -> Alpha:
+    """Krippendorff's alpha (nominal) of coders' values per unit; None marks a value a coder left out.
+
+    alpha = 1 - (n - 1) * sum_{c != k} o_ck / sum_{c != k} n_c n_k (Krippendorff 2011, "Computing
+    Krippendorff's alpha-reliability"), from the coincidence matrix o of pairable values. The
+    interval is a percentile bootstrap over units (seeded), widened to include the estimate.
+    """
+    import numpy as np
+
+    kept = [[v for v in unit if v is not None] for unit in units]
+    kept = [unit for unit in kept if len(unit) > 1]
+    categories = sorted({v for unit in kept for v in unit}, key=str)
+    index = {c: i for i, c in enumerate(categories)}
+    per_unit = np.zeros((len(kept), len(categories), len(categories)))
+    for u, unit in enumerate(kept):
+        counts = np.bincount([index[v] for v in unit], minlength=len(categories)).astype(float)
+        per_unit[u] = (np.outer(counts, counts) - np.diag(counts)) / (len(unit) - 1)
+    estimate = _alpha(per_unit.sum(axis=0)) if kept else None
+    ci = _alpha_interval(per_unit, estimate, seed, replicates) if estimate is not None else None
+    return Alpha(len(kept), round(float(per_unit.sum())), estimate, ci, seed, replicates)
+
+
+def _alpha_interval(per_unit: Any, estimate: float, seed: int, replicates: int) -> Interval:
+    import numpy as np
+
+    # A resample of units is a count per unit (multinomial); its coincidences are a weighted sum.
+    units = per_unit.shape[0]
+    weights = np.random.default_rng(seed).multinomial(units, np.full(units, 1 / units), size=replicates)
+    tables = (weights @ per_unit.reshape(units, -1)).reshape(replicates, *per_unit.shape[1:])
+    found = [_alpha(t) for t in tables]
+    return _percentile(np.array([np.nan if a is None else a for a in found]), estimate)
+
+
+def _alpha(coincidence: Any) -> float | None:
+    import numpy as np
+
+    n_c = coincidence.sum(axis=1)
+    n = n_c.sum()
+    expected = n * n - float((n_c**2).sum())  # sum over c != k of n_c * n_k
+    if expected <= 0:
+        return None
+    observed = float(coincidence.sum() - np.trace(coincidence))
+    return float(1 - (n - 1) * observed / expected)

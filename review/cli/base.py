@@ -171,6 +171,10 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
         ("report",),
         "Write included studies (RIS, BibTeX, CSV) and the extraction tables (CSV, Markdown).",
     ),
+    "evidence": (
+        ("evidence",),
+        "Stakeholder evidence: call for evidence, interviews, focus groups, family voices.",
+    ),
     "extract": (("extract",), "Extract data from included studies into tables writers can query."),
     "fulltext": (
         ("fulltext",),

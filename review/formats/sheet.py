@@ -267,3 +267,12 @@ def read_rows(path: Path, what: str, sheet: str | None = None) -> list[list[Any]
     if fmt == "xlsx":
         return _read_xlsx(path, sheet)
     return [[restore(v) for v in row] for row in read_csv_file(path)]
+
+
+def read_user_rows(path: Path, what: str) -> list[list[Any]]:
+    """Every row (header first) of a sheet a person or another tool made (a survey export): CSV
+    cells as written, XLSX cells as values. Nothing is `restore`d: the text is the user's data."""
+    fmt = format_of(path, what)
+    if not path.is_file():
+        raise InputError(f"No file {path}: give {what}.")
+    return _read_xlsx(path, None) if fmt == "xlsx" else read_csv_file(path)

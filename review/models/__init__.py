@@ -29,6 +29,7 @@ from review.models.bookkeeping import (
     tally_ddl,
 )
 from review.models.dedupe import DedupeEvent, DedupePair, Work
+from review.models.evidence import EvidenceCoding, EvidenceDocument, EvidencePseudonym, EvidenceSegment
 from review.models.extraction import ExtractionValue
 from review.models.fulltext import POSTGRES_DDL, SQLITE_DDL, Document, Page, PdfTable
 from review.models.screening import (
@@ -53,6 +54,9 @@ STATE_COLUMNS: dict[str, dict[str, type[StrEnum]]] = {
     "document": {"origin": states.Origin, "status": states.DocumentStatus},
     "extraction_value": {"role": states.ExtractionRole},
     "stage_run": {"status": states.StageRunStatus},
+    "evidence_document": {"stream": states.EvidenceStream},
+    "evidence_segment": {"kind": states.SegmentKind},
+    "evidence_coding": {"role": states.CodingRole},
 }
 
 
@@ -76,6 +80,10 @@ __all__ = [
     "DedupeEvent",
     "DedupePair",
     "Document",
+    "EvidenceCoding",
+    "EvidenceDocument",
+    "EvidencePseudonym",
+    "EvidenceSegment",
     "ExtractionValue",
     "Meta",
     "Page",
