@@ -2,8 +2,10 @@
 
 Two screeners sign in from their one-time links in two browser contexts and screen a dual batch
 by keyboard alone; each sees only their own work, and every decision lands in the store and in
-`review status`. A screenshot of each page is saved under the test's tmp_path (an artefact to look
-at, not compared pixel by pixel).
+`review status`; the adjudicator settles a conflict; a reviewer fills an extraction form field by
+field, screens a full text beside its PDF and decides a possible duplicate; a writer runs SQL on
+the writers' page. A screenshot of each page is saved under the test's tmp_path (an artefact to
+look at, not compared pixel by pixel; the run prints the folder).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from typing import TYPE_CHECKING
 import pytest
 import uvicorn
 from sqlalchemy import Engine
+from sqlmodel import col, select
 
 from review import status
 from review.db import session_scope
-from tests.web_helpers import TA, WebSite, make_site
+from review.models import DedupePair, ExtractionValue
+from review.web import auth
+from tests.web_helpers import TA, WebSite, included_study, make_site, queued_pair
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -120,11 +125,12 @@ def _expected(keys: str, codes: list[str]) -> tuple[str, str | None]:
 
 
 def test_two_screeners_screen_a_dual_batch_by_keyboard(
-    served: tuple[WebSite, str], browser: Browser, tmp_path: Path
+    served: tuple[WebSite, str], browser: Browser, tmp_path: Path, review_dir: Path
 ) -> None:
     site, url = served
     shots = tmp_path / "screenshots"
     shots.mkdir()
+    print(f"\nScreenshots of each page: {shots}")
     one = _sign_in(browser, site, url, "reviewer1", shots)
     two = _sign_in(browser, site, url, "reviewer2", shots)
     pressed = {"reviewer1": _screen(one, "reviewer1", shots)}
@@ -140,10 +146,89 @@ def test_two_screeners_screen_a_dual_batch_by_keyboard(
     one.screenshot(path=shots / "status.png", full_page=True)
     assert "hidden" not in one.locator("#stage-title_abstract").inner_text()
     assert f"{conflicts - 1} in conflict" in one.locator("#stage-title_abstract").inner_text()
+    _extract_one(one, site, url, review_dir, shots)
+    _full_text(one, site, url, review_dir, shots)
+    _dedupe(one, site, url, shots)
+    _writers(browser, site, url, shots)
     assert sorted(p.name for p in shots.iterdir()) == sorted(
         [f"{kind}-{name}.png" for kind in ("signin", "screen", "done") for name in KEYS]
         + ["status-blind-reviewer2.png", "status.png", "signin-adjudicator.png", "conflicts-adjudicator.png"]
+        + ["extract.png", "screen-full-text.png", "dedupe.png", "signin-writer.png", "writers.png"]
     )
+
+
+def _saved(page: Page, key: str) -> None:
+    """Wait until the field's own line says its value was saved (each field saves on its own)."""
+    page.locator(f'[data-status-for="{key}"]').filter(has_text="saved").wait_for()
+    assert page.locator(f'[data-status-for="{key}"]').inner_text() == "saved"
+
+
+def _extract_one(page: Page, site: WebSite, url: str, review_dir: Path, shots: Path) -> None:
+    """reviewer1 types a citation, accepts the design suggested from page 2 and ticks a nation; each
+    is in the store before the page is left."""
+    work_id, doc_id = included_study(site.engine, review_dir)
+    page.goto(f"{url}/extract/{work_id}")
+    citation = page.locator('[id="in-study.citation"]')
+    citation.fill("Melhuish et al. 2012")
+    citation.press("Tab")
+    _saved(page, "study.citation")
+    page.locator('[data-accept="design.design"]').click()
+    _saved(page, "design.design")
+    page.locator('input[name="f:setting.nations"][value="Wales"]').check()
+    _saved(page, "setting.nations")
+    page.screenshot(path=shots / "extract.png", full_page=True)
+    with session_scope(site.engine) as session:
+        rows = session.exec(select(ExtractionValue).where(col(ExtractionValue.reviewer) == "reviewer1")).all()
+    by_field = {r.field: r for r in rows}
+    assert by_field["study.citation"].value == "Melhuish et al. 2012"
+    assert by_field["setting.nations"].value == ["England", "Wales"]
+    design = by_field["design.design"]
+    assert (design.value, design.role, design.document_id, design.page_no) == ("RCT", "extractor", doc_id, 2)
+    with session_scope(site.engine) as session:
+        assert status.run(session, site.protocol).extracted == 1  # `review status` counts it
+
+
+def _full_text(page: Page, site: WebSite, url: str, review_dir: Path, shots: Path) -> None:
+    """At full text the stored PDF is framed beside the card and its text shown with highlights."""
+    work_id, doc_id = included_study(site.engine, review_dir, screened=False)
+    page.goto(f"{url}/screen?stage=full-text")
+    assert page.locator("#decide input[name=work_id]").get_attribute("value") == str(work_id)
+    assert page.locator(f'iframe[src="/documents/{doc_id}"]').is_visible()
+    assert page.locator(f"#page-{doc_id}-2 mark.term-include").first.inner_text() == "Sure Start"
+    page.screenshot(path=shots / "screen-full-text.png", full_page=True)
+
+
+def _dedupe(page: Page, site: WebSite, url: str, shots: Path) -> None:
+    """A queued pair, decided by key: k, different works."""
+    view = queued_pair(site.engine)
+    page.goto(f"{url}/dedupe")
+    assert page.locator("tr.differs").count() >= 1
+    page.screenshot(path=shots / "dedupe.png", full_page=True)
+    with page.expect_navigation():
+        page.keyboard.press("k")
+    assert page.locator("#done").is_visible()
+    with session_scope(site.engine) as session:
+        pair = session.get(DedupePair, view.pair_id)
+    assert pair is not None and (pair.decision, pair.decided_by) == ("keep_both", "reviewer1")
+
+
+def _writers(browser: Browser, site: WebSite, url: str, shots: Path) -> None:
+    """A writer signs in to the writers' page, runs SQL there, and is refused the screening page."""
+    page = browser.new_context().new_page()
+    with session_scope(site.engine) as session:
+        token = auth.invite(session, site.protocol, "writer", writer=True)
+    page.goto(f"{url}/signin/{token}")
+    page.screenshot(path=shots / "signin-writer.png", full_page=True)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/writers")
+    page.locator("#sql-text").fill("SELECT COUNT(*) AS works FROM work")
+    with page.expect_navigation():
+        page.locator("#run-sql").click()
+    assert page.locator("#result td").first.inner_text().isdigit()
+    assert page.locator("#prisma").evaluate("img => img.naturalWidth") > 0  # the diagram drew
+    page.screenshot(path=shots / "writers.png", full_page=True)
+    assert page.goto(f"{url}/screen").status == 403  # type: ignore[union-attr]
 
 
 def _resolve_one(browser: Browser, site: WebSite, url: str, shots: Path) -> None:

@@ -27,11 +27,13 @@ def site(engine: Engine, review_dir: Path) -> WebSite:
 
 
 def _routes(site: WebSite) -> list[tuple[str, str]]:
-    """(method, path) of every page and form the site has, but sign-in itself."""
+    """(method, path) of every page and form the site has, but sign-in itself; a path's IDs are
+    filled with a real work's (and the first document's)."""
     found = []
     for route in site.app.routes:
         if isinstance(route, Route) and not route.path.startswith("/signin/"):
-            found += [(m, route.path) for m in sorted(route.methods or ()) if m in ("GET", "POST")]
+            path = route.path.replace("{work_id:int}", str(site.works[0])).replace("{document_id:int}", "1")
+            found += [(m, path) for m in sorted(route.methods or ()) if m in ("GET", "POST")]
     return found
 
 

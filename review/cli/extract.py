@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -111,8 +111,8 @@ def _answers(items: list[FormItem]) -> list[Entry]:
 
 def _ask(item: FormItem) -> Entry | None:
     from review.errors import ExtractionError
-    from review.extract import as_entry
-    from review.extract.values import parse_text, require, show
+    from review.extract import answer
+    from review.extract.values import show
 
     field = item.field
     click.echo(f"\n{item.key} ({field.type}{', required' if field.required else ''})")
@@ -124,9 +124,7 @@ def _ask(item: FormItem) -> Entry | None:
         if raw.strip() == STOP:
             return None
         try:
-            value: Any = parse_text(item.key, field, raw)
-            require(item.key, field, value)
-            return as_entry(item, value)
+            return answer(item, raw)
         except ExtractionError as exc:
             click.echo(f"  Error: {exc}", err=True)
 

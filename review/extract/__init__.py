@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from review.errors import ExtractionError
-from review.extract.form import FormItem, SaveResult, as_entry, begin, save
+from review.extract.form import FormItem, SaveResult, answer, as_entry, begin, role_for, save
 from review.extract.prefill import PrefillResult, prefill
 from review.extract.store import (
     Entry,
@@ -68,6 +68,7 @@ __all__ = [
     "PrefillResult",
     "ResolveResult",
     "SaveResult",
+    "answer",
     "as_entry",
     "begin",
     "check_included",
@@ -76,6 +77,7 @@ __all__ = [
     "materialise",
     "prefill",
     "resolve",
+    "role_for",
     "save",
     "table_name",
 ]

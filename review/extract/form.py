@@ -24,6 +24,7 @@ from review.extract.store import (
     values_of,
 )
 from review.extract.tables import MaterialiseResult, materialise
+from review.extract.values import parse_text, require
 from review.protocol import ExtractionField, ExtractionForm, Protocol
 
 
@@ -44,13 +45,19 @@ class SaveResult:
     tables: MaterialiseResult | None
 
 
-def begin(session: Session, protocol: Protocol, work_id: int, reviewer: str, role: str) -> list[FormItem]:
-    """The form for a person on a record: checks they may fill it in, and offers defaults."""
+def begin(
+    session: Session, protocol: Protocol, work_id: int, reviewer: str, role: str, *, suggest: bool = True
+) -> list[FormItem]:
+    """The form for a person on a record: checks they may fill it in, and offers defaults.
+
+    `suggest=False` offers the suggestions already stored without looking for new ones (the web
+    form saves field by field and need not reread the full text for each)."""
     form = form_of(protocol)
     check_included(session, work_id)
     if role == "extractor":
         _check_extractor(protocol, session, work_id, reviewer)
-        prefill(session, protocol, [work_id])
+        if suggest:
+            prefill(session, protocol, [work_id])
         offered = _entries(values_of(session, work_id, PREFILL, PREFILL))
         origin = "suggested"
     else:
@@ -145,6 +152,24 @@ def _check_verifier(protocol: Protocol, session: Session, work_id: int, reviewer
     if reviewer in done:
         raise ExtractionError(f"{reviewer} extracted record {work_id}: a different person must verify it.")
     return done[0]
+
+
+def role_for(session: Session, protocol: Protocol, work_id: int, reviewer: str) -> str:
+    """The role a person takes on a record by the protocol's design: they verify a record someone
+    else extracted under single+verify, and extract otherwise (`begin` still checks it)."""
+    done = extractors(session, work_id)
+    if form_of(protocol).design == "single+verify" and done and reviewer not in done:
+        return "verifier"
+    return "extractor"
+
+
+def answer(item: FormItem, raw: str | None) -> Entry:
+    """What a person typed for an item, parsed and checked (blank or '-' clears it; a required field
+    may not be blank); raises ExtractionError naming the field. The terminal and the web form both
+    take answers through it."""
+    value = parse_text(item.key, item.field, raw)
+    require(item.key, item.field, value)
+    return as_entry(item, value)
 
 
 def as_entry(item: FormItem, value: Any) -> Entry:

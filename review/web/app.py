@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -55,6 +56,7 @@ class WebConfig:
     protocol: Protocol
     secret: str
     https_only: bool = False  # behind a TLS proxy: cookies only over HTTPS
+    root: Path | None = None  # the review folder, where stored full texts are (None: none served)
 
 
 @dataclass
@@ -100,7 +102,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     reviewer = getattr(request.state, "reviewer", None)
     adjudicates = reviewer is not None and auth.may_adjudicate(site(request).protocol, reviewer)
     base = {"reviewer": reviewer, "adjudicates": adjudicates, "csrf": request.session.get("csrf", ""),
-            "messages": messages}  # fmt: skip
+            "messages": messages, "has_form": site(request).protocol.extraction is not None}  # fmt: skip
     return site(request).templates.TemplateResponse(
         request, template, {**base, **context}, status_code=status_code
     )
@@ -110,11 +112,24 @@ def flash(request: Request, text: str) -> None:
     request.session["messages"] = [*request.session.get("messages", []), text]
 
 
-class RequireSignIn:
-    """Answers 401 to any request without a signed-in reviewer the protocol still names."""
+def reviewing(request: Request) -> auth.Reviewer:
+    """The signed-in reviewer, refused (403) when they are a writer: the page is reviewers' work."""
+    who = signed_in(request)
+    if not who.reviews:
+        raise HTTPException(403, "This page is for the protocol's reviewers: writers read the writers' page.")
+    return who
 
-    def __init__(self, app: ASGIApp, protocol: Protocol) -> None:
-        self.app, self.protocol = app, protocol
+
+class RequireSignIn:
+    """Answers 401 to any request without a signed-in reviewer the protocol still names (or a
+    writer the store still lists)."""
+
+    def __init__(self, app: ASGIApp, config: WebConfig) -> None:
+        self.app, self.protocol, self.engine = app, config.protocol, config.engine
+
+    def _writer(self, name: object) -> auth.Reviewer | None:
+        with session_scope(self.engine) as session:
+            return auth.writer_of(session, self.protocol, name if isinstance(name, str) else None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # the site has none: refuse rather than pass one through
@@ -123,7 +138,11 @@ class RequireSignIn:
         if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIXES):
             await self.app(scope, receive, send)
             return
-        reviewer = auth.reviewer_of(self.protocol, scope["session"].get("reviewer"))
+        kept = scope["session"]
+        if kept.get("writer"):
+            reviewer = await run_in_threadpool(self._writer, kept.get("reviewer"))
+        else:
+            reviewer = auth.reviewer_of(self.protocol, kept.get("reviewer"))
         if reviewer is None:
             scope["session"].pop("reviewer", None)  # the rest (a sign-in page's CSRF token) stays
             await _signed_out(scope, receive, send)
@@ -144,9 +163,11 @@ class SecurityHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                # A response that sets one itself keeps it (a PDF the screening page frames).
+                own = {k.decode().lower() for k, _ in message.get("headers", [])}
                 message["headers"] = [
                     *message.get("headers", []),
-                    *((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()),
+                    *((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k not in own),
                 ]
             await send(message)
 
@@ -160,21 +181,29 @@ async def signin_page(request: Request) -> Response:
     """Confirm before spending the link, so a mail scanner that opens it does not use it up."""
     token = request.path_params["token"]
     with site(request).store() as session:
-        name = auth.invited(session, token)
-    if name is None:
+        who = auth.invited(session, token)
+    if who is None:
         return render(request, "link_used.html", status_code=403)
     request.session["csrf"] = request.session.get("csrf") or auth.new_csrf()
-    return render(request, "signin.html", name=name, token=token)
+    return render(request, "signin.html", name=who.name, token=token)
 
 
 async def signin_post(request: Request) -> Response:
     await checked_form(request)
-    with site(request).store() as session:
-        name = auth.redeem(session, request.path_params["token"])
-    if name is None or auth.reviewer_of(site(request).protocol, name) is None:
+    here = site(request)
+    with here.store() as session:
+        who = auth.redeem(session, request.path_params["token"])
+        known = who is not None and (
+            auth.writer_of(session, here.protocol, who.name)
+            if who.writer
+            else auth.reviewer_of(here.protocol, who.name)
+        )
+    if who is None or not known:
         return render(request, "link_used.html", status_code=403)
     request.session.clear()  # a fresh session: nothing carried over from before sign-in
-    request.session.update({"reviewer": name, "csrf": auth.new_csrf()})
+    request.session.update({"reviewer": who.name, "csrf": auth.new_csrf()})
+    if who.writer:
+        request.session["writer"] = True
     return RedirectResponse("/", status_code=303)
 
 
@@ -185,7 +214,7 @@ async def signout(request: Request) -> Response:
 
 
 async def home(request: Request) -> Response:
-    return RedirectResponse("/screen", status_code=303)
+    return RedirectResponse("/screen" if signed_in(request).reviews else "/writers", status_code=303)
 
 
 async def _review_error(request: Request, exc: Exception) -> Response:
@@ -199,7 +228,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_app(config: WebConfig) -> Starlette:
     """The site for one review store."""
-    from review.web import conflicts, pages
+    from review.web import conflicts, dedupe, documents, extraction, pages, writers
 
     routes = [
         Route("/", home),
@@ -208,6 +237,10 @@ def create_app(config: WebConfig) -> Starlette:
         Route("/signout", signout, methods=["POST"]),
         *pages.routes(),
         *conflicts.routes(),
+        *extraction.routes(),
+        *dedupe.routes(),
+        *documents.routes(),
+        *writers.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
@@ -220,7 +253,7 @@ def create_app(config: WebConfig) -> Starlette:
             same_site="lax",  # "strict" would drop the cookie on the redirect after a mailed link
             https_only=config.https_only,
         ),
-        Middleware(RequireSignIn, protocol=config.protocol),
+        Middleware(RequireSignIn, config=config),
     ]
     handlers = {ReviewError: _review_error, HTTPException: _http_error}
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)

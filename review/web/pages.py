@@ -18,11 +18,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from review import decisions, status
+from review.dedupe.relations import counts_text
 from review.screen.queue import Counts, Item
 from review.states import Stage
 from review.web import views
-from review.web.app import Site, checked_form, flash, render, signed_in, site
+from review.web.app import Site, checked_form, flash, render, reviewing, signed_in, site
 from review.web.auth import Reviewer
+from review.web.documents import FullText, full_texts
 from review.web.sitting import Choice, Sitting
 
 
@@ -61,7 +63,7 @@ def form_work_id(form: FormData) -> int:
 
 
 def _sitting(request: Request, stage: Stage) -> Sitting:
-    return site(request).sittings.of(signed_in(request).name, stage)
+    return site(request).sittings.of(reviewing(request).name, stage)
 
 
 def _back(stage: Stage) -> Response:
@@ -74,7 +76,7 @@ def _back(stage: Stage) -> Response:
 async def screen_page(request: Request) -> Response:
     stage = query_stage(request)
     here, sitting = site(request), _sitting(request, stage)
-    item, counts = await run_in_threadpool(_screen_facts, sitting)
+    item, counts, texts = await run_in_threadpool(_screen_facts, here, sitting, stage)
     return render(
         request,
         "screen.html",
@@ -83,13 +85,19 @@ async def screen_page(request: Request) -> Response:
         counts=counts,
         status_line=sitting.screen.status(counts),
         card=views.card(item, here.protocol) if item else None,
+        full_texts=texts,
         reasons=views.reasons(here.protocol),
         include_criteria=views.include_criteria(here.protocol),
     )
 
 
-def _screen_facts(sitting: Sitting) -> tuple[Item | None, Counts]:
-    return sitting.current(), sitting.counts()
+def _screen_facts(here: Site, sitting: Sitting, stage: Stage) -> tuple[Item | None, Counts, list[FullText]]:
+    item = sitting.current()
+    texts = []
+    if item is not None and stage == Stage.FULL_TEXT:
+        with here.store() as session:
+            texts = full_texts(session, here.protocol, item.work_id)
+    return item, sitting.counts(), texts
 
 
 async def decide_post(request: Request) -> Response:
@@ -153,7 +161,8 @@ class StageView:
 
 async def status_page(request: Request) -> Response:
     report, stages = await run_in_threadpool(_status_facts, site(request), signed_in(request))
-    return render(request, "status.html", report=report, stages=stages, doc_states=status.DOCUMENT_STATES)
+    return render(request, "status.html", report=report, stages=stages, doc_states=status.DOCUMENT_STATES,
+                  related=counts_text(report.related))  # fmt: skip
 
 
 def _status_facts(here: Site, who: Reviewer) -> tuple[status.StatusReport, list[StageView]]:

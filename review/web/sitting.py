@@ -104,13 +104,14 @@ class Choice:
 @dataclass
 class Sittings:
     """Every reviewer's sitting on this server, the text features their rankings share, and the
-    conflicts each adjudicator has put off."""
+    conflicts and duplicate pairs each has put off."""
 
     store: SessionFactory
     protocol: Protocol
     cache: FeatureCache = field(default_factory=FeatureCache)
     held: dict[tuple[str, Stage], Sitting] = field(default_factory=dict)
     put_off: dict[tuple[str, Stage], list[int]] = field(default_factory=dict)  # conflicts skipped
+    pairs_put_off: dict[str, list[int]] = field(default_factory=dict)  # dedupe pairs skipped
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def of(self, reviewer: str, stage: Stage) -> Sitting:
@@ -124,3 +125,8 @@ class Sittings:
         """The conflicts an adjudicator has put off, first skipped first (they come back last)."""
         with self.lock:
             return self.put_off.setdefault((adjudicator, stage), [])
+
+    def skipped_pairs(self, reviewer: str) -> list[int]:
+        """The dedupe pairs a reviewer has skipped in this sitting, first skipped first."""
+        with self.lock:
+            return self.pairs_put_off.setdefault(reviewer, [])

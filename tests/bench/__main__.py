@@ -11,7 +11,9 @@ import importlib
 import sys
 from pathlib import Path
 
-STAGES = ("search", "imports", "dedupe", "dedupe_fit", "screen", "conflicts", "fulltext", "extract", "scale")
+STAGES = (
+    "search", "imports", "dedupe", "dedupe_fit", "screen", "conflicts", "fulltext", "extract", "scale", "web",
+)  # fmt: skip
 
 
 def main(argv: list[str]) -> None:
