@@ -9,6 +9,7 @@ are listed with them.
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from dataclasses import dataclass
 
@@ -92,25 +93,29 @@ def compute(
 
 
 def render(report: AgreementReport) -> str:
-    """The report as a table: one line per code."""
+    """The report as a table that fits an 80-column terminal: one line per code."""
     a, b = report.coders
-    lines = [
+    head = (
         f"Agreement of {a} (A) and {b} (B) on {report.segments} segment(s) both coded, code by code "
-        "(95% intervals: kappa analytic, alpha bootstrap over segments):",
-        f"{'code':<22} {'both':>4} {'A only':>6} {'B only':>6} {'none':>5}  {'kappa':>22}  {'alpha':>22}",
+        "(95% intervals: kappa analytic, alpha bootstrap over segments):"
+    )
+    lines = [
+        *textwrap.wrap(head, width=78),
+        f"{'code':<18} {'both':>4} {'A':>4} {'B':>4} {'none':>4}  {'kappa':>16}  {'alpha':>16}",
     ]
     for c in report.codes:
         lines.append(
-            f"{c.code:<22} {c.both:>4} {c.only_a:>6} {c.only_b:>6} {c.neither:>5}  "
-            f"{_shown(c.kappa.kappa, c.kappa.kappa_ci_analytic):>22}  {_shown(c.alpha.alpha, c.alpha.ci):>22}"
+            f"{c.code[:18]:<18} {c.both:>4} {c.only_a:>4} {c.only_b:>4} {c.neither:>4}  "
+            f"{_shown(c.kappa.kappa, c.kappa.kappa_ci_analytic):>16}  {_shown(c.alpha.alpha, c.alpha.ci):>16}"
         )
-    lines.append(
+    lines.append("A, B: segments only A or only B coded with the code; none: neither did.")
+    tail = (
         f"{report.to_adjudicate} segment(s) coded differently wait for an adjudicator: "
         "`review evidence adjudicate SEGMENT --codes ... --adjudicator NAME`."
         if report.to_adjudicate
         else "No disagreement waits for an adjudicator."
     )
-    return "\n".join(lines)
+    return "\n".join([*lines, *textwrap.wrap(tail, width=78)])
 
 
 def _shown(value: float | None, interval: stats.Interval | None) -> str:
@@ -118,4 +123,4 @@ def _shown(value: float | None, interval: stats.Interval | None) -> str:
         return "undefined"
     if interval is None:
         return f"{value:.2f}"
-    return f"{value:.2f} ({interval.low:.2f} to {interval.high:.2f})"
+    return f"{value:.2f} ({interval.low:.2f}-{interval.high:.2f})"
