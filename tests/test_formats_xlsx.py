@@ -151,9 +151,11 @@ def with_saved_value(data: bytes, formula: str, value: str) -> bytes:
         for item in source.infolist():
             content = source.read(item)
             if item.filename.startswith("xl/worksheets/"):
-                content = content.replace(
-                    f"<f>{formula}</f><v />".encode(), f"<f>{formula}</f><v>{value}</v>".encode()
-                )
+                # openpyxl writes the empty value as `<v />`, or `<v></v>` when lxml is installed
+                for empty in ("<v />", "<v></v>"):
+                    content = content.replace(
+                        f"<f>{formula}</f>{empty}".encode(), f"<f>{formula}</f><v>{value}</v>".encode()
+                    )
             target.writestr(item, content)
     return out.getvalue()
 

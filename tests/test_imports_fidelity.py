@@ -350,7 +350,7 @@ def test_exports_carry_every_bibliographic_field_and_read_back(
 @pytest.mark.sqlite_only
 def test_a_schema_2_store_gains_the_fields_and_its_works_are_filled(tmp_path: Path) -> None:
     from review.db import init_db, make_engine, schema_version, session_scope
-    from review.migrations import _M003_COLUMNS
+    from review.migrations.v003 import _M003_COLUMNS
     from review.models import SCHEMA_VERSION
     from tests.factories import add_works
 
