@@ -181,6 +181,7 @@ def _markdown_run(r: dict[str, Any]) -> list[str]:
         f"- Limits and filters: {limits}",
         f"- Records: {total} reported by the source, {r['retrieved']:,} retrieved",
         *_refused_lines(r),
+        *_update_lines(r),
     ]
     if r["imported"]:
         lines.append(f"- Records file: {r['request']}")
@@ -191,6 +192,25 @@ def _markdown_run(r: dict[str, Any]) -> list[str]:
     if r["imported"] and not r["strategy"]:
         return [*lines, "- Search strategy: not recorded (give it with `review import --strategy`)", ""]
     return [*lines, "- Search strategy, exactly as run:", "", *_fenced(str(r["search_strategy"])), ""]
+
+
+def _update_lines(r: dict[str, Any]) -> list[str]:
+    """An update run's date window (`review update`), or an import that updates an earlier one."""
+    filters = r["filters"] or {}
+    window = filters.get("update")
+    if isinstance(window, dict):
+        return [
+            f"- Update of search {window.get('after_run')}: only what is new since {window.get('since')} "
+            f"(filter {window.get('field')}); the window starts on the day that run started"
+        ]
+    if filters.get("update_of") is not None:
+        counts = ""
+        if "new" in filters:
+            counts = (
+                f": {filters['new']:,} records new, {filters.get('already_imported', 0):,} already imported"
+            )
+        return [f"- Update of the import in search {filters['update_of']}{counts}"]
+    return []
 
 
 def _refused_lines(r: dict[str, Any]) -> list[str]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
-from review import protocol_log, tally
+from review import protocol_log, tally, versions
 from review.dedupe.decisions import pending_count
 from review.dedupe.relations import counts_text, related_counts
 from review.models import Document, ExtractionValue, Record, SearchRun, TallyPart
@@ -74,6 +74,7 @@ class StatusReport:
     protocol_changes: tuple[ProtocolChange, ...] = ()  # logged changes of the screening protocol
     protocol_pending: tuple[str, ...] = ()  # changed since the last screening run logged it
     related: dict[str, int] = field(default_factory=dict)  # related links kept apart, by kind
+    update: versions.UpdateStatus | None = None  # what the open version added since the latest close
 
 
 def check(session: Session) -> dict[str, tuple[int, int]]:
@@ -116,6 +117,7 @@ def run(session: Session, protocol: Protocol | None = None) -> StatusReport:
         to_extract=_to_extract(session),
         related=related_counts(session),  # reads only the related pairs' partial index
     )
+    report = StatusReport(**{**report.__dict__, "update": versions.update_status(session)})
     changes = protocol_log.history(session)
     pending = protocol_log.pending(session, protocol) if protocol is not None else ()
     return StatusReport(**{**report.__dict__, "next_steps": next_steps(report, protocol),
@@ -318,6 +320,8 @@ def render(report: StatusReport) -> str:
         lines.append(f"Related items kept apart but linked: {counts_text(report.related)}")
     for stage in report.stages:
         lines += _render_stage(stage)
+    if report.update is not None:
+        lines += versions.render_status(report.update)
     lines += _render_changes(report)
     if report.documents:
         lines.append(

@@ -33,7 +33,7 @@ READ_ONLY = frozenset(
     {
         "status", "query", "export", "prisma", "searches", "agreement", "log", "backup", "copy",
         "conflicts", "conflicts export", "dedupe export", "extract conflicts", "extract export",
-        "fulltext search", "fulltext status", "screen progress", "screen export",
+        "fulltext search", "fulltext status", "screen progress", "screen export", "version list", "version",
     }
 )  # fmt: skip
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -213,6 +213,14 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
         "Screen in a browser: a web app over this review's store, one sign-in link per reviewer.",
     ),
     "status": (("project",), "Show counts at every stage and what to do next."),
+    "update": (
+        ("update",),
+        "Re-run every protocol search for what is new since its last complete run.",
+    ),
+    "version": (
+        ("update",),
+        "Close the review as it stands as a named version, or list the versions closed.",
+    ),
 }
 
 

@@ -74,7 +74,10 @@ def run_cmd(app: App, stages: str | None, offline: bool, reviewers: str | None) 
     help="Build the demo review in this folder (kept). Default: a temporary folder.",
 )
 @click.option("--keep", is_flag=True, help="Keep the temporary folder afterwards.")
-def demo_cmd(folder: Path | None, keep: bool) -> None:
+@click.option(
+    "--update", is_flag=True, help="Then close version v1, update the review with new records, close v2."
+)
+def demo_cmd(folder: Path | None, keep: bool, update: bool) -> None:
     """Build a sample review from bundled real records and take it through every stage, offline.
 
     Simulated reviewers screen, resolve conflicts and extract; the output tells each stage's
@@ -84,8 +87,9 @@ def demo_cmd(folder: Path | None, keep: bool) -> None:
     Example:
         review demo
         review demo --dir demo-review
+        review demo --update
     """
     from review import demo
 
-    for line in demo.run(folder, keep=keep):
+    for line in demo.run(folder, keep=keep, update=update):
         click.echo(line)

@@ -41,8 +41,9 @@ INTRO = (
 )
 
 
-def run(folder: Path | None, *, keep: bool = False) -> Iterator[str]:
-    """Build the demo review in `folder` (or a temporary folder) and narrate each stage.
+def run(folder: Path | None, *, keep: bool = False, update: bool = False) -> Iterator[str]:
+    """Build the demo review in `folder` (or a temporary folder) and narrate each stage; with `update`,
+    the replay server holds part of its recordings back for an update of the review (review.demo.update).
 
     Raises:
         InputError: `folder` exists and is not empty.
@@ -55,8 +56,13 @@ def run(folder: Path | None, *, keep: bool = False) -> Iterator[str]:
         init_db(engine)
         protocol = load_protocol(root / PROTOCOL_FILE)
         yield INTRO
-        with ReplayServer() as server:
-            yield from _story(engine, protocol, root, _pointed_at(server.url))
+        with ReplayServer(held_back=update) as server:
+            settings = _pointed_at(server.url)
+            yield from _story(engine, protocol, root, settings)
+            if update:
+                from review.demo import update as updating
+
+                yield from updating.story(engine, protocol, root, settings, server.recordings)
         yield from _where(root, removed=temporary and not keep)
     finally:
         engine.dispose()

@@ -8,7 +8,9 @@ store can be rebuilt from sources/.
 
 Importing a corrected file under the same source updates its records and the works built from them
 (changed records are compared again by dedupe); a byte-identical file is the same search run again,
-not a new one.
+not a new one. Another file under a source imported before is an update of the earlier import (a
+database's export re-run for a review update): its run says so (`filters["update_of"]`, with the
+records new to the source and those already imported), and only the new records count as new.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class ImportResult:
     notes: tuple[str, ...]  # what the reader said (dialect recognised, keys repeated...)
     stored_as: str  # the copy under sources/, relative to the review folder
     same_file: bool = False  # byte-identical to the file of run_id: no new search run
+    update_of: int | None = None  # the earlier import of the same source this file updates
     files: int = 0  # records whose named file was kept for the full-text stage
     not_pdf: int = 0  # of those, files that are not PDFs (the full-text stage cannot read them)
     unmapped_files: int = 0  # records naming a file in a column recognised, not mapped, as `file`
@@ -118,6 +121,7 @@ def _import(
     changed = changes.find_changed(session, source, ready.records)
     upserted = upsert_records(session, search.id, ready.records)
     changes.apply_changes(session, source, changed)
+    update_of = _mark_update(search, same, upserted.new, len(ready.records) - upserted.new)
     _log(search, read.fmt, opts, ready, refused, stored_as, _digest(loaded))
     assert search.id is not None
     return ImportResult(
@@ -137,6 +141,7 @@ def _import(
         same_file=same,
         files=len(named),
         not_pdf=not_pdf,
+        update_of=update_of,
         unmapped_files=0 if "file" in opts.mapping else sum(1 for r in ready.records if _names_file(r)),
     )
 
@@ -230,6 +235,11 @@ def _search_run(
     if earlier is not None:
         _update_facts(earlier, facts)
         return earlier, True
+    before = session.exec(
+        select(SearchRun.id)
+        .where(SearchRun.source == source, SearchRun.status == "complete")
+        .order_by(col(SearchRun.id).desc())
+    ).first()
     name = " + ".join(f.path.name for f in loaded)
     search = start_run(
         session,
@@ -238,11 +248,20 @@ def _search_run(
         arm=arm,
         platform=facts.interface or default_platform(fmt, name),
         request="; ".join(f"{f.path} sha256:{f.digest}" for f in loaded),
-        filters=None,
+        filters=None if before is None else {"update_of": before},
         protocol_hash=protocol_hash,
     )
     search.strategy, search.searched_on = facts.strategy, facts.searched_on
     return search, False
+
+
+def _mark_update(search: SearchRun, same: bool, new: int, present: int) -> int | None:
+    """An update of an earlier import keeps, on its run, how many records are new to the source."""
+    earlier = (search.filters or {}).get("update_of")
+    if same or earlier is None:
+        return None
+    search.filters = {"update_of": earlier, "new": new, "already_imported": present}
+    return int(earlier)
 
 
 def _update_facts(search: SearchRun, facts: SearchFacts) -> None:

@@ -40,6 +40,7 @@ from review.models.screening import (
     StoppingLog,
 )
 from review.models.search import Record, RecordHit, SearchRun
+from review.models.versions import ReviewVersion
 
 # The columns the store checks, by table, and the enum each column's values come from.
 STATE_COLUMNS: dict[str, dict[str, type[StrEnum]]] = {
@@ -90,6 +91,7 @@ __all__ = [
     "PdfTable",
     "Record",
     "RecordHit",
+    "ReviewVersion",
     "RuleResult",
     "ScreeningDecision",
     "ScreeningNote",

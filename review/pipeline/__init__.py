@@ -223,13 +223,19 @@ def _searches_to_run(ctx: _Context) -> tuple[list[tuple[str, str]], int]:
 
 
 def _is_complete(session: Session, source: str, name: str, request: str) -> bool:
+    """Whether the search's latest run is a complete run of `request`, or an update run of it
+    (`review update` resumes its own runs: a full re-run here would fetch everything again)."""
     latest = session.exec(
         select(SearchRun)
         .where(SearchRun.source == source, SearchRun.search_name == name)
         .order_by(col(SearchRun.id).desc())
         .limit(1)
     ).first()
-    return latest is not None and latest.status == "complete" and latest.request == request
+    if latest is None:
+        return False
+    if ((latest.filters or {}).get("update") or {}).get("base_request") == request:
+        return True
+    return latest.status == "complete" and latest.request == request
 
 
 def _ticker(ctx: _Context) -> Callable[[int], None]:

@@ -4,7 +4,8 @@ appendix and the methods paragraph, all computed from the store.
 - `prisma`: the counts of every box, per arm;
 - `prisma_csv`: the CSV layout the PRISMA2020 R package reads;
 - `svg`: the flow diagram;
-- `methods`: the methods paragraph.
+- `methods`: the methods paragraph;
+- `update`: once a version is closed, what the open version added (PRISMA 2020 for updated reviews).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from pathlib import Path
 from sqlmodel import Session
 
 from review.protocol import Protocol
-from review.report import methods, prisma_csv, svg
+from review.report import methods, prisma_csv, svg, update
 from review.report.prisma import ArmCounts, PrismaCounts, counts
+from review.report.update import UpdateCounts
 from review.stagerun import stage_run
+from review.states import Stage
 
 FILES = ("prisma.svg", "prisma.csv", "search_appendix.md", "methods.md")
 
@@ -26,32 +29,47 @@ FILES = ("prisma.svg", "prisma.csv", "search_appendix.md", "methods.md")
 class ReportResult:
     counts: PrismaCounts
     files: tuple[Path, ...]
+    update: UpdateCounts | None = None  # what the open version added, once a version is closed
 
 
 def run(session: Session, protocol: Protocol, out_dir: Path) -> ReportResult:
-    """Write the PRISMA diagram, its CSV, the search appendix and the methods text into `out_dir`."""
+    """Write the PRISMA diagram, its CSV, the search appendix and the methods text into `out_dir`;
+    once a version is closed, the update's diagram, CSV and methods too (`update.FILES`)."""
     with stage_run(session, "report", protocol_hash=protocol.sha256) as logged:
-        result = _write(session, protocol, out_dir)
+        result = write(session, protocol, out_dir)
         logged.counts = {"files": len(result.files), "included": result.counts.included}
     return result
 
 
-def _write(session: Session, protocol: Protocol, out_dir: Path) -> ReportResult:
-    from review import searchlog
+def write(session: Session, protocol: Protocol, out_dir: Path) -> ReportResult:
+    """`run` without its stage-run row (a version's close logs its own)."""
+    from review import searchlog, versions
 
-    found = counts(session, {c.code: c.text for c in protocol.criteria.exclude})
-    texts = (
-        svg.render(found),
-        prisma_csv.to_csv(found),
-        searchlog.render_markdown(searchlog.run(session)),
-        methods.paragraph(session, protocol, found),
-    )
+    texts = {c.code: c.text for c in protocol.criteria.exclude}
+    found = counts(session, texts)
+    files = {
+        "prisma.svg": svg.render(found),
+        "prisma.csv": prisma_csv.to_csv(found),
+        "search_appendix.md": searchlog.render_markdown(searchlog.run(session)),
+        "methods.md": methods.paragraph(session, protocol, found),
+    }
+    since = versions.latest(session)
+    changed = None if since is None else update.compute(session, since, texts)
+    if since is not None and changed is not None:
+        design = methods.design_text(protocol, Stage.TITLE_ABSTRACT)
+        before = changed.previous_studies
+        files["prisma_update.svg"] = svg.render(changed.new, previous=before)
+        files["prisma_update.csv"] = prisma_csv.to_csv(changed.new, previous=before)
+        files["methods_update.md"] = update.methods_text(
+            changed, protocol.sha256, since.protocol_hash, design
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = tuple(out_dir / name for name in FILES)
-    for path, text in zip(paths, texts, strict=True):
+    paths = []
+    for name, text in files.items():
         # No byte-order mark, not even on prisma.csv: R's read.csv would take it into a column name.
-        path.write_text(text, encoding="utf-8")
-    return ReportResult(counts=found, files=paths)
+        (out_dir / name).write_text(text, encoding="utf-8")
+        paths.append(out_dir / name)
+    return ReportResult(counts=found, files=tuple(paths), update=changed)
 
 
 def summary(c: PrismaCounts) -> str:
@@ -75,4 +93,4 @@ def _arm_line(a: ArmCounts) -> str:
     )
 
 
-__all__ = ["ArmCounts", "PrismaCounts", "ReportResult", "counts", "run", "summary"]
+__all__ = ["ArmCounts", "PrismaCounts", "ReportResult", "UpdateCounts", "counts", "run", "summary", "write"]

@@ -161,6 +161,11 @@ def _screening(session: Session, protocol: Protocol, c: PrismaCounts) -> str:
 
 
 def _design(protocol: Protocol, stage: str, label: str) -> str:
+    return f"At {label}, {design_text(protocol, stage)}."
+
+
+def design_text(protocol: Protocol, stage: str) -> str:
+    """The stage's screening design in words ("two reviewers screened every record independently")."""
     d = protocol.stage_design(stage)
     how = DESIGNS[d.design].format(
         pilot=d.pilot_size,
@@ -170,7 +175,7 @@ def _design(protocol: Protocol, stage: str, label: str) -> str:
         degenerate=calibration.design_rule(protocol, stage),
         verify=f"{d.verify_fraction:.0%}",
     )
-    return f"At {label}, {how}."
+    return how
 
 
 def _prioritisation(protocol: Protocol) -> str:

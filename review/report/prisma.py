@@ -20,6 +20,7 @@ Works still waiting (unscreened, in conflict, not yet fetched, not yet assessed)
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -96,13 +97,37 @@ def source_label(source: str) -> str:
     return {"openalex": "OpenAlex", "govuk": "GOV.UK"}.get(source, source)
 
 
-def counts(session: Session, reason_texts: dict[str, str] | None = None) -> PrismaCounts:
-    """All boxes of both arms, from records, search runs, decisions and documents."""
-    records = _record_arms(session)
+def counts(
+    session: Session,
+    reason_texts: dict[str, str] | None = None,
+    *,
+    records: Collection[int] | None = None,
+    works: Collection[int] | None = None,
+) -> PrismaCounts:
+    """All boxes of both arms, from records, search runs, decisions and documents.
+
+    `records` and `works` narrow the boxes to some records and works (an update's new ones,
+    review.report.update); a work's arm is still decided by all of its records.
+    """
+    every = _record_arms(session)
     work_arm: dict[int, str] = {}
-    for _rid, _source, work_id, arm in records:
+    for _rid, _source, work_id, arm in every:
         if work_id is not None and work_arm.get(work_id) != "databases":
             work_arm[work_id] = arm
+    if works is not None:
+        keep = set(works)
+        work_arm = {w: a for w, a in work_arm.items() if w in keep}
+    wanted = None if records is None else set(records)
+    records_in = every if wanted is None else [r for r in every if r[0] in wanted]
+    return _counted(session, records_in, work_arm, reason_texts)
+
+
+def _counted(
+    session: Session,
+    records: list[tuple[int, str, int | None, str]],
+    work_arm: dict[int, str],
+    reason_texts: dict[str, str] | None,
+) -> PrismaCounts:
     ta = final_decisions(session, Stage.TITLE_ABSTRACT)
     ft = final_decisions(session, Stage.FULL_TEXT)
     retrieval = _retrieval(session, [w for w, f in ta.items() if f.status == "include"], ft)

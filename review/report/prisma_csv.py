@@ -52,12 +52,12 @@ _DESCRIBE = {
 }
 
 
-def values(c: PrismaCounts) -> dict[str, str]:
-    """The `n` of every row."""
+def values(c: PrismaCounts, previous: int = 0) -> dict[str, str]:
+    """The `n` of every row; `previous` is the studies of the previous version (an update's diagram)."""
     db, other = c.databases, c.other
     return {
-        "previous_studies": "0",
-        "previous_reports": "0",
+        "previous_studies": str(previous),
+        "previous_reports": str(previous),
         "database_results": str(db.records),
         "database_specific_results": pairs({source_label(k): v for k, v in db.identified.items()}),
         "register_results": "0",
@@ -79,8 +79,8 @@ def values(c: PrismaCounts) -> dict[str, str]:
         "other_excluded": _reasons(other, c.reason_texts),
         "new_studies": str(c.included),
         "new_reports": str(c.included),
-        "total_studies": str(c.included),
-        "total_reports": str(c.included),
+        "total_studies": str(previous + c.included),
+        "total_reports": str(previous + c.included),
     }
 
 
@@ -96,9 +96,9 @@ def _reasons(arm: ArmCounts, texts: dict[str, str]) -> str:
     return pairs(named) or "0"
 
 
-def to_csv(c: PrismaCounts) -> str:
-    """The CSV text, one row per box."""
-    n = values(c)
+def to_csv(c: PrismaCounts, previous: int = 0) -> str:
+    """The CSV text, one row per box (with `previous`, the update diagram's: see `values`)."""
+    n = values(c, previous)
     rows = []
     for data, node, box, boxtext, how in ROWS:
         desc = _DESCRIBE[how].format(boxtext)

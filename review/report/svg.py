@@ -100,9 +100,15 @@ def _arrow(x1: int, y1: int, x2: int, y2: int) -> str:
     return f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#333" marker-end="url(#arrow)"/>'
 
 
-def render(c: PrismaCounts) -> str:
-    """The diagram as a standalone SVG document."""
+def render(c: PrismaCounts, previous: int | None = None) -> str:
+    """The diagram as a standalone SVG document.
+
+    With `previous` (the studies of the previous version), the PRISMA 2020 diagram for updated
+    reviews: a previous-studies column on the left, the arms' boxes for the new records, then the
+    new studies and the total.
+    """
     arms = c.arms()
+    left = LEFT if previous is None else LEFT + BOX_W + GAP
     mains = [[_wrap(b) for b in _main_lines(a)] for a in arms]
     sides = [[_wrap(b) for b in _side_lines(a, c.reason_texts)] for a in arms]
     heights = [max(len(col[row]) for col in (*mains, *sides)) * LINE_H + 2 * PAD for row in range(4)]
@@ -111,7 +117,7 @@ def render(c: PrismaCounts) -> str:
         tops.append(tops[-1] + h + ROW_GAP)
     body: list[str] = []
     for i, arm in enumerate(arms):
-        x_main = LEFT + i * 2 * (BOX_W + GAP)
+        x_main = left + i * 2 * (BOX_W + GAP)
         x_side = x_main + BOX_W + GAP
         title = "databases and registers" if arm.arm == "databases" else "other methods"
         heading = f"Identification of new studies via {title}"
@@ -124,20 +130,51 @@ def render(c: PrismaCounts) -> str:
             if row < 3:
                 body.append(_arrow(x_main + BOX_W // 2, y + h, x_main + BOX_W // 2, tops[row + 1]))
         body.append(_arrow(x_main + BOX_W // 2, tops[3] + heights[3], x_main + BOX_W // 2, tops[4]))
-    included = [f"Studies included in review {n(c.included)}", f"Reports of included studies {n(c.included)}"]
-    width = LEFT + 4 * BOX_W + 3 * GAP + 20
+    width = left + 4 * BOX_W + 3 * GAP + 20
     span = 3 * BOX_W + 2 * GAP  # from the first arm's main column to the second's
-    body += _box(LEFT, tops[4], 2 * LINE_H + 2 * PAD, included, "#fff", width=span)
-    body += _phases(tops, heights)
-    height = tops[4] + 2 * LINE_H + 2 * PAD + 20
-    return _document(width, height, body)
+    box_h = 2 * LINE_H + 2 * PAD
+    if previous is None:
+        included = [
+            f"Studies included in review {n(c.included)}",
+            f"Reports of included studies {n(c.included)}",
+        ]
+        body += _box(left, tops[4], box_h, included, "#fff", width=span)
+        body += _phases(tops, heights, box_h)
+        return _document(width, tops[4] + box_h + 20, body)
+    body += _update_boxes(c, previous, tops, box_h, span)
+    body += _phases(tops, heights, 2 * box_h + ROW_GAP)
+    return _document(width, tops[4] + 2 * box_h + ROW_GAP + 20, body)
 
 
-def _phases(tops: list[int], heights: list[int]) -> list[str]:
+def _update_boxes(c: PrismaCounts, previous: int, tops: list[int], box_h: int, span: int) -> list[str]:
+    """The updated review's own boxes: previous studies, new studies, and the total of both."""
+    prev = [
+        f"Studies included in previous version of review {n(previous)}",
+        f"Reports of studies included in previous version of review {n(previous)}",
+    ]
+    prev_h = len(_wrap(prev)) * LINE_H + 2 * PAD
+    body = ['<text x="40" y="40" font-weight="bold">Previous studies</text>']
+    body += _box(LEFT, tops[0], prev_h, _wrap(prev), "#fff")
+    new_x = LEFT + BOX_W + GAP
+    new = [
+        f"New studies included in review {n(c.included)}",
+        f"Reports of new included studies {n(c.included)}",
+    ]
+    body += _box(new_x, tops[4], box_h, new, "#fff", width=span)
+    total_y = tops[4] + box_h + ROW_GAP
+    total = previous + c.included
+    lines = [f"Total studies included in review {n(total)}", f"Reports of total included studies {n(total)}"]
+    body += _box(LEFT, total_y, box_h, lines, "#fff", width=span + BOX_W + GAP)
+    body.append(_arrow(LEFT + BOX_W // 2, tops[0] + prev_h, LEFT + BOX_W // 2, total_y))
+    body.append(_arrow(new_x + span // 2, tops[4] + box_h, new_x + span // 2, total_y))
+    return body
+
+
+def _phases(tops: list[int], heights: list[int], included_h: int) -> list[str]:
     spans = (
         ("Identification", tops[0], tops[0] + heights[0]),
         ("Screening", tops[1], tops[3] + heights[3]),
-        ("Included", tops[4], tops[4] + 2 * LINE_H + 2 * PAD),
+        ("Included", tops[4], tops[4] + included_h),
     )
     out = []
     for label, y1, y2 in spans:

@@ -9,7 +9,8 @@ Designs, per stage:
   (review.agreement.gate, which names the rule that decided) passes, the rest by `after_pilot`; a
   failed gate gives out a new batch. Each batch, and each verdict acted on, is logged for the report.
 Rule exclusions are kept out of queues, except a seeded `rule_check_fraction` of them given to
-screeners to check. Assigning is idempotent: one assignment per work, stage and reviewer.
+screeners to check. Assigning is idempotent: one assignment per work, stage and reviewer. After a
+version is closed (review.versions), title/abstract gives out only the works first seen since.
 """
 
 from __future__ import annotations
@@ -96,7 +97,10 @@ def _run(session: Session, protocol: Protocol, stage: str, reviewers: Sequence[s
     plan = _plan(session, protocol, stage, reviewers)
     ruled = active_exclusions(session, stage)
     eligible = [w for w in final_decisions(session, stage) if w not in ruled]
-    fresh = _shuffled([w for w in eligible if not _main(plan, w)], plan, "order")
+    scope = _open_version(session, stage)
+    fresh = _shuffled(
+        [w for w in eligible if not _main(plan, w) and (scope is None or w in scope)], plan, "order"
+    )
     message, passed = "", None
     if not eligible and not ruled:
         message = _nothing(stage)
@@ -105,7 +109,9 @@ def _run(session: Session, protocol: Protocol, stage: str, reviewers: Sequence[s
     else:
         _give(session, plan, design.design, fresh, design.verify_fraction)
     if design.rule_check_fraction > 0 and len(plan.team) > 0:
-        _rule_checks(plan, sorted(ruled), design.rule_check_fraction)
+        _rule_checks(
+            plan, sorted(w for w in ruled if scope is None or w in scope), design.rule_check_fraction
+        )
     _insert(session, plan.rows)
     protocol_log.track(session, protocol)  # the settings in force when screening starts
     added = Counter(r["purpose"] for r in plan.rows)
@@ -119,6 +125,16 @@ def _run(session: Session, protocol: Protocol, stage: str, reviewers: Sequence[s
         message=message or _done(plan, fresh),
         gate_passed=passed,
     )
+
+
+def _open_version(session: Session, stage: str) -> set[int] | None:
+    """Once a version is closed, title/abstract queues take only the works first seen since: works of
+    a closed version keep what was decided (or left undecided, after a stopping rule) and are never
+    given out again; a rule-check sample is drawn per update. Full text takes what title/abstract
+    includes, whenever it was found."""
+    from review import versions
+
+    return versions.open_scope(session) if stage == Stage.TITLE_ABSTRACT else None
 
 
 def _plan(session: Session, protocol: Protocol, stage: str, reviewers: Sequence[str] | None) -> _Plan:

@@ -18,7 +18,9 @@ urn with K_tar includes, minimised over n. A ranker that works puts includes ear
 tail is richer in includes than the unscreened rest and the test errs on the side of screening on.
 
 Only human decisions count; works excluded by protocol rules and never screened are outside the
-urn (the rule-check sample covers them).
+urn (the rule-check sample covers them). Once a version of the review is closed (review.versions),
+the estimate is per update: the population is the works first seen since, and a switch to random
+order logged before the close no longer applies.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class StoppingEstimate:
     design: str = "ranked"  # ranked (quasi-sampling) | random-sample (after `start_sample`)
     exclude_run: int = 0  # excludes in a row at the end of the screening so far
     heuristic_run: int = HEURISTIC_RUN  # the run that suggests switching to a random sample
+    scope: str = "all works"  # or the works of the update since a closed version
 
     def as_dict(self) -> dict[str, Any]:
         """The estimate as a plain dict (JSON)."""
@@ -234,7 +237,15 @@ def estimate(
         design=design,
         exclude_run=exclude_run(labels),
         heuristic_run=heuristic_run(population),
+        scope=_scope_text(session),
     )
+
+
+def _scope_text(session: Session) -> str:
+    from review import versions
+
+    found = versions.latest(session)
+    return "all works" if found is None else f"works first seen since version {found.name} closed"
 
 
 def evaluate_sample(
@@ -322,14 +333,21 @@ def screening_order(session: Session, stage: str) -> tuple[list[int], int]:
 
 def _screened(session: Session, stage: str) -> tuple[list[int], int, list[int]]:
     # labels in first-decision order, the population, and each work's first decision ID
+    from review import versions
+
     found = labels(session, stage)
+    scope = versions.open_scope(session)
+    if scope is not None:  # per update: only the works first seen since the latest closed version
+        found = {w: label for w, label in found.items() if w in scope}
     first: dict[int, int] = {}
     q = select(ScreeningDecision.id, ScreeningDecision.work_id).where(ScreeningDecision.stage == stage)
     for decision_id, work_id in session.exec(q.order_by(col(ScreeningDecision.id))):
         if decision_id is not None:
             first.setdefault(work_id, decision_id)
     finals = final_decisions(session, stage)
-    in_scope = {w for w, f in finals.items() if f.basis != "automation" or w in found}
+    in_scope = {w for w, f in finals.items() if (f.basis != "automation" or w in found)}
+    if scope is not None:
+        in_scope &= scope
     screened = sorted((w for w in found if w in in_scope), key=lambda w: first[w])
     return [found[w] for w in screened], len(in_scope), [first[w] for w in screened]
 
@@ -372,8 +390,14 @@ def start_sample(session: Session, stage: str, reviewer: str, *, seed: int = 202
 
 
 def sample_state(session: Session, stage: str) -> SampleState | None:
-    """The stage's switch to random order, if a team has made it (the latest logged switch)."""
+    """The stage's switch to random order, if a team has made it (the latest logged switch) since
+    the latest closed version: an update is ranked afresh."""
+    from review import versions
+
     q = select(StoppingLog).where(StoppingLog.stage == stage).order_by(col(StoppingLog.id).desc())
+    since = versions.cutoff(session)
+    if since is not None:
+        q = q.where(col(StoppingLog.created_at) > since)
     for row in session.exec(q):
         e = row.estimate or {}
         if e.get("event") == SAMPLE_EVENT and row.id is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 from review.records import RecordIn
@@ -21,6 +22,26 @@ class Plan:
     request: str  # the first page's URL exactly as sent, API key removed
     filters: dict[str, Any]
     arm: str = "databases"
+
+
+@dataclass(frozen=True)
+class Window:
+    """An update run's date window: only what the source added (or changed) since `since`.
+
+    `field` is the source's filter: OpenAlex `from_created_date` (works added) or `from_updated_date`
+    (added or changed); GOV.UK `public_timestamp` (published or majorly updated). `after_run` is the
+    complete run the window starts from; `base_request` that run's search without any window.
+    """
+
+    since: date
+    field: str
+    after_run: int
+    base_request: str
+
+    def logged(self) -> dict[str, Any]:
+        """What the search log keeps of the window (`filters["update"]`)."""
+        return {"since": self.since.isoformat(), "field": self.field, "after_run": self.after_run,
+                "base_request": self.base_request}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -51,6 +72,7 @@ class Connector(Protocol):
     """A source the harvest loop can drive (OpenAlex, GOV.UK)."""
 
     source: str
+    windows: dict[str, Window]  # search name -> its update window (`review update`); empty for a full run
 
     def names(self) -> list[str]: ...
 

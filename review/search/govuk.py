@@ -45,7 +45,7 @@ from review.http import ClientSettings, Reply
 from review.protocol import GovukSearch, Protocol
 from review.records import RecordIn
 from review.search.api import ApiClient, error_text, redact
-from review.search.base import Entry, Estimate, Page, Plan
+from review.search.base import Entry, Estimate, Page, Plan, Window
 from review.settings import Settings
 
 SOURCE = "govuk"
@@ -79,6 +79,7 @@ class GovukConnector:
         self.base = settings.govuk_url
         self.client = ApiClient("GOV.UK", rps=RPS, client=client, email=settings.email)
         self._searches = {s.name: s for s in self.config.searches}
+        self.windows: dict[str, Window] = {}
 
     def names(self) -> list[str]:
         return list(self._searches)
@@ -91,7 +92,7 @@ class GovukConnector:
         params: list[tuple[str, str | int]] = [("q", search.q)]
         params += [("filter_content_store_document_type", t) for t in search.document_types]
         params += [("filter_organisations", o) for o in search.organisations]
-        window = _date_window(self.protocol.review.start_date, self.protocol.review.end_date)
+        window = self.date_window(name)
         if window:
             params.append(("filter_public_timestamp", window))
         params += [("fields", f) for f in FIELDS]
@@ -103,12 +104,26 @@ class GovukConnector:
         search = self._searches[name]
         filters: dict[str, Any] = {**search.model_dump(), "per_page": self.config.per_page}
         filters["fetch_content"] = self.config.fetch_content
-        window = _date_window(self.protocol.review.start_date, self.protocol.review.end_date)
+        window = self.date_window(name)
         if window:
             filters["public_timestamp"] = window
+        if name in self.windows:
+            filters["update"] = self.windows[name].logged()
         return Plan(
             SOURCE, name, PLATFORM, self.search_url(name, 0, self._count(search, 0)), filters, "other"
         )
+
+    def date_window(self, name: str) -> str | None:
+        """The `filter_public_timestamp` value: the review's dates, narrowed to an update's window.
+
+        The Search API takes one value per date field, so the window's day replaces the review's
+        start date when it is later.
+        """
+        start, end = self.protocol.review.start_date, self.protocol.review.end_date
+        window = self.windows.get(name)
+        if window is not None and (start is None or window.since > start):
+            start = window.since
+        return _date_window(start, end)
 
     def _count(self, search: GovukSearch, start: int) -> int:
         if search.max_records is None:

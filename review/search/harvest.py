@@ -159,10 +159,12 @@ def harvest(
     *,
     protocol_hash: str | None,
     progress: Progress | None = None,
+    resume_with: str = "review search",
 ) -> RunSummary:
     """Run (or continue) one search to the end; see the module docstring.
 
-    A spent daily budget ends the run as `budget_exhausted` (the summary says when to resume).
+    A spent daily budget ends the run as `budget_exhausted` (the summary says when to resume, with
+    the command `resume_with`: an update run resumes with `review update`).
 
     Raises:
         SearchError, KeyboardInterrupt: after the run is logged as `failed` or `interrupted`
@@ -179,7 +181,7 @@ def harvest(
         repair(root / opened.raw_path)  # a hard kill leaves the last gzip member unterminated
     archive = RawArchive(root, opened.raw_path)
     archive.write(first_line or {"kind": "resume", "at": utcnow().isoformat()})
-    outcome: tuple[str, str | None] = ("interrupted", "Interrupted: run `review search` again to resume.")
+    outcome: tuple[str, str | None] = ("interrupted", f"Interrupted: run `{resume_with}` again to resume.")
     new = 0
     try:
         for page in connector.pages(name, opened.state):
@@ -190,7 +192,7 @@ def harvest(
                 progress(len(page.records))
         outcome = ("complete", None)
     except BudgetExhaustedError as exc:
-        outcome = ("budget_exhausted", budget_message(exc))
+        outcome = ("budget_exhausted", budget_message(exc, resume_with))
     except Exception as exc:
         outcome = ("failed", str(exc))
         raise
@@ -199,12 +201,12 @@ def harvest(
     return _summary(sessions, opened, new)
 
 
-def budget_message(exc: BudgetExhaustedError) -> str:
+def budget_message(exc: BudgetExhaustedError, resume_with: str = "review search") -> str:
     """What a budget stop means for the user: nothing is lost, and when to carry on."""
     said = exc.message.rstrip()
     said += "" if said.endswith(".") else "."
     return (
-        f"{said} Everything harvested so far is kept; run `review search` again after "
+        f"{said} Everything harvested so far is kept; run `{resume_with}` again after "
         f"{exc.resume_at:%Y-%m-%d %H:%M} UTC to resume."
     )
 

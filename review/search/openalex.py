@@ -20,7 +20,7 @@ from review.normalize import surname_first
 from review.protocol import OpenAlexSearch, Protocol
 from review.records import RecordIn
 from review.search.api import ApiClient, error_text, redact
-from review.search.base import Entry, Estimate, Page, Plan
+from review.search.base import Entry, Estimate, Page, Plan, Window
 from review.settings import Settings
 
 SOURCE = "openalex"
@@ -62,6 +62,7 @@ class OpenAlexConnector:
         headers = _auth_headers(settings)
         self.client = ApiClient("OpenAlex", rps=RPS, client=client, email=settings.email, headers=headers)
         self._searches = {s.name: s for s in self.config.searches}
+        self.windows: dict[str, Window] = {}
 
     def names(self) -> list[str]:
         return list(self._searches)
@@ -79,7 +80,7 @@ class OpenAlexConnector:
             works = works.search(search.search)
         if search.title_and_abstract:
             works = works.search_filter(title_and_abstract=strip_commas(search.title_and_abstract))
-        filters = {**self._date_filters(search), **_strip_search_values(search.filters)}
+        filters = {**self._date_filters(search), **_strip_search_values(search.filters), **self._window(name)}
         if filters:
             works = works.filter(**filters)
         query: str = urlsplit(works.select(FIELDS).url).query
@@ -95,6 +96,11 @@ class OpenAlexConnector:
             dates["to_publication_date"] = review.end_date.isoformat()
         return dates
 
+    def _window(self, name: str) -> dict[str, str]:
+        """An update run's filter: works created (or updated) on or after the window's day."""
+        window = self.windows.get(name)
+        return {window.field: window.since.isoformat()} if window else {}
+
     def page_url(self, name: str, cursor: str, per_page: int | None = None) -> str:
         per_page = per_page or self.config.per_page
         return f"{self.base}/works?{self.query(name)}&per-page={per_page}&cursor={quote(cursor, safe='')}"
@@ -102,9 +108,11 @@ class OpenAlexConnector:
     def plan(self, name: str) -> Plan:
         search = self._searches[name]
         filters = {**search.model_dump(exclude_none=True), "per_page": self.config.per_page}
-        filters["filters_sent"] = {**self._date_filters(search), **search.filters}
+        filters["filters_sent"] = {**self._date_filters(search), **search.filters, **self._window(name)}
         if self.config.include_xpac:
             filters["include_xpac"] = True
+        if name in self.windows:
+            filters["update"] = self.windows[name].logged()
         return Plan(SOURCE, name, _platform(), redact(self.page_url(name, "*")), filters)
 
     def pages(self, name: str, state: dict[str, Any] | None) -> Iterator[Page]:
