@@ -13,29 +13,29 @@ from sqlmodel import Session, select
 from review import tally
 from review.db import session_scope, utcnow
 from review.models import RuleResult, StoppingLog
-from review.screen import stopping
+from review.screen import hypergeometric, stopping
 from tests.factories import add_works, decide
 
 
 def test_k_target_is_the_fewest_unseen_includes_that_miss_the_target() -> None:
     # 19 seen: recall < 95% needs more than 20 includes in all, so at least 2 more in the urn
-    assert stopping.k_target(includes_seen=19, sample_includes=0, recall=0.95) == 2
+    assert hypergeometric.k_target(includes_seen=19, sample_includes=0, recall=0.95) == 2
     # includes found in the sample are in the urn too
-    assert stopping.k_target(includes_seen=19, sample_includes=3, recall=0.95) == 5
-    assert stopping.k_target(includes_seen=10, sample_includes=0, recall=0.5) == 11
+    assert hypergeometric.k_target(includes_seen=19, sample_includes=3, recall=0.95) == 5
+    assert hypergeometric.k_target(includes_seen=10, sample_includes=0, recall=0.5) == 11
 
 
 def test_p_missed_matches_the_hypergeometric_by_hand() -> None:
     # urn of 10 holding K_tar = 2 includes (19 seen, none in the sample); 3 draws, none an include
     expected = comb(8, 3) / comb(10, 3)
-    assert stopping.p_missed(10, 3, 0, 19, 0.95) == pytest.approx(expected)
+    assert hypergeometric.p_missed(10, 3, 0, 19, 0.95) == pytest.approx(expected)
     # an urn too small to hold K_tar includes: the target cannot have been missed
-    assert stopping.p_missed(1, 1, 0, 19, 0.95) == 0.0
+    assert hypergeometric.p_missed(1, 1, 0, 19, 0.95) == 0.0
 
 
 def test_ranked_test_takes_the_smallest_p_over_tails() -> None:
     labels = [1] * 19 + [0] * 3
-    test = stopping.ranked_test(labels, population=29, recall=0.95)
+    test = hypergeometric.ranked_test(labels, population=29, recall=0.95)
     assert (test.sample_size, test.sample_includes) == (3, 0)
     assert test.p_value == pytest.approx(comb(8, 3) / comb(10, 3))
 
@@ -47,24 +47,24 @@ def test_ranked_test_takes_the_smallest_p_over_tails() -> None:
 )
 def test_more_screening_without_includes_lowers_p(seen: int, zeros: int, unscreened: int) -> None:
     population = seen + zeros + unscreened
-    before = stopping.ranked_test([1] * seen + [0] * zeros, population, 0.95).p_value
-    after = stopping.ranked_test([1] * seen + [0] * (zeros + 1), population, 0.95).p_value
+    before = hypergeometric.ranked_test([1] * seen + [0] * zeros, population, 0.95).p_value
+    after = hypergeometric.ranked_test([1] * seen + [0] * (zeros + 1), population, 0.95).p_value
     assert after <= before + 1e-12
 
 
 def test_a_long_run_of_excludes_meets_the_target_and_a_short_one_does_not() -> None:
     order = [1] * 30 + [0] * 20
-    assert stopping.ranked_test(order, population=2000, recall=0.95).p_value > 0.05
+    assert hypergeometric.ranked_test(order, population=2000, recall=0.95).p_value > 0.05
     order = [1] * 30 + [0] * 1800  # 2 missed includes would hide among 170 unscreened
-    assert stopping.ranked_test(order, population=2000, recall=0.95).p_value < 0.05
+    assert hypergeometric.ranked_test(order, population=2000, recall=0.95).p_value < 0.05
 
 
 def test_unseen_upper_bound_shrinks_with_the_sample() -> None:
-    small = stopping.unseen_upper(unscreened=1000, sample=50, sample_includes=0, confidence=0.95)
-    large = stopping.unseen_upper(unscreened=1000, sample=500, sample_includes=0, confidence=0.95)
+    small = hypergeometric.unseen_upper(unscreened=1000, sample=50, sample_includes=0, confidence=0.95)
+    large = hypergeometric.unseen_upper(unscreened=1000, sample=500, sample_includes=0, confidence=0.95)
     assert 0 < large < small <= 1000
     # with the bound as K, seeing no include in the sample is still (just) plausible at 5%
-    assert stopping.unseen_upper(0, 10, 0, 0.95) == 0
+    assert hypergeometric.unseen_upper(0, 10, 0, 0.95) == 0
 
 
 def _decide(session: Session, work_ids: list[int], decision: str, reviewer: str = "reviewer1") -> None:

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from review.db import session_scope
 from review.errors import InputError
 from review.models import StoppingLog
-from review.screen import rank, stopping
+from review.screen import hypergeometric, rank, stopping
 from tests.factories import add_works, decide
 
 
@@ -23,11 +23,11 @@ def _screen(session: Session, work_ids: list[int], decision: str, reviewer: str 
 
 def test_sample_test_matches_the_hypergeometric_by_hand() -> None:
     # 19 includes before the switch; 3 sampled, none an include, 7 still unscreened: urn of 10
-    test, point, upper = stopping.evaluate_sample(19, [0, 0, 0], 7, recall=0.95)
+    test, point, upper = hypergeometric.evaluate_sample(19, [0, 0, 0], 7, recall=0.95)
     assert test.p_value == pytest.approx(comb(8, 3) / comb(10, 3))  # K_tar = 2 includes hidden
     assert (test.sample_size, test.sample_includes, point) == (3, 0, 0.0)
     assert 0 < upper <= 7
-    empty, none, all_left = stopping.evaluate_sample(19, [], 7)
+    empty, none, all_left = hypergeometric.evaluate_sample(19, [], 7)
     assert (empty.p_value, none, all_left) == (1.0, None, 7)
 
 
@@ -43,7 +43,7 @@ def test_random_sample_meets_the_recall_target_at_the_stated_confidence(
     recalls, screened = [], []
     for _ in range(400):
         order = rng.permutation(urn).tolist()
-        n = stopping.sample_stop(before, order, recall=0.95, confidence=0.95) or len(order)
+        n = hypergeometric.sample_stop(before, order, recall=0.95, confidence=0.95) or len(order)
         recalls.append((before + sum(order[:n])) / (before + hidden))
         screened.append(n)
     assert np.mean(np.asarray(recalls) >= 0.95) >= 0.95
@@ -52,9 +52,9 @@ def test_random_sample_meets_the_recall_target_at_the_stated_confidence(
 
 def test_sample_stop_is_the_first_work_where_the_test_says_stop() -> None:
     order = [0, 1, 0, 0, 0, 1] + [0] * 60
-    n = stopping.sample_stop(12, order)
+    n = hypergeometric.sample_stop(12, order)
     assert n is not None
-    p = [stopping.evaluate_sample(12, order[:i], len(order) - i)[0].p_value for i in range(1, n + 1)]
+    p = [hypergeometric.evaluate_sample(12, order[:i], len(order) - i)[0].p_value for i in range(1, n + 1)]
     assert p[-1] < 0.05 <= min(p[:-1])
 
 
@@ -70,10 +70,10 @@ def test_sample_order_is_seeded_and_keeps_each_works_place() -> None:
 
 
 def test_exclude_run_and_heuristic_run() -> None:
-    assert stopping.exclude_run([1, 0, 1, 0, 0, 0]) == 3
-    assert stopping.exclude_run([0, 0, 0]) == 0  # no include yet: no stop to suggest
-    assert stopping.heuristic_run(300) == 50
-    assert stopping.heuristic_run(100_000) == 5000
+    assert hypergeometric.exclude_run([1, 0, 1, 0, 0, 0]) == 3
+    assert hypergeometric.exclude_run([0, 0, 0]) == 0  # no include yet: no stop to suggest
+    assert hypergeometric.heuristic_run(300) == 50
+    assert hypergeometric.heuristic_run(100_000) == 5000
 
 
 def test_switch_orders_every_queue_randomly_and_the_test_uses_the_sample(session: Session) -> None:
@@ -94,7 +94,7 @@ def test_switch_orders_every_queue_randomly_and_the_test_uses_the_sample(session
     _screen(session, sampled[1:], "exclude")
     result = stopping.estimate(session, "title_abstract")
     assert (result.design, result.sample_size, result.sample_includes) == ("random-sample", 10, 1)
-    expected, _, _ = stopping.evaluate_sample(4, [1] + [0] * 9, 30)
+    expected, _, _ = hypergeometric.evaluate_sample(4, [1] + [0] * 9, 30)
     assert result.p_value == pytest.approx(expected.p_value)
     assert result.method == stopping.SAMPLE_METHOD
     row = session.exec(select(StoppingLog)).one()

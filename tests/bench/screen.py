@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from review.screen import learners, metrics, rank, simulate, stopping
+from review.screen import hypergeometric, learners, metrics, rank, simulate
 from review.screen.features import features_for
 
 KEYS = ("wss95", "rrf10", "n95", "n100", "loss")
@@ -179,7 +179,7 @@ def stopping_replay(
     n = len(labels)
     step = max(1, n // 400)
     for screened in range(2, n + 1, step):
-        test = stopping.ranked_test(labels[:screened], n, recall)
+        test = hypergeometric.ranked_test(labels[:screened], n, recall)
         if test.p_value < 1 - confidence:
             return {"recall": sum(labels[:screened]) / sum(labels), "saved": 1 - screened / n}
     return {"recall": 1.0, "saved": 0.0}
@@ -192,13 +192,13 @@ def sample_replay(
 
     The ranked prefix is the simulation's own order (the model never sees later labels); from the
     heuristic stop, the remaining records come in a random order drawn with `seed`, and the test on
-    that random sample (stopping.sample_stop) runs after every record.
+    that random sample (hypergeometric.sample_stop) runs after every record.
     """
     n = len(labels)
-    start = _heuristic_stop(labels, stopping.heuristic_run(n))
+    start = _heuristic_stop(labels, hypergeometric.heuristic_run(n))
     before = int(sum(labels[:start]))
     rest = np.random.default_rng(seed).permutation(np.asarray(labels[start:], dtype=np.int64)).tolist()
-    drawn = stopping.sample_stop(before, rest, recall=recall, confidence=confidence)
+    drawn = hypergeometric.sample_stop(before, rest, recall=recall, confidence=confidence)
     if drawn is None:
         return {"recall": 1.0, "saved": 0.0, "start": start / n}
     found = before + sum(rest[:drawn])
