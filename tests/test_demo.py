@@ -111,3 +111,14 @@ def test_an_interrupted_run_keeps_the_stages_that_finished(
         pipeline.run(lambda: session_scope(engine), protocol, review_dir, offline=True)
     with session_scope(engine) as s:
         assert s.exec(select(func.count()).select_from(RuleResult)).one() > 0  # `rules` was committed
+
+
+def test_demo_lines_wrap_at_the_terminal_edge_between_words() -> None:
+    from review.cli.pipeline import _wrapped
+
+    line = "  PRISMA databases: 72 records, 0 duplicates, 8 excluded by automation, 64 screened, 18 excluded"
+    wrapped = _wrapped(line, 60).splitlines()
+    assert all(len(part) < 60 for part in wrapped)
+    assert wrapped[0].startswith("  PRISMA") and wrapped[1].startswith("    ")  # indented under its text
+    assert " ".join(" ".join(wrapped).split()) == " ".join(line.split())  # no word broken or lost
+    assert _wrapped(line, None) == line  # not a terminal: lines as they are, for pipes and files

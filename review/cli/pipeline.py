@@ -91,5 +91,25 @@ def demo_cmd(folder: Path | None, keep: bool, update: bool) -> None:
     """
     from review import demo
 
+    width = _terminal_width()
     for line in demo.run(folder, keep=keep, update=update):
-        click.echo(line)
+        click.echo(_wrapped(line, width))
+
+
+def _terminal_width() -> int | None:
+    """The terminal's width when output goes to one (the demo's lines are long), else None."""
+    import shutil
+    import sys
+
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
+def _wrapped(line: str, width: int | None) -> str:
+    # Words wrapped at the terminal's edge, continuation lines indented under the line's own text,
+    # rather than the terminal breaking words at its last column.
+    if width is None or len(line) <= width:
+        return line
+    import textwrap
+
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return textwrap.fill(line, width=width - 1, subsequent_indent=indent)
