@@ -37,6 +37,7 @@ class SourceCount:
     runs: int
     records: int
     last_status: str
+    last_update: bool = False  # the last run was an update (`review update` resumes it)
 
 
 @dataclass(frozen=True)
@@ -131,13 +132,13 @@ def _count(session: Session, query: object) -> int:
 def _sources(session: Session, kept: dict[str, int]) -> tuple[SourceCount, ...]:
     runs = dict(session.exec(select(SearchRun.source, func.count()).group_by(col(SearchRun.source))).all())
     recs = {key.split("|", 1)[1]: n for key, n in kept.items() if key.startswith("records|")}
-    last: dict[str, str] = {}
-    for source, status in session.exec(
-        select(SearchRun.source, SearchRun.status).order_by(col(SearchRun.id))
+    last: dict[str, tuple[str, bool]] = {}
+    for source, status, filters in session.exec(
+        select(SearchRun.source, SearchRun.status, SearchRun.filters).order_by(col(SearchRun.id))
     ):
-        last[source] = status
+        last[source] = (status, bool(filters and filters.get("update")))
     return tuple(
-        SourceCount(s, runs.get(s, 0), recs.get(s, 0), last.get(s, "-"))
+        SourceCount(s, runs.get(s, 0), recs.get(s, 0), *last.get(s, ("-", False)))
         for s in sorted(set(runs) | set(recs))
     )
 
@@ -223,7 +224,8 @@ def next_steps(report: StatusReport, protocol: Protocol | None) -> tuple[str, ..
         return ("review search --dry-run", "review search", "review import FILE --format ris --source NAME")
     names = _Names.of(protocol)
     steps = [
-        f"review search   (resumes {s.source}: its last run is {s.last_status})"
+        f"review {'update' if s.last_update else 'search'}   "
+        f"(resumes {s.source}: its last run is {s.last_status})"
         for s in report.sources
         if s.last_status in ("interrupted", "budget_exhausted", "running")
     ]

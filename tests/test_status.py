@@ -43,6 +43,24 @@ def test_harvested_says_dedupe_then_assign(run: ReviewRunner, engine: Engine) ->
     assert "review screen assign --stage title-abstract" in _next(run)
 
 
+def test_an_interrupted_update_says_update_not_search(run: ReviewRunner, engine: Engine) -> None:
+    with session_scope(engine) as session:
+        for status, filters in (("complete", None), ("interrupted", {"update": {"since": "2026-11-01"}})):
+            session.add(
+                SearchRun(
+                    source="openalex",
+                    search_name="s",
+                    started_at=utcnow(),
+                    tool_version="t",
+                    status=status,
+                    filters=filters,
+                )
+            )
+    text = _next(run)
+    assert "review update   (resumes openalex: its last run is interrupted)" in text
+    assert "review search   (resumes" not in text
+
+
 def test_mid_screening_conflicts_and_extraction(run: ReviewRunner, engine: Engine) -> None:
     with session_scope(engine) as session:
         session.add(
