@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from review import protocol_log, tally, versions
 from review.dedupe.decisions import pending_count
 from review.dedupe.relations import counts_text, related_counts
-from review.models import Document, ExtractionValue, Record, SearchRun, TallyPart
+from review.models import Document, ExtractionValue, Record, SearchRun, TallyPart, Work
 from review.protocol import Protocol
 from review.protocol_log import ProtocolChange
 from review.states import GateState, Stage
@@ -172,8 +172,20 @@ def _stage(session: Session, protocol: Protocol | None, stage: Stage, kept: dict
         gate=text,
         gate_passed=passed,
         gate_state=state,
-        unassigned=tally.unassigned_from(kept, stage),
+        unassigned=_unassigned(session, kept, stage),
     )
+
+
+def _unassigned(session: Session, kept: dict[str, int], stage: Stage) -> int:
+    """Works `review screen assign` would still give out: once a version is closed, at title/abstract
+    only the update's works (review.screen.assign gives out no work of a closed version)."""
+    since = versions.cutoff(session) if stage == Stage.TITLE_ABSTRACT else None
+    if since is None:
+        return tally.unassigned_from(kept, stage)
+    new = select(Work.id).where(col(Work.created_at) > since)
+    total = session.exec(select(func.count()).select_from(new.subquery())).one()
+    given = select(func.count()).where(TallyPart.key == f"given|{stage}", col(TallyPart.work_id).in_(new))
+    return total - session.exec(given).one()
 
 
 def _gate(session: Session, protocol: Protocol | None, stage: str) -> GateResult | None:

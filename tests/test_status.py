@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, update
 
 from review.db import session_scope, utcnow
-from review.models import ExtractionValue, Record, SearchRun
+from review.models import ExtractionValue, Record, ReviewVersion, SearchRun
 from tests.conftest import ReviewRunner
 from tests.factories import add_works, assign, decide
 
@@ -98,3 +98,19 @@ def test_mid_screening_conflicts_and_extraction(run: ReviewRunner, engine: Engin
             )
     text = _next(run)
     assert "review extract" not in text
+
+
+def test_after_a_closed_version_only_the_updates_works_wait_for_assign(
+    run: ReviewRunner, engine: Engine
+) -> None:
+    # Works of the closed version that nobody screened (a stopping rule) are never given out again
+    # (review.screen.assign), so they are not "in nobody's queue" for the update.
+    with session_scope(engine) as session:
+        add_works(session, [{"title": f"old {i}"} for i in range(3)])
+        session.add(
+            ReviewVersion(name="v1", closed_at=utcnow(), closed_by="r", tool_version="t", out_dir="x")
+        )
+    with session_scope(engine) as session:
+        first, _ = add_works(session, [{"title": "new 1"}, {"title": "new 2"}], source="update")
+        assign(session, first)
+    assert "review screen assign --stage title-abstract   (1 works in nobody's queue)" in _next(run)
