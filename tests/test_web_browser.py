@@ -3,8 +3,9 @@
 Two screeners sign in from their one-time links in two browser contexts and screen a dual batch
 by keyboard alone; each sees only their own work, and every decision lands in the store and in
 `review status`; the adjudicator settles a conflict; a reviewer fills an extraction form field by
-field, screens a full text beside its PDF and decides a possible duplicate; a writer runs SQL on
-the writers' page. A screenshot of each page is saved under the test's tmp_path (an artefact to
+field, screens a full text beside its PDF, decides a possible duplicate and codes a segment of an
+interview with the codebook beside it; a writer runs SQL on the writers' page. The status page
+draws the includes-found curve. A screenshot of each page is saved under the test's tmp_path (an artefact to
 look at, not compared pixel by pixel; the run prints the folder).
 """
 
@@ -23,7 +24,9 @@ from sqlmodel import col, select
 
 from review import status
 from review.db import session_scope
-from review.models import DedupePair, ExtractionValue
+from review.evidence import imports
+from review.evidence.read import Attributes
+from review.models import DedupePair, EvidenceCoding, ExtractionValue
 from review.web import auth
 from tests.web_helpers import TA, WebSite, included_study, make_site, queued_pair
 
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
+EVIDENCE = Path(__file__).parent / "data" / "evidence"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
@@ -145,15 +149,19 @@ def test_two_screeners_screen_a_dual_batch_by_keyboard(
     one.goto(f"{url}/status")
     one.screenshot(path=shots / "status.png", full_page=True)
     assert "hidden" not in one.locator("#stage-title_abstract").inner_text()
+    assert one.locator("#curve-title_abstract polyline.found").count() == 1  # the includes-found curve
+    assert "works screened at title/abstract" in one.locator("#estimate-title_abstract").inner_text()
     assert f"{conflicts - 1} in conflict" in one.locator("#stage-title_abstract").inner_text()
     _extract_one(one, site, url, review_dir, shots)
     _full_text(one, site, url, review_dir, shots)
     _dedupe(one, site, url, shots)
+    _code_evidence(one, site, url, shots)
     _writers(browser, site, url, shots)
     assert sorted(p.name for p in shots.iterdir()) == sorted(
         [f"{kind}-{name}.png" for kind in ("signin", "screen", "done") for name in KEYS]
         + ["status-blind-reviewer2.png", "status.png", "signin-adjudicator.png", "conflicts-adjudicator.png"]
         + ["extract.png", "screen-full-text.png", "dedupe.png", "signin-writer.png", "writers.png"]
+        + ["coding.png"]
     )
 
 
@@ -210,6 +218,27 @@ def _dedupe(page: Page, site: WebSite, url: str, shots: Path) -> None:
     with session_scope(site.engine) as session:
         pair = session.get(DedupePair, view.pair_id)
     assert pair is not None and (pair.decision, pair.decided_by) == ("keep_both", "reviewer1")
+
+
+def _code_evidence(page: Page, site: WebSite, url: str, shots: Path) -> None:
+    """An interview imported; reviewer1 ticks two codes of the codebook beside its first turn and saves."""
+    with session_scope(site.engine) as session:
+        imports.import_files(session, [EVIDENCE / "interview.vtt"], Attributes())
+    page.goto(f"{url}/coding")
+    segment = int((page.locator("#segment").inner_text()).removeprefix("Segment "))
+    assert "Thank you for joining." in page.locator("#segment-text").inner_text()
+    page.locator('#codebook input[value="governance"]').check()
+    page.locator('#codebook input[value="outreach"]').check()
+    page.locator("#note").fill("from the browser")
+    page.screenshot(path=shots / "coding.png", full_page=True)
+    with page.expect_navigation():
+        page.locator("#save").click()
+    assert f"Saved segment {segment}: governance, outreach." in page.content()
+    with session_scope(site.engine) as session:
+        (row,) = session.exec(select(EvidenceCoding)).all()
+    assert (row.segment_id, row.coder, row.codes, row.note, row.via) == (
+        segment, "reviewer1", ["governance", "outreach"], "from the browser", "web"
+    )  # fmt: skip
 
 
 def _writers(browser: Browser, site: WebSite, url: str, shots: Path) -> None:

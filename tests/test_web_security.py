@@ -32,7 +32,8 @@ def _routes(site: WebSite) -> list[tuple[str, str]]:
     found = []
     for route in site.app.routes:
         if isinstance(route, Route) and not route.path.startswith("/signin/"):
-            path = route.path.replace("{work_id:int}", str(site.works[0])).replace("{document_id:int}", "1")
+            path = route.path.replace("{work_id:int}", str(site.works[0]))
+            path = path.replace("{document_id:int}", "1").replace("{segment_id:int}", "1")
             found += [(m, path) for m in sorted(route.methods or ()) if m in ("GET", "POST")]
     return found
 

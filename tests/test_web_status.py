@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from markupsafe import escape
 from sqlalchemy import Engine
 
 from review import status
 from review.db import session_scope
+from review.screen import curve
 from tests.web_helpers import WebSite, decide, make_site, shown_work
 
 
@@ -55,3 +57,39 @@ def test_include_counts_show_once_the_screener_is_no_longer_blind(engine: Engine
     seeing = site.sign_in("reviewer1").get("/status").text
     assert "screen blind" not in seeing
     assert "<td>reviewer2</td><td>4</td><td>4</td>\n      <td>4</td>" in seeing
+
+
+def test_the_includes_found_curve_and_the_stopping_estimate(engine: Engine, review_dir: Path) -> None:
+    site = make_site(engine, review_dir)
+    _decide_all(site, "reviewer2", "include")
+    with session_scope(engine) as session:
+        found = curve.curve(session, "title_abstract")
+    assert found.screened == 4
+    page = site.sign_in("adjudicator").get("/status").text  # no queue of their own: not blind
+    chart = page.split('<svg class="curve" id="curve-title_abstract"')[1].split("</svg>")[0]
+    polyline = re.search(r'<polyline class="found" points="([^"]+)"/>', chart)
+    assert polyline is not None
+    points = polyline.group(1).split()
+    assert len(points) == len(found.points) == 5
+    assert points[0] == "48.0,186.0"  # (0, 0): the chart's corner, right of and above its captions
+    assert found.found == 4 and points[-1] == "404.0,12.0"  # all 4 screened, 4 found: the top right
+    assert f">{found.found} found</text>" in chart
+    assert (
+        '<title id="curve-title_abstract-title">Includes found against works screened at title/abstract'
+        in chart
+    )
+    block = page.split('id="estimate-title_abstract"')[1].split("</div>")[0]
+    for line in curve.estimate_lines(found.estimate):
+        assert f"<p>{escape(line)}</p>" in block
+    assert "<script" not in chart and "style=" not in chart  # the page's CSP allows neither inline
+
+
+def test_a_blind_screener_sees_no_curve_until_no_longer_blind(engine: Engine, review_dir: Path) -> None:
+    site = make_site(engine, review_dir)
+    _decide_all(site, "reviewer2", "include")
+    blind = site.sign_in("reviewer1").get("/status").text
+    assert '<svg class="curve"' not in blind and 'id="estimate-title_abstract"' not in blind
+    assert "The includes-found curve and the stopping estimate show once you no longer screen blind" in blind
+    _decide_all(site, "reviewer1", "exclude", "E-TOPIC")
+    seeing = site.sign_in("reviewer1").get("/status").text
+    assert '<svg class="curve" id="curve-title_abstract"' in seeing and "no longer screen blind" not in seeing

@@ -35,6 +35,7 @@ import click
 
 from review.cli.terminal_frame import Card, Content, View, frame, highlight
 from review.cli.terminal_keys import IGNORED, Keys, StreamKeys, open_keys
+from review.screen.card import Choice  # the browser sends the same (review.web.sitting)
 
 KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
 QUIT_KEYS = {"q", "", "\x03", "\x04"}
@@ -43,16 +44,6 @@ NEXT_PAGE = {" ", "down", "page-down"}
 PREVIOUS_PAGE = {"b", "up", "page-up"}
 Outcome = str | Card | None  # "next", "quit", a card to show instead, or None to stay
 __all__ = ["Card", "Choice", "TerminalResult", "highlight", "read_key", "run_terminal"]
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A decision made at the keyboard."""
-
-    work_id: int
-    decision: str  # include | exclude | maybe
-    reason_code: str | None
-    note: str | None
 
 
 @dataclass(frozen=True)

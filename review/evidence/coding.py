@@ -72,6 +72,19 @@ def standing(session: Session, segment_ids: Iterable[int] | None = None) -> list
     ]
 
 
+def seen_by(session: Session, segment_id: int, coder: str) -> tuple[Standing | None, tuple[Standing, ...]]:
+    """A coder's own standing codes on a segment, and the others' they may see (blinded coding).
+
+    Nothing of the others' until the coder has coded the segment too: agreement compares only
+    segments both coded, so what each gave must be their own. Once they have, every other coder's
+    standing codes and any adjudicator's.
+    """
+    found = standing(session, [segment_id])
+    mine = next((s for s in found if s.coder == coder and s.role == CodingRole.CODER), None)
+    others = tuple(s for s in found if s is not mine) if mine is not None else ()
+    return mine, others
+
+
 def record(
     session: Session,
     segment_id: int,

@@ -1,4 +1,5 @@
-"""A screening card in words, for any screen: the title, the meta line and the context lines.
+"""A screening card in words, for any screen: the title, the meta line and the context lines, and
+the decision a screen sends back for it (`Choice`).
 
 The keyboard screen (review.cli.screen) prints them and the browser (review.web.views) escapes
 them into HTML, so both say the same things. Each screen says how much it has room for: the
@@ -18,6 +19,16 @@ from review.states import Stage
 REASON_KEYS = "123456789acdefghijklmnoprstuvwxyz"
 NO_TITLE = "(no title)"
 NOT_RETRIEVED = "Full text not retrieved: decide from the title and abstract."
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A decision as a screen sends it (a key at the terminal, a form in the browser)."""
+
+    work_id: int
+    decision: str  # include | exclude | maybe
+    reason_code: str | None
+    note: str | None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,11 @@ RERANK_EVERY decisions (`due`, `rank`), the order is described in the screener's
 over (`item`), and every action is its own committed transaction, so nothing is lost if the
 screen closes. Skips and undos are the screen's own (review.cli.terminal keeps skipped cards;
 review.web.sitting keeps its place between page loads).
+
+The keyboard screen ranks in place (`rank`: the next card waits for it). The browser ranks in a
+background thread instead, so no page waits: `restart_count` marks the decisions the new order
+will know, `order` ranks (it reads the store through a session of its own and changes nothing on
+the sitting, so it may run beside the screening) and `adopt` takes its result in.
 """
 
 from __future__ import annotations
@@ -56,6 +61,14 @@ def describe_order(ranking: rank.Ranking) -> str:
     return how
 
 
+@dataclass(frozen=True)
+class Order:
+    """A ranking's result: the works in screening order and how that order is described."""
+
+    work_ids: tuple[int, ...]
+    ordering: str
+
+
 @dataclass
 class Sitting:
     """One reviewer screening at one stage: the store (`store()` opens one transaction), the
@@ -80,13 +93,27 @@ class Sitting:
 
     def rank(self, work_ids: Sequence[int]) -> list[int]:
         """`work_ids` in the order to screen them; `ordering` then says what the order is based on."""
+        self.restart_count()
+        return self.adopt(self.order(work_ids))
+
+    def restart_count(self) -> None:
+        """Count decisions towards the next ranking from now: the one starting knows those before."""
+        self.since_rank = 0
+
+    def order(self, work_ids: Sequence[int]) -> Order:
+        """`work_ids` in the order to screen them and what the order is based on, from a session of
+        its own; the sitting is left as it is (safe in a background thread)."""
         with self.store() as session:
             ranking = rank.rank(
                 session, self.stage, list(work_ids), protocol=self.protocol, reviewer=self.reviewer,
                 cache=self.cache,
             )  # fmt: skip
-        self.ordering, self.since_rank = describe_order(ranking), 0
-        return list(ranking.order)
+        return Order(ranking.order, describe_order(ranking))
+
+    def adopt(self, order: Order) -> list[int]:
+        """Take in a ranking's result: the status line says its basis; returns its order."""
+        self.ordering = order.ordering
+        return list(order.work_ids)
 
     def item(self, work_id: int) -> Item | None:
         """The card's facts for one work, or None when the reviewer has decided it already (or it

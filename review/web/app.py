@@ -101,8 +101,10 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     messages = request.session.pop("messages", [])
     reviewer = getattr(request.state, "reviewer", None)
     adjudicates = reviewer is not None and auth.may_adjudicate(site(request).protocol, reviewer)
+    protocol = site(request).protocol
     base = {"reviewer": reviewer, "adjudicates": adjudicates, "csrf": request.session.get("csrf", ""),
-            "messages": messages, "has_form": site(request).protocol.extraction is not None}  # fmt: skip
+            "messages": messages, "has_form": protocol.extraction is not None,
+            "has_codebook": protocol.codebook is not None}  # fmt: skip
     return site(request).templates.TemplateResponse(
         request, template, {**base, **context}, status_code=status_code
     )
@@ -228,7 +230,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_app(config: WebConfig) -> Starlette:
     """The site for one review store."""
-    from review.web import conflicts, dedupe, documents, extraction, pages, writers
+    from review.web import coding, conflicts, dedupe, documents, extraction, pages, writers
 
     routes = [
         Route("/", home),
@@ -238,6 +240,7 @@ def create_app(config: WebConfig) -> Starlette:
         *pages.routes(),
         *conflicts.routes(),
         *extraction.routes(),
+        *coding.routes(),
         *dedupe.routes(),
         *documents.routes(),
         *writers.routes(),

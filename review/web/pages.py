@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from markupsafe import Markup
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -19,13 +21,15 @@ from starlette.routing import Route
 
 from review import decisions, status
 from review.dedupe.relations import counts_text
+from review.screen import curve
+from review.screen.card import Choice
 from review.screen.queue import Counts, Item
 from review.states import Stage
 from review.web import views
 from review.web.app import Site, checked_form, flash, render, reviewing, signed_in, site
 from review.web.auth import Reviewer
 from review.web.documents import FullText, full_texts
-from review.web.sitting import Choice, Sitting
+from review.web.sitting import Sitting
 
 
 def routes() -> list[Route]:
@@ -153,6 +157,8 @@ class StageView:
 
     count: status.StageCount
     hidden: bool  # other screeners' include counts withheld: the viewer still screens blind here
+    chart: Markup | None = None  # includes found against works screened (None: hidden or none yet)
+    estimate: tuple[str, ...] = ()  # the stopping estimate in words, beside the chart
 
     @property
     def label(self) -> str:
@@ -168,5 +174,15 @@ async def status_page(request: Request) -> Response:
 def _status_facts(here: Site, who: Reviewer) -> tuple[status.StatusReport, list[StageView]]:
     with here.store() as session:
         report = status.run(session, here.protocol)
-        blind = {s.stage: decisions.blinded(session, who.name, s.stage) for s in report.stages}
-    return report, [StageView(s, blind[s.stage] and not who.adjudicates) for s in report.stages]
+        shown = [_stage_view(session, s, who) for s in report.stages]
+    return report, shown
+
+
+def _stage_view(session: Session, count: status.StageCount, who: Reviewer) -> StageView:
+    """The stage as `who` may see it: the curve and the estimate pool every screener's decisions,
+    so a screener still screening blind sees neither (as with the others' include counts)."""
+    hidden = decisions.blinded(session, who.name, count.stage) and not who.adjudicates
+    found = None if hidden else curve.curve(session, count.stage)
+    if found is None or found.screened == 0:
+        return StageView(count, hidden)
+    return StageView(count, hidden, views.curve_chart(found), curve.estimate_lines(found.estimate))
