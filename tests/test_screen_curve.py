@@ -61,17 +61,21 @@ def test_the_estimate_in_words(session: Session) -> None:
     e = stopping.estimate(session, TA)
     assert e.unseen_estimate is not None and e.recall_lower is not None
     head, unseen, verdict = curve.estimate_lines(e)
-    assert head == "25 of 40 works screened at title/abstract, 5 found."
+    assert head == "25 of 40 works screened at title/abstract, 5 includes found; 15 unscreened."
     assert unseen == (
         f"Includes still unseen: about {e.unseen_estimate:.1f}, at most {e.unseen_upper} (95% confidence); "
         f"recall at least {e.recall_lower:.1%}."
     )
     assert verdict == (
-        f"Recall target 95%: not met: keep screening (p = {e.p_value:.4f}, on the ranked order's tail)."
+        f"Recall target 95%: not met: keep screening (p = {e.p_value:.4f}; the last {e.sample_size} "
+        f"screened held {e.sample_includes} includes)."
     )
     met = curve.estimate_lines(replace(e, target_met=True, exclude_run=60, heuristic_run=50))
     assert met[2].startswith("Recall target 95%: met (p = ")
-    assert met[3].startswith("The last 60 screened were all excludes (heuristic stop: 50)")
+    assert met[3] == (
+        "The last 60 screened were all excludes (heuristic stop: 50): switching to random order "
+        "(`review screen sample`) gives the test a true random sample."
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,6 +91,6 @@ def test_the_estimate_before_there_is_anything_to_estimate_from(
     add_works(session, [{"title": "work"}])
     e = replace(stopping.estimate(session, TA), design=design)
     assert curve.estimate_lines(e) == (
-        "0 of 1 works screened at title/abstract, 0 found.",
+        "0 of 1 works screened at title/abstract, 0 includes found; 1 unscreened.",
         f"Nothing to estimate from yet: {words}.",
     )

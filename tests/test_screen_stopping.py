@@ -111,7 +111,8 @@ def test_log_stop_keeps_the_estimate_and_method(session: Session) -> None:
 def test_cli_stopping_and_stop(run, engine) -> None:
     result = run("screen", "stopping")
     assert result.exit_code == 0, result.output
-    assert "nothing to estimate from yet" in result.output
+    assert "Nothing to estimate from yet: screen some works first." in result.output
+    assert "Method: Callaghan" in result.output
     with session_scope(engine) as s:
         ids = add_works(s, [{"title": f"work {i}"} for i in range(30)])
         _decide(s, ids[:3], "include")

@@ -129,7 +129,7 @@ def test_cli_suggests_then_switches_and_reports_on_the_sample(run, engine) -> No
     assert json.loads(result.output)["design"] == "random-sample"
     result = run("screen", "sample", "--reviewer", "reviewer1")
     assert result.exit_code == 1 and "already switched" in result.stderr
-    assert "nothing sampled yet" in run("screen", "stopping").output
+    assert "nothing sampled since the switch to random order" in run("screen", "stopping").output
     with session_scope(engine) as s:
         _screen(s, stopping.sample_order(ids[60:], 3)[:30], "exclude")
     result = run("screen", "stop", "--reviewer", "reviewer1")

@@ -153,33 +153,6 @@ def _simulation_table(result: SimulationResult) -> str:
 
 
 def _estimate_text(e: StoppingEstimate) -> str:
-    shown = Stage(e.stage).label
-    head = f"{e.screened} of {e.population} works screened at {shown}, {e.includes_seen} includes; "
-    if e.unseen_estimate is None and e.design == "random-sample":
-        return head + "switched to random order: nothing sampled yet, screen on and check again."
-    if e.unseen_estimate is None:
-        return head + "nothing to estimate from yet: screen some works first."
-    verdict = "met" if e.target_met else "NOT met: keep screening"
-    bound = f"{e.recall_lower:.1%}" if e.recall_lower is not None else "n/a"
-    since = "since the switch to random order" if e.design == "random-sample" else ""
-    sample = f"the {'' if since else 'last '}{e.sample_size} screened {since}".rstrip()
-    return "\n".join(
-        [
-            f"{head}{e.remaining} unscreened.",
-            f"Includes still unseen: about {e.unseen_estimate:.1f} "
-            f"(at most {e.unseen_upper} with {e.confidence:.0%} confidence); recall at least {bound}.",
-            f"Recall target {e.recall_target:.0%}: {verdict} (p = {e.p_value:.4f}; {sample} held "
-            f"{e.sample_includes} includes).",
-            *_heuristic_hint(e),
-            f"Method: {e.method}",
-        ]
-    )
+    from review.screen.curve import estimate_lines
 
-
-def _heuristic_hint(e: StoppingEstimate) -> list[str]:
-    if e.design != "ranked" or e.exclude_run < e.heuristic_run:
-        return []
-    return [
-        f"The last {e.exclude_run} screened were all excludes (heuristic stop: {e.heuristic_run}). For a "
-        "test on a true random sample, switch: review screen sample --reviewer NAME"
-    ]
+    return "\n".join([*estimate_lines(e), f"Method: {e.method}"])

@@ -60,24 +60,32 @@ def thinned(n: int, most: int) -> list[int]:
 
 
 def estimate_lines(e: StoppingEstimate) -> tuple[str, ...]:
-    """The estimate in a few short lines, for a screen beside the curve."""
+    """The estimate in words, a sentence a line: what the terminal (`review screen stopping`, with
+    the method after) and the status page beside the curve both show."""
     shown = Stage(e.stage).label
-    head = f"{e.screened} of {e.population} works screened at {shown}, {e.includes_seen} found."
+    head = (
+        f"{e.screened} of {e.population} works screened at {shown}, {e.includes_seen} includes found; "
+        f"{e.remaining} unscreened."
+    )
     if e.unseen_estimate is None:
-        waiting = "nothing sampled since the switch to random order" if e.design == "random-sample" else ""
-        return head, f"Nothing to estimate from yet: {waiting or 'screen some works first'}."
+        random = e.design == "random-sample"
+        waiting = "nothing sampled since the switch to random order" if random else "screen some works first"
+        return head, f"Nothing to estimate from yet: {waiting}."
     bound = f"{e.recall_lower:.1%}" if e.recall_lower is not None else "n/a"
     verdict = "met" if e.target_met else "not met: keep screening"
-    basis = "a random sample since the switch" if e.design == "random-sample" else "the ranked order's tail"
+    since = " since the switch to random order" if e.design == "random-sample" else ""
+    sample = (
+        f"the {'' if since else 'last '}{e.sample_size} screened{since} held {e.sample_includes} includes"
+    )
     lines = [
         head,
         f"Includes still unseen: about {e.unseen_estimate:.1f}, at most {e.unseen_upper} "
         f"({e.confidence:.0%} confidence); recall at least {bound}.",
-        f"Recall target {e.recall_target:.0%}: {verdict} (p = {e.p_value:.4f}, on {basis}).",
+        f"Recall target {e.recall_target:.0%}: {verdict} (p = {e.p_value:.4f}; {sample}).",
     ]
     if e.design == "ranked" and e.exclude_run >= e.heuristic_run:
         lines.append(
             f"The last {e.exclude_run} screened were all excludes (heuristic stop: {e.heuristic_run}): "
-            "a switch to random order gives the test a true random sample."
+            "switching to random order (`review screen sample`) gives the test a true random sample."
         )
     return tuple(lines)
