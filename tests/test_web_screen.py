@@ -155,9 +155,10 @@ def test_two_tabs_of_one_reviewer_decide_what_they_show(site: WebSite) -> None:
 
 
 def test_screeners_deciding_at_once_lose_and_double_nothing(engine: Engine, review_dir: Path) -> None:
-    """Two screeners, two tabs each, all deciding at the same time: one decision per card shown."""
+    """Eight browser sessions (two screeners, four each) all deciding at the same time: one decision
+    per card shown, none lost, none doubled."""
     site = make_site(engine, review_dir, n=12)
-    tabs = [site.sign_in(name) for name in ("reviewer1", "reviewer1", "reviewer2", "reviewer2")]
+    tabs = [site.sign_in(name) for name in ("reviewer1", "reviewer2") * 4]
 
     def screen(client: TestClient) -> list[int]:
         decided = []
