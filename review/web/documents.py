@@ -74,7 +74,18 @@ def full_texts(session: Session, protocol: Protocol, work_id: int) -> list[FullT
         html = doc.method == "html" or (doc.content_type or "").startswith("text/html")
         title = doc.title or doc.url or f"document {doc.id}"
         web_page = html and bool(doc.url)
-        found.append(FullText(doc.id, doc.status, title, doc.url, is_pdf(doc), web_page, tuple(pages), cut))
+        found.append(
+            FullText(
+                document_id=doc.id,
+                status=doc.status,
+                title=title,
+                url=doc.url,
+                stored=is_pdf(doc),
+                web_page=web_page,
+                pages=tuple(pages),
+                cut=cut,
+            )
+        )
     return found
 
 

@@ -70,8 +70,19 @@ def _field(item: extract.FormItem) -> FieldView:
     where = "" if not quote else ("title/abstract" if page is None else f"p. {page}")
     f = item.field
     chosen = tuple(value) if isinstance(value, list) else ()
-    return FieldView(item.key, f.name, f.type, f.required, f.help, f.choices, show(value), chosen,
-                     item.origin, where, quote)  # fmt: skip
+    return FieldView(
+        key=item.key,
+        name=f.name,
+        type=f.type,
+        required=f.required,
+        help=f.help,
+        choices=f.choices,
+        shown=show(value),
+        chosen=chosen,
+        origin=item.origin,
+        where=where,
+        quote=quote,
+    )
 
 
 # --- the list of included studies ---------------------------------------------------------
