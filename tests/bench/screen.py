@@ -1,7 +1,7 @@
 """Screening prioritisation bench: a candidate model vs the ranker's, ASReview's default and random.
 
 `python -m tests.bench screen --shared ../shared [--quick] [--seeds N] [--only NAME] [--jobs N]
-[--sizes 10000,100000] [--no-timing] [--peer-cache DIR]`
+[--sizes 10000,100000] [--no-timing] [--peer-cache DIR] [--cache DIR]`
 
 Every labelled set in shared/data/screening is screened twice where it can be: against its final
 inclusions (`label_included`) and its title/abstract inclusions (`label_abstract_screening`). For
@@ -12,11 +12,14 @@ default model (when `asreview` is importable) and random orders. Reported per ta
 WSS@95, recall at 10% screened (RRF@10), records to 95% and 100% recall, and ASReview's loss.
 Then both stopping designs replayed on the candidate's orders, and re-rank latency (retrain + score,
 p50/p95) at 10,000 and 100,000 works for both models, and through a store (`rank.rank`).
+With `--cache DIR` every simulation's result is kept under a key of its task, seed and the model's
+exact description, so an interrupted run resumes and a changed model is simulated afresh.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -47,10 +50,12 @@ def main(shared: Path, argv: list[str]) -> None:
     parser.add_argument("--sizes", default="10000,100000", help="store sizes for the re-rank timing")
     parser.add_argument("--no-timing", action="store_true", help="skip the re-rank timing")
     parser.add_argument("--peer-cache", type=Path, help="reuse (or write) ASReview's orders in this folder")
+    parser.add_argument("--cache", type=Path, help="reuse (or write) our models' simulations in this folder")
     args = parser.parse_args(argv)
     seeds = range(1 if args.quick else args.seeds)
     asreview = _asreview_available()
-    jobs = [(task, seed, asreview, args.peer_cache) for task in tasks(shared, args.only) for seed in seeds]
+    caches = (args.peer_cache, args.cache)
+    jobs = [(task, seed, asreview, caches) for task in tasks(shared, args.only) for seed in seeds]
     with ProcessPoolExecutor(max(1, args.jobs)) as pool:
         runs = list(pool.map(_bench_run, jobs, chunksize=1))
     rows = [_row_of(task, [r for r in runs if r["task"] == task[0]]) for task in tasks(shared, args.only)]
@@ -96,25 +101,48 @@ def _asreview_available() -> str | None:
     return str(asreview.__version__)
 
 
-def _bench_run(job: tuple[Task, int, str | None, Path | None]) -> dict[str, Any]:
+def _bench_run(job: tuple[Task, int, str | None, tuple[Path | None, Path | None]]) -> dict[str, Any]:
     """One task from one seeded start: every model's metrics, and the chosen model's order."""
-    (name, path, column), seed, asreview, cache = job
+    (name, path, column), seed, asreview, (peer_cache, cache) = job
     data = simulate.read_labelled_csv(path, column)
     labels = np.asarray(data.labels)
-    started = time.perf_counter()
-    chosen = simulate.simulate(data, seed=seed, learner=learners.CANDIDATE)
-    seconds = time.perf_counter() - started
-    previous = simulate.simulate(data, seed=seed, random_runs=1, learner=learners.DEFAULT)
+    chosen = _simulated(data, seed, learners.CANDIDATE, cache and cache / f"{path.stem}.{column}.{seed}")
+    previous = _simulated(data, seed, learners.DEFAULT, cache and cache / f"{path.stem}.{column}.{seed}")
     run = {"task": name, "seed": seed, "records": len(labels), "includes": int(labels.sum())}
-    run |= {"ours": chosen.ranked.as_dict(), "prev": previous.ranked.as_dict(), "random": chosen.random}
-    run |= {"seconds": seconds, "order": labels[list(chosen.order)].tolist()}
+    run |= {"ours": chosen["ranked"], "prev": previous["ranked"], "random": chosen["random"]}
+    run |= {"seconds": chosen["seconds"], "order": chosen["order"]}
     if asreview:
+        prior = chosen["prior"]
         order = _peer_order(
-            data.texts, labels, chosen.prior, seed, cache and cache / f"{path.stem}.{column}.{seed}.json"
+            data.texts, labels, prior, seed, peer_cache and peer_cache / f"{path.stem}.{column}.{seed}.json"
         )
         run["asr"] = metrics.evaluate(labels[order].tolist()).as_dict()
-    print(f"  {name} seed {seed}: {seconds:.1f} s", flush=True)
+    print(f"  {name} seed {seed}: {chosen['seconds']:.1f} s", flush=True)
     return run
+
+
+def _simulated(
+    data: simulate.LabelledSet, seed: int, learner: learners.Learner, stem: Path | None
+) -> dict[str, Any]:
+    """One simulation's metrics, random baseline, order (as labels) and prior, from `stem` if kept."""
+    file = stem and stem.with_name(
+        f"{stem.name}.{hashlib.sha256(learner.text.encode()).hexdigest()[:12]}.json"
+    )
+    if file and file.exists():
+        return dict(json.loads(file.read_text()))
+    started = time.perf_counter()
+    result = simulate.simulate(data, seed=seed, learner=learner)
+    labels = np.asarray(data.labels)
+    kept: dict[str, Any] = {
+        "ranked": result.ranked.as_dict(),
+        "random": result.random,
+        "prior": list(result.prior),
+    }
+    kept |= {"seconds": time.perf_counter() - started, "order": labels[list(result.order)].tolist()}
+    if file:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps(kept))
+    return kept
 
 
 def _peer_order(
@@ -228,6 +256,8 @@ def _print_table(rows: list[dict[str, Any]], asreview: str | None, seeds: int) -
         print(_row(r))
     for kind in ("", "final", "ta"):
         group = [r for r in rows if r["set"].endswith(kind)]
+        if not group:
+            continue
         means = {k: statistics.fmean(r[k] for r in group) for k in group[0] if isinstance(group[0][k], float)}
         print(_row({"set": f"MEAN {kind or 'all'} ({len(group)})", "records": 0, "includes": 0, **means}))
     _verdict(rows, asreview)
@@ -258,6 +288,8 @@ def _verdict(rows: list[dict[str, Any]], asreview: str | None) -> None:
         return
     for kind in ("", "final", "ta"):
         group = [r for r in rows if r["set"].endswith(kind)]
+        if not group:
+            continue
         delta = [r["ours_wss95"] - r["asr_wss95"] for r in group]
         print(f"New vs ASReview, {kind or 'all'} tasks: mean WSS@95 {statistics.fmean(delta):+.3f} (target "
               f">= +{TARGET}), worst task {min(delta):+.3f} (target >= -{TARGET})")  # fmt: skip
