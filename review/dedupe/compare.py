@@ -8,8 +8,9 @@ compared pair by pair, once per distinct pair of values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -55,9 +56,10 @@ class Columns:
 
     @classmethod
     def of(cls, prep: Prepared) -> Columns:
-        n = len(prep)
         journals = prep.coded("journal")
-        meeting_of = {j: bool(_MEETING.search(j)) for j in set(prep.journal) if j}
+        conference = _flag(prep, "doc_class", prep.coded("doc_class"), lambda c: c == "conference")
+        meeting = _flag(prep, "journal", journals, lambda j: bool(j and _MEETING.search(j)))
+        no_journal = _flag(prep, "journal", journals, lambda j: not j)
         return cls(
             year=prep.year.astype(np.int64),
             volume=prep.coded("volume"),
@@ -71,18 +73,21 @@ class Columns:
             journal=journals,
             authors=prep.coded("authors"),
             doc_class=prep.coded("doc_class"),
-            meeting=np.fromiter(
-                (
-                    c == "conference" or meeting_of.get(j or "", False)
-                    for c, j in zip(prep.doc_class, prep.journal, strict=True)
-                ),
-                dtype=bool,
-                count=n,
-            ),
-            orgs=np.fromiter(
-                (bool(o) and not j for o, j in zip(prep.orgs, prep.journal, strict=True)), bool, n
-            ),
+            meeting=conference | meeting,
+            orgs=_flag(prep, "orgs", prep.coded("orgs"), bool) & no_journal,
         )
+
+
+def _flag(
+    prep: Prepared, name: str, col: npt.NDArray[np.int64], test: Callable[[Any], bool]
+) -> npt.NDArray[np.bool_]:
+    """test(value) per record of column `name` (coded as `col`), asked once per distinct value."""
+    values = getattr(prep, name)
+    per_code = np.array([test(values[k]) for k in _first_at(prep, name, col).tolist()], dtype=bool)
+    found: npt.NDArray[np.bool_] = np.full(len(col), test(None), dtype=bool)
+    known = col >= 0
+    found[known] = per_code[col[known]]
+    return found
 
 
 def _index(name: str, level: str) -> int:
@@ -123,13 +128,26 @@ def _judged(
     return out
 
 
-def _first_of(prep_values: Sequence[Any], col: npt.NDArray[np.int64]) -> dict[int, Any]:
-    """The value behind each code (codes come from `match.codes`, in order of first appearance)."""
-    found: dict[int, Any] = {}
-    for value, code in zip(prep_values, col.tolist(), strict=True):
-        if code >= 0 and code not in found:
-            found[code] = value
+def _first_at(prep: Prepared, name: str, col: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Where each code of column `name` first appears (codes from `prepare.codes`: 0, 1, ... in order
+    of first appearance, -1 for none), made once per run: the record whose value a code stands for."""
+
+    def make() -> npt.NDArray[np.int64]:
+        codes, first = np.unique(col, return_index=True)
+        at = np.zeros(int(codes.max()) + 1 if len(codes) and codes.max() >= 0 else 0, dtype=np.int64)
+        valid = codes >= 0
+        at[codes[valid]] = first[valid]
+        return at
+
+    found: npt.NDArray[np.int64] = prep.cached(f"first:{name}", make)
     return found
+
+
+def warm_columns(prep: Prepared, cols: Columns) -> None:
+    """Make the cached look-ups `compare` reads (before worker processes are forked)."""
+    _first_at(prep, "authors", cols.authors)
+    _first_at(prep, "journal", cols.journal)
+    _first_at(prep, "issue", cols.issue)
 
 
 def compare(
@@ -170,14 +188,17 @@ def _authors(
 ) -> npt.NDArray[np.int8]:
     missing = (cols.authors[a] < 0) | (cols.authors[b] < 0)
     same = cols.authors[a] == cols.authors[b]
-    lists = _first_of(list(zip(prep.surnames, prep.givens, strict=True)), cols.authors)
+    at = _first_at(prep, "authors", cols.authors)
     names = LEVELS["authors"]
-    judged = _judged(
-        cols.authors[a],
-        cols.authors[b],
-        ~missing & ~same,
-        lambda x, y: names.index(people.author_agreement(lists[x], lists[y])),
-    )
+
+    def judge(x: int, y: int) -> int:
+        i, j = int(at[x]), int(at[y])
+        found = people.author_agreement(
+            (prep.surnames[i], prep.givens[i]), (prep.surnames[j], prep.givens[j])
+        )
+        return names.index(found)
+
+    judged = _judged(cols.authors[a], cols.authors[b], ~missing & ~same, judge)
     return np.where(
         missing, _index("authors", "missing"), np.where(same, _index("authors", "all"), judged)
     ).astype(np.int8)
@@ -188,12 +209,12 @@ def _journals(
 ) -> npt.NDArray[np.int8]:
     """Journal names agree (either may abbreviate); two meetings' names are not compared: proceedings
     go by acronyms and editions ("AMCIS 2017 Proceedings", "Americas Conference on Information Systems")."""
-    names = _first_of(prep.journal, cols.journal)
+    at = _first_at(prep, "journal", cols.journal)
     missing = (cols.journal[a] < 0) | (cols.journal[b] < 0)
     same = cols.journal[a] == cols.journal[b]
 
     def judge(x: int, y: int) -> int:
-        verdict = venue.journals_agree(names[x], names[y])
+        verdict = venue.journals_agree(prep.journal[int(at[x])], prep.journal[int(at[y])])
         return _index("journal", "missing" if verdict is None else "agree" if verdict else "disagree")
 
     judged = _judged(cols.journal[a], cols.journal[b], ~missing & ~same, judge)
@@ -217,15 +238,16 @@ def _issues(
     prep: Prepared, cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int8]:
     level = _equal(cols.issue, a, b, "issue")
-    values = _first_of(prep.issue, cols.issue)
+    at = _first_at(prep, "issue", cols.issue)
+    values = prep.issue
     differ = level == _index("issue", "differ")
+
+    def judge(x: int, y: int) -> int:
+        agree = venue.issues_agree(values[int(at[x])] or "", values[int(at[y])] or "")
+        return _index("issue", "same" if agree else "differ")
+
     # A double issue ("3-4") or a supplement ("S2") can agree with an issue written otherwise.
-    judged = _judged(
-        cols.issue[a],
-        cols.issue[b],
-        differ,
-        lambda x, y: _index("issue", "same" if venue.issues_agree(values[x], values[y]) else "differ"),
-    )
+    judged = _judged(cols.issue[a], cols.issue[b], differ, judge)
     return np.where(differ, judged, level).astype(np.int8)
 
 
@@ -251,8 +273,14 @@ def _publishers(
 
 
 def named(lv: Levels, k: int) -> dict[str, str]:
-    """Pair k's levels by name, for the stored explanation."""
-    return {name: LEVELS[name][int(levels[k])] for name, levels in lv.items()}
+    """Pair k's levels by name, for the stored explanation. Pairs with the same levels share one
+    dict (read it, do not change it): a million candidates hold a few thousand, not one each."""
+    return _named(tuple((name, int(levels[k])) for name, levels in lv.items()))
+
+
+@lru_cache(maxsize=8192)
+def _named(key: tuple[tuple[str, int], ...]) -> dict[str, str]:
+    return {name: LEVELS[name][level] for name, level in key}
 
 
 def is_level(lv: Levels, name: str, *levels: str) -> npt.NDArray[np.bool_]:

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from review.dedupe import weights
+from review.dedupe import parallel, weights
 from review.dedupe.cluster import Clusters
-from review.dedupe.compare import Columns, same_code
+from review.dedupe.compare import Columns, same_code, warm_columns
 from review.dedupe.match import (
+    BLOCKING,
     TITLE_LEVELS,
     Candidate,
-    candidate_pairs,
+    blocked,
+    decode,
     identifier_pairs,
     title_levels,
+    unique_codes,
+    warm_titles,
 )
-from review.dedupe.prepare import IDENTIFIERS, Prepared
+from review.dedupe.prepare import IDENTIFIERS, Prepared, codes
 from review.dedupe.score import PREPRINT_DOI, SAME_TITLE, SIMILAR, Policy, score_identifiers, score_pairs
 
 _RULE_ORDER = {name: rank for rank, name in enumerate(IDENTIFIERS)}
@@ -27,44 +33,65 @@ _RULE_ORDER = {name: rank for rank, name in enumerate(IDENTIFIERS)}
 _SIMILAR = np.array([lv in SIMILAR for lv in TITLE_LEVELS])
 
 
-def find_candidates(prep: Prepared, policy: Policy | None = None) -> list[Candidate]:
-    """Every pair worth keeping (auto, review, related, or a near miss marked distinct), one per pair."""
+def find_candidates(prep: Prepared, policy: Policy | None = None, workers: int = 1) -> list[Candidate]:
+    """Every pair worth keeping (auto, review, related, or a near miss marked distinct), one per pair.
+
+    Blocking and scoring run as tasks in `workers` processes (`parallel.Pool`): the sort orders and
+    keys, then chunks of the blocked pairs. Forked once the columns every task reads are made, the
+    workers share them; any number of workers gives the same candidates in the same order."""
     policy = policy or Policy()
     cols = Columns.of(prep)
-    by_pair: dict[tuple[int, int], Candidate] = {}
-    found = list({(i, j): (i, j, name) for i, j, name in reversed(list(identifier_pairs(prep)))}.values())
-    if found:
-        arr = np.array([(i, j) for i, j, _ in found], dtype=np.int64)
-        level, ratio = title_levels(prep, arr)
-        by_pair.update(((c.i, c.j), c) for c in score_identifiers(prep, cols, found, level, ratio, policy))
-    # Pairs an identifier decided are blocked again too; their scores are dropped below (cheaper
-    # than filtering ten million pairs against them: np.isin held ~300 MB at a million records).
-    hits, level, ratio = _screened(prep, candidate_pairs(prep), policy)
-    for cand in score_pairs(prep, cols, hits, level, ratio, policy):
-        by_pair.setdefault((cand.i, cand.j), cand)
+    _warm(prep, cols)
+    with parallel.Pool(partial(_task, prep, cols, policy), workers) as pool:
+        # Pairs an identifier decided are blocked again too; their scores are dropped below (cheaper
+        # than filtering ten million pairs against them: np.isin held ~300 MB at a million records).
+        # Pairs sharing an identifier are scored while the other tasks block.
+        keys, identified, *blocks = pool.map([BLOCKING[0], _IDENTIFIED, *BLOCKING[1:]], depth=1)
+        blocks.append(keys)
+        by_pair = {(c.i, c.j): c for c in identified}
+        pairs = unique_codes(blocks)  # a code per pair, each chunk decoded by its task
+        chunks = (pairs[start : start + PAIR_CHUNK] for start in range(0, len(pairs), PAIR_CHUNK))
+        for found in pool.map(chunks):
+            for cand in found:
+                by_pair.setdefault((cand.i, cand.j), cand)
     return list(by_pair.values())
 
 
-PAIR_CHUNK = 2_000_000  # pairs screened at a time: bounds the per-pair arrays (~60 MB each at 10M)
+PAIR_CHUNK = 250_000  # blocked pairs screened and scored per task: bounds the per-pair arrays
 
 
-def _screened(
-    prep: Prepared, pairs: npt.NDArray[np.int64], policy: Policy
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int8], npt.NDArray[np.float32]]:
-    """The pairs worth comparing in full, with their title levels and ratios, a chunk at a time."""
-    kept: list[tuple[Any, Any, Any]] = []
-    for start in range(0, len(pairs), PAIR_CHUNK):
-        part = pairs[start : start + PAIR_CHUNK]
-        level, ratio = title_levels(prep, part)
-        hits = np.flatnonzero(_worth_scoring(prep, part, level, policy))
-        kept.append((part[hits], level[hits], ratio[hits]))
-    if not kept:
-        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int8), np.empty(0, dtype=np.float32)
-    return (
-        np.concatenate([k[0] for k in kept]),
-        np.concatenate([k[1] for k in kept]),
-        np.concatenate([k[2] for k in kept]),
-    )
+_IDENTIFIED = ("identifiers", 0)
+
+
+def _task(prep: Prepared, cols: Columns, policy: Policy, task: Any) -> Any:
+    """One task of `find_candidates`: the pairs sharing an identifier, scored; a blocking task
+    (`match.BLOCKING`), giving pair codes; or a chunk of pair codes, giving the candidates among them."""
+    if isinstance(task, tuple):
+        return _identified(prep, cols, policy) if task == _IDENTIFIED else blocked(prep, task)
+    pairs = decode(task, len(prep))
+    level, ratio = title_levels(prep, pairs)
+    hits = np.flatnonzero(_worth_scoring(prep, pairs, level, policy))
+    return score_pairs(prep, cols, pairs[hits], level[hits], ratio[hits], policy)
+
+
+def _identified(prep: Prepared, cols: Columns, policy: Policy) -> list[Candidate]:
+    """Pairs sharing an identifier, each scored once (the first identifier that links them)."""
+    found = list({(i, j): (i, j, name) for i, j, name in reversed(list(identifier_pairs(prep)))}.values())
+    if not found:
+        return []
+    arr = np.array([(i, j) for i, j, _ in found], dtype=np.int64)
+    level, ratio = title_levels(prep, arr)
+    return score_identifiers(prep, cols, found, level, ratio, policy)
+
+
+def _warm(prep: Prepared, cols: Columns) -> None:
+    """Make the cached columns that blocking and scoring read, so forked workers inherit them."""
+    for name in ("page", "first_author", "doi", "doc_class", "volume"):
+        prep.coded(name)
+    _surname_masks(prep)
+    _versioned_dois(prep)
+    warm_titles(prep)
+    warm_columns(prep, cols)
 
 
 def _worth_scoring(
@@ -159,18 +186,22 @@ def _bound(
 
 
 def _surname_masks(prep: Prepared) -> npt.NDArray[np.uint64]:
-    """Each record's surnames as a 64-bit set (a bit per surname hash): two records with no bit in
-    common share no surname."""
+    """Each record's surnames as a 64-bit set (a bit per surname, by order of first appearance: not
+    `hash`, which differs from process to process): two records with no bit in common share no
+    surname."""
 
-    def mask(names: tuple[str, ...]) -> int:
-        bits = 0
-        for name in names:
-            bits |= 1 << (hash(name) & 63)
-        return bits
+    def make() -> npt.NDArray[np.uint64]:
+        counts = np.fromiter(map(len, prep.surnames), dtype=np.int64, count=len(prep))
+        names = codes(list(itertools.chain.from_iterable(prep.surnames)))
+        bits = np.left_shift(np.uint64(1), (names & 63).astype(np.uint64))
+        masks = np.zeros(len(prep), dtype=np.uint64)
+        named = np.flatnonzero(counts)
+        if len(named):
+            starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[named]
+            masks[named] = np.bitwise_or.reduceat(bits, starts)
+        return masks
 
-    masks: npt.NDArray[np.uint64] = prep.cached(
-        "surname_masks", lambda: np.fromiter((mask(s) for s in prep.surnames), np.uint64, len(prep))
-    )
+    masks: npt.NDArray[np.uint64] = prep.cached("surname_masks", make)
     return masks
 
 

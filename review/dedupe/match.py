@@ -8,8 +8,9 @@ window × N, never N²; titles are scored in bulk with `rapidfuzz.process.cpdist
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
+from review.dedupe import parallel
 from review.dedupe.prepare import IDENTIFIERS, Prepared, codes
 
 CHUNK = 1_000_000  # pairs scored per cpdist call
@@ -65,52 +67,57 @@ def identifier_pairs(prep: Prepared) -> Iterator[tuple[int, int, str]]:
 SORT_PREFIX = 48  # characters of a title that place it in a sort order
 
 
-def _orders(prep: Prepared, titled: list[int]) -> Iterator[npt.NDArray[np.int64]]:
-    """Record positions in each sort order: title, reversed title, main title (ties: first author,
-    then year). Sorted by numpy on the first SORT_PREFIX bytes of each key, a fraction of the time
-    and memory of sorting the strings themselves; titles equal that far are neighbours anyway."""
-    keep = np.array(titled, dtype=np.int64)
-    first, year = prep.coded("first_author")[keep], prep.year[keep]
-    for texts in (prep.title, None, prep.main):
-        if texts is None:
-            key = _prefixes(prep.title[k][::-1] for k in titled)
-        else:
-            key = _prefixes(texts[k] for k in titled)
-        yield keep[np.lexsort((year, first, key))]
+def _order(prep: Prepared, which: int) -> npt.NDArray[np.int64]:
+    """Titled record positions in sort order `which`: title, reversed title, main title (ties: first
+    author, then year). Sorted by numpy on the first SORT_PREFIX bytes of each key, a fraction of the
+    time and memory of sorting the strings themselves; titles equal that far are neighbours anyway."""
+    titled = np.flatnonzero(lengths(prep, "title") > 0)
+    first, year = prep.coded("first_author")[titled], prep.year[titled]
+    texts = prep.title if len(titled) == len(prep) else [prep.title[k] for k in titled.tolist()]
+    if which == 0:
+        key = _prefixes(texts)
+    elif which == 1:
+        key = _prefixes(t[::-1] for t in texts)
+    else:  # the main title: the start of the title
+        ends = np.minimum(prep.main_len[titled], SORT_PREFIX).tolist()
+        key = _prefixes(t[:end] for t, end in zip(texts, ends, strict=True))
+    return titled[np.lexsort((year, first, key))]
 
 
 def _prefixes(texts: Iterable[str]) -> npt.NDArray[np.bytes_]:
-    return np.array([t.encode("utf-8")[:SORT_PREFIX] for t in texts], dtype=f"S{SORT_PREFIX}")
+    # A character is one UTF-8 byte or more, so the first SORT_PREFIX characters hold the bytes kept.
+    return np.array([t[:SORT_PREFIX].encode("utf-8")[:SORT_PREFIX] for t in texts], dtype=f"S{SORT_PREFIX}")
 
 
 def neighbourhood_pairs(prep: Prepared, windows: Sequence[int] = WINDOWS) -> npt.NDArray[np.int64]:
     """Unique (i, j) position pairs, i < j, within a key's window of places under any sort key."""
-    return _decode(_neighbourhood_codes(prep, windows), len(prep))
+    chunks = [_order_codes(prep, which, window) for which, window in enumerate(windows)]
+    return decode(unique_codes(chunks), len(prep))
 
 
-def _neighbourhood_codes(prep: Prepared, windows: Sequence[int] = WINDOWS) -> npt.NDArray[np.int64]:
-    """Unique (i, j) position pairs, i < j, within a key's window of places under any sort key.
+def _order_codes(prep: Prepared, which: int, window: int) -> npt.NDArray[np.int64]:
+    """Unique (i, j) position pairs, i < j, within `window` places under sort order `which`, as
+    one int64 code each.
 
     Pairs whose titles could neither be similar (lengths alone rule out a ratio of 60) nor one
     contain the other (no shared start or end, no subtitle dropped) are left out early.
     """
     n = len(prep)
-    titled = [k for k, t in enumerate(prep.title) if t]
-    full_len, main_len = _lengths(prep.title), _lengths(prep.main)
+    full_len, main_len = lengths(prep, "title"), lengths(prep, "main")
     heads, tails = _edges(prep)
+    order = _order(prep, which)
     chunks = []
-    for order, window in zip(_orders(prep, titled), windows, strict=True):
-        for k in range(1, window + 1):
-            a, b = order[:-k], order[k:]
-            keep = (prep.new[a] | prep.new[b]) & (
-                _possible(full_len, a, b, 60.0)
-                | (prep.has_sub[a] != prep.has_sub[b]) & _possible(main_len, a, b, 60.0)
-                | (heads[a] == heads[b])
-                | (tails[a] == tails[b])
-            )
-            a, b = a[keep], b[keep]
-            chunks.append(np.minimum(a, b) * n + np.maximum(a, b))  # one int64 code per pair
-    return _unique_codes(chunks)
+    for k in range(1, window + 1):
+        a, b = order[:-k], order[k:]
+        keep = (prep.new[a] | prep.new[b]) & (
+            _possible(full_len, a, b, 60.0)
+            | (prep.has_sub[a] != prep.has_sub[b]) & _possible(main_len, a, b, 60.0)
+            | (heads[a] == heads[b])
+            | (tails[a] == tails[b])
+        )
+        a, b = a[keep], b[keep]
+        chunks.append(np.minimum(a, b) * n + np.maximum(a, b))  # one int64 code per pair
+    return unique_codes(chunks)
 
 
 def _edges(prep: Prepared) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -122,7 +129,7 @@ def _edges(prep: Prepared) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]
 def key_pairs(prep: Prepared) -> npt.NDArray[np.int64]:
     """Pairs sharing a bibliographic address (volume + first page), or a first author, year and one
     of the two longest title words (a title damaged, cut short or reworded elsewhere keeps some)."""
-    return _decode(_key_codes(prep), len(prep))
+    return decode(_key_codes(prep), len(prep))
 
 
 def _key_codes(prep: Prepared) -> npt.NDArray[np.int64]:
@@ -132,22 +139,30 @@ def _key_codes(prep: Prepared) -> npt.NDArray[np.int64]:
     address = np.where((volume >= 0) & (page >= 0), volume * (int(page.max()) + 1) + page, -1)
     chunks = [_block_pairs(address, prep.new, n)]
     author_year = np.where((first >= 0) & (year > 0), first * 4000 + year, -1)
-    longest = [_longest(t) for t in prep.title]
-    # A record with a title in another language also takes that title's longest word, so that a
+    # A record with a title in another language also takes that title's longest words, so that a
     # copy giving only the other-language title meets it.
-    alts = np.flatnonzero(_lengths(prep.alt) > 0)
+    alts = np.flatnonzero(lengths(prep, "alt") > 0)
     where = np.concatenate((np.arange(n), alts))
-    longest += [_longest(prep.alt[k]) for k in alts.tolist()]
-    for rank in (0, 1):
-        word = codes([w[rank] if len(w) > rank and len(w[rank]) >= 4 else None for w in longest])
+    words = _longest_words(itertools.chain(prep.title, (prep.alt[k] for k in alts.tolist())))
+    for ranked in words:
+        word = codes(ranked)
+        del ranked[:]
         author = author_year[where]
         key = np.where((author >= 0) & (word >= 0), author * (int(word.max()) + 1) + word, -1)
         chunks.append(_block_pairs(key, prep.new, n, where))
-    return _unique_codes(chunks)
+    return unique_codes(chunks)
 
 
-def _longest(title: str) -> list[str]:
-    return sorted(title.split(), key=len, reverse=True)[:2]
+def _longest_words(titles: Iterable[str]) -> tuple[list[str | None], list[str | None]]:
+    """Each title's longest word and second longest (the earlier of equal lengths first), None when
+    missing or under four letters."""
+    first: list[str | None] = []
+    second: list[str | None] = []
+    for title in titles:
+        words = sorted(title.split(), key=len, reverse=True)
+        first.append(words[0] if words and len(words[0]) >= 4 else None)
+        second.append(words[1] if len(words) > 1 and len(words[1]) >= 4 else None)
+    return first, second
 
 
 def _block_pairs(
@@ -176,24 +191,48 @@ def _block_pairs(
     return np.concatenate(chunks)
 
 
-def _unique_codes(chunks: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
-    """The pair codes (i * n + j) of all chunks, sorted, each once."""
+def unique_codes(chunks: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    """The pair codes (i * n + j) of all chunks, sorted, each once (the list is emptied)."""
     flat = np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)
     del chunks[:]
     flat.sort()
     return flat[np.concatenate(([True], flat[1:] != flat[:-1]))] if len(flat) else flat
 
 
-def _decode(flat: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
+def decode(flat: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
+    """Pair codes (i * n + j) as (i, j) rows."""
     pairs = np.empty((len(flat), 2), dtype=np.int64)
     np.floor_divide(flat, n, out=pairs[:, 0])
     np.remainder(flat, n, out=pairs[:, 1])
     return pairs
 
 
-def candidate_pairs(prep: Prepared) -> npt.NDArray[np.int64]:
-    """Every blocked pair, once, i < j (kept as one code per pair until the end: half the memory)."""
-    return _decode(_unique_codes([_neighbourhood_codes(prep), _key_codes(prep)]), len(prep))
+# Blocking tasks, each a set of pairs: the keys (the most work) and the sort orders.
+BLOCKING = (("keys", -1), *((f"order {k}", k) for k in range(len(WINDOWS))))
+
+
+def blocked(prep: Prepared, task: tuple[str, int]) -> npt.NDArray[np.int64]:
+    """The pairs of one blocking task (BLOCKING), as codes: a sort order's windows, or the keys."""
+    _, which = task
+    return _key_codes(prep) if which < 0 else _order_codes(prep, which, WINDOWS[which])
+
+
+def candidate_pairs(
+    prep: Prepared,
+    run: Callable[[Iterable[tuple[str, int]]], Iterable[npt.NDArray[np.int64]]] | None = None,
+) -> npt.NDArray[np.int64]:
+    """Every blocked pair, once, i < j. `run` maps the blocking tasks (`blocked`) in worker
+    processes; by default they run here."""
+    return decode(candidate_codes(prep, run), len(prep))
+
+
+def candidate_codes(
+    prep: Prepared,
+    run: Callable[[Iterable[tuple[str, int]]], Iterable[npt.NDArray[np.int64]]] | None = None,
+) -> npt.NDArray[np.int64]:
+    """`candidate_pairs` as one code per pair (i * n + j, ascending): half the memory of the pairs."""
+    tasks = run(BLOCKING) if run is not None else (blocked(prep, task) for task in BLOCKING)
+    return unique_codes(list(tasks))
 
 
 def _possible(
@@ -206,32 +245,46 @@ def _possible(
 
 
 def _ratio(
-    texts: list[str],
+    texts: Callable[[npt.NDArray[np.int64]], Sequence[str]],
     lengths: npt.NDArray[np.int64],
     a: npt.NDArray[np.int64],
     b: npt.NDArray[np.int64],
     cutoff: float,
 ) -> npt.NDArray[np.float32]:
+    """rapidfuzz ratios of texts(a) and texts(b) pair by pair, 0 below `cutoff` (`texts` gives the
+    texts at the positions it is given)."""
     out = np.zeros(len(a), dtype=np.float32)
     idx = np.flatnonzero(_possible(lengths, a, b, cutoff))
-    arr = np.array(texts, dtype=object)
+    threads = parallel.threads()
     for start in range(0, len(idx), CHUNK):  # chunks bound the object arrays cpdist needs
         part = idx[start : start + CHUNK]
         out[part] = process.cpdist(
-            arr[a[part]], arr[b[part]], scorer=fuzz.ratio, score_cutoff=cutoff, workers=-1, dtype=np.float32
+            texts(a[part]),
+            texts(b[part]),
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            workers=threads,
+            dtype=np.float32,
         )
     return out
 
 
-def _partial(texts: list[str], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+def _partial(
+    texts: list[str], lengths: npt.NDArray[np.int64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float32]:
     """100 where the shorter title is the start or the end of the longer one (a truncated title, a
     translation appended, a heading or group name before it), else 0. Exact, after normalising:
     a fuzzy alignment costs more than the rest of the matching on large sets."""
     out = np.zeros(len(a), dtype=np.float32)
-    for k, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
-        short, long = sorted((texts[i], texts[j]), key=len)
-        if long.startswith(short) or long.endswith(short):
-            out[k] = 100.0
+    swap = lengths[a] > lengths[b]  # of equal lengths, a's title counts as the shorter
+    shorts = map(texts.__getitem__, np.where(swap, b, a).tolist())
+    longs = map(texts.__getitem__, np.where(swap, a, b).tolist())
+    inside = [
+        k
+        for k, (short, long) in enumerate(zip(shorts, longs, strict=True))
+        if long.startswith(short) or long.endswith(short)
+    ]
+    out[inside] = 100.0
     return out
 
 
@@ -240,20 +293,24 @@ def title_levels(
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
     """Each pair's title level (an index into TITLE_LEVELS) and its best title ratio."""
     a, b = pairs[:, 0], pairs[:, 1]
-    full_len = _lengths(prep.title)
-    full = _ratio(prep.title, full_len, a, b, 60.0)
+    full_len = lengths(prep, "title")
+    titles = _objects(prep, "title")
+    full = _ratio(titles.__getitem__, full_len, a, b, 60.0)
+    exact = full == 100.0  # a ratio of 100 is equal titles (cheaper than coding every title)
     # One record without the other's subtitle: compare the main titles, unless the whole titles
     # already agree.
     dropped = np.flatnonzero((prep.has_sub[a] != prep.has_sub[b]) & (full < 95))
     main = np.zeros(len(a), dtype=np.float32)
-    main[dropped] = _ratio(prep.main, _lengths(prep.main), a[dropped], b[dropped], 60.0)
-    alts = np.flatnonzero(_lengths(prep.alt)[a] + _lengths(prep.alt)[b] > 0)
+    main[dropped] = _ratio(prep.mains, lengths(prep, "main"), a[dropped], b[dropped], 60.0)
+    alt_len = lengths(prep, "alt")
+    alts = np.flatnonzero(alt_len[a] + alt_len[b] > 0)
     if len(alts):  # a parallel title in another language: compared with the other record's title
-        pool = prep.title + prep.alt
+        pool = np.concatenate((titles, _objects(prep, "alt")))
+        pool_len = np.concatenate((full_len, alt_len))
         n = len(prep.title)
         ab, ba = (
-            _ratio(pool, _lengths(pool), a[alts] + n, b[alts], 60.0),
-            _ratio(pool, _lengths(pool), a[alts], b[alts] + n, 60.0),
+            _ratio(pool.__getitem__, pool_len, a[alts] + n, b[alts], 60.0),
+            _ratio(pool.__getitem__, pool_len, a[alts], b[alts] + n, 60.0),
         )
         full[alts] = np.maximum(full[alts], np.maximum(ab, ba))
     la, lb = full_len[a], full_len[b]
@@ -265,15 +322,14 @@ def title_levels(
     heads, tails = _edges(prep)
     edge = (heads[a] == heads[b]) | (tails[a] == tails[b])
     check = np.flatnonzero((best < 90) & (shorter >= 20) & (shorter < 0.8 * np.maximum(la, lb)) & edge)
-    partial[check] = _partial(prep.title, a[check], b[check])
-    same = prep.coded("title", lambda: prep.title)
-    long_main = _lengths(prep.main)[np.where(prep.has_sub[a], a, b)] >= SHORT_TITLE
+    partial[check] = _partial(prep.title, full_len, a[check], b[check])
+    long_main = lengths(prep, "main")[np.where(prep.has_sub[a], a, b)] >= SHORT_TITLE
     # Strongest first: one title inside the other (a subtitle dropped, a title cut short or given a
     # heading) says more than a middling ratio over the whole.
     tests = {
         "missing": shorter == 0,
         "short": (shorter < SHORT_TITLE) & (best >= 90),
-        "exact": same[a] == same[b],
+        "exact": exact,
         "high": full >= 95,
         "contained": ((main >= 95) & long_main) | (partial >= 95),
         "good": best >= 90,
@@ -288,3 +344,28 @@ def title_levels(
 
 def _lengths(texts: list[str]) -> npt.NDArray[np.int64]:
     return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+
+
+def lengths(prep: Prepared, name: str) -> npt.NDArray[np.int64]:
+    """The lengths of a title column (`title`, `main` or `alt`), made once per run."""
+
+    def make() -> npt.NDArray[np.int64]:
+        return prep.main_len.astype(np.int64) if name == "main" else _lengths(getattr(prep, name))
+
+    found: npt.NDArray[np.int64] = prep.cached(f"len:{name}", make)
+    return found
+
+
+def _objects(prep: Prepared, name: str) -> npt.NDArray[np.object_]:
+    """A title column as a numpy object array (what cpdist takes, indexed in bulk), made once."""
+    found: npt.NDArray[np.object_] = prep.cached(f"obj:{name}", lambda: np.array(getattr(prep, name), object))
+    return found
+
+
+def warm_titles(prep: Prepared) -> None:
+    """Make the cached title columns `title_levels` reads (before worker processes are forked)."""
+    for name in ("title", "main", "alt"):
+        lengths(prep, name)
+    _objects(prep, "title")
+    _objects(prep, "alt")
+    _edges(prep)

@@ -81,7 +81,7 @@ class Prepared:
     new: npt.NDArray[np.bool_]
     source: list[str]
     title: list[str]
-    main: list[str]
+    main_len: npt.NDArray[np.int32]  # the main title (without the subtitle) is title[:main_len]
     alt: list[str]  # a title in another language given with the title ("" when none)
     cited: npt.NDArray[np.bool_]  # the title cited the article it corrects (an erratum)
     has_sub: npt.NDArray[np.bool_]
@@ -104,7 +104,7 @@ class Prepared:
 
     def release(self) -> None:
         """Drop the compared columns once matching is done; IDs and the `new` mask stay."""
-        for name in ("title", "main", "alt", "source", "surnames", "givens", "volume", "issue", "page"):
+        for name in ("title", "alt", "source", "surnames", "givens", "volume", "issue", "page"):
             setattr(self, name, [])
         self.journal, self.orgs, self.doc_class = [], [], []
         self.keys = {name: [] for name in self.keys}
@@ -129,6 +129,12 @@ class Prepared:
             "year": lambda: [y or None for y in self.year.tolist()],
         }
         return derived.get(name) or (lambda: getattr(self, name))
+
+    def mains(self, positions: npt.NDArray[np.int64]) -> list[str]:
+        """The main titles of the records at `positions`: not kept, as each is the start of its title."""
+        title = self.title
+        ends = self.main_len[positions].tolist()
+        return [title[k][:end] for k, end in zip(positions.tolist(), ends, strict=True)]
 
     # Notices and series marks are read only for the few pairs with similar titles, not every record.
     def notice(self, k: int) -> str | None:
@@ -206,13 +212,15 @@ def normalize_url(value: str | None) -> str | None:
     return None if not text or _SITE_ROOT.match(text) else text
 
 
-def _issues(
-    sources: Sequence[str], issues: Sequence[Any], volumes: Sequence[Any], pages: Sequence[Any]
-) -> list[str | None]:
-    """Issue numbers, except from sources whose `issue` column is a per-record number."""
-    parsed = [
+def _issue_numbers(issues: Sequence[Any], volumes: Sequence[Any], pages: Sequence[Any]) -> list[str | None]:
+    """Issue numbers as compared, record by record (`ignore_record_numbers` then needs every record)."""
+    return [
         venue.issue_number(v, vol, nz.first_page(p)) for v, vol, p in zip(issues, volumes, pages, strict=True)
     ]
+
+
+def ignore_record_numbers(sources: Sequence[str], parsed: Sequence[str | None]) -> list[str | None]:
+    """Issue numbers, except from sources whose `issue` column is a per-record number."""
     by_source: dict[str, list[str]] = {}
     for source, value in zip(sources, parsed, strict=True):
         if value is not None:
@@ -241,6 +249,76 @@ def from_columns(
     With `consume`, each raw column is removed from `cols` (a dict) once normalised, so the raw and
     the normalised forms of a million records are not all held at once (~300 MB).
     """
+    prep = assemble([normalise(cols, consume=consume)])
+    if isinstance(new_ids, np.ndarray):
+        prep.new = new_ids
+    elif new_ids is not None:
+        prep.new = np.isin(prep.ids, np.fromiter(new_ids, dtype=np.int64, count=len(new_ids)))
+    return prep
+
+
+# Columns of a Part, by how they are joined: lists, and numpy arrays.
+_LISTS = (
+    "source", "title", "alt", "surnames", "givens",
+    "volume", "issue", "page", "doc_class", "orgs", "journal",
+)  # fmt: skip
+_ARRAYS = ("ids", "main_len", "cited", "has_sub", "year", "page_start", "page_end")
+
+
+@dataclass(slots=True)
+class Part:
+    """A batch of records normalised (`normalise`), record by record: what `assemble` joins.
+
+    `issue` is as parsed: whether a source's issues are record numbers needs every record."""
+
+    ids: npt.NDArray[np.int64]
+    source: list[str]
+    title: list[str]
+    main_len: npt.NDArray[np.int32]
+    alt: list[str]
+    cited: npt.NDArray[np.bool_]
+    has_sub: npt.NDArray[np.bool_]
+    year: npt.NDArray[np.int32]
+    surnames: list[tuple[str, ...]]
+    givens: list[tuple[str, ...]]
+    volume: list[str | None]
+    issue: list[str | None]
+    page: list[str | None]
+    page_start: npt.NDArray[np.int64]
+    page_end: npt.NDArray[np.int64]
+    doc_class: list[str | None]
+    orgs: list[frozenset[str]]
+    journal: list[str | None]
+    keys: dict[str, list[str | None]]
+
+
+def assemble(parts: Iterable[Part]) -> Prepared:
+    """One Prepared from parts in order (each dropped once joined); every record counts as new
+    until the caller sets `new`."""
+    lists: dict[str, Any] = {name: [] for name in _LISTS}
+    arrays: dict[str, list[npt.NDArray[Any]]] = {name: [] for name in _ARRAYS}
+    keys: dict[str, list[str | None]] = {name: [] for name in IDENTIFIERS}
+    seen = False
+    for part in parts:
+        seen = True
+        for name in _LISTS:
+            lists[name].extend(getattr(part, name))
+        for name in _ARRAYS:
+            arrays[name].append(getattr(part, name))
+        for name in IDENTIFIERS:
+            keys[name].extend(part.keys[name])
+        del part
+    if not seen:  # no records: the columns of an empty batch, with their types
+        return assemble([normalise({"id": []})])
+    joined: dict[str, Any] = {name: np.concatenate(chunks) for name, chunks in arrays.items()}
+    ids = joined.pop("ids").astype(np.int64, copy=False)
+    lists["issue"] = ignore_record_numbers(lists["source"], lists["issue"])
+    return Prepared(ids=ids, new=np.ones(len(ids), dtype=bool), keys=keys, **lists, **joined)
+
+
+def normalise(cols: Mapping[str, Sequence[Any]], *, consume: bool = False) -> Part:
+    """Normalise a batch of raw columns (FIELDS names; missing columns count as empty), record by
+    record: the part of `from_columns` that worker processes share out (`parallel.Pool`)."""
     n = len(cols["id"])
     nothing: list[Any] = [None] * n  # one shared list for every absent column
 
@@ -276,19 +354,14 @@ def from_columns(
     splits = [_split(t) for t in titles]
     del titles
     ids = np.fromiter((int(i) for i in cols["id"]), dtype=np.int64, count=n)
-    if new_ids is None:
-        new = np.ones(n, dtype=bool)
-    elif isinstance(new_ids, np.ndarray):
-        new = new_ids
-    else:
-        new = np.isin(ids, np.fromiter(new_ids, dtype=np.int64, count=len(new_ids)))
-    # The subtitle separators are punctuation, so the normalised title is main + sub.
+    # The subtitle separators are punctuation, so the normalised title is main + sub (and the main
+    # title is kept as its length).
     norm = [f"{m} {s}" if s else m for m, s in splits]
     names = [_names(a) for a in col("authors")]
     done("authors")
-    sources = [s or "" for s in col("source")]
+    sources = [sys.intern(s) if s else "" for s in col("source")]  # a few names, a million times
     page_start, page_end = _page_numbers(col("pages"))
-    issue = _issues(sources, col("issue"), col("volume"), col("pages"))
+    issue = _issue_numbers(col("issue"), col("volume"), col("pages"))
     page = [_interned(nz.first_page(p)) for p in col("pages")]
     volume = [_interned(nz.normalize_volume(v)) for v in col("volume")]
     done("pages", "issue", "volume")
@@ -301,12 +374,11 @@ def from_columns(
         "url": ident("url", normalize_url),
     }
     done("doi", "openalex_id", "pmid", "govuk_base_path", "govuk_content_id", "url")
-    return Prepared(
+    return Part(
         ids=ids,
-        new=new,
         source=sources,
         title=norm,
-        main=[m for m, _ in splits],
+        main_len=np.fromiter((len(m) for m, _ in splits), dtype=np.int32, count=n),
         alt=alt,
         cited=cited,
         has_sub=np.fromiter((bool(s) for _, s in splits), dtype=bool, count=n),

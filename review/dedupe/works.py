@@ -7,11 +7,15 @@ new IDs; a work emptied by a merge is deleted (it has no downstream rows, or it 
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, update
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, Dialect, Table, column, delete, func, insert, literal, select
+from sqlalchemy import table as temporary
 from sqlmodel import Session, SQLModel
 
 from review.db import utcnow
@@ -24,6 +28,7 @@ _WORK_FIELDS = ("title", "abstract", "authors", "year", "doi", "journal", "publi
 _DETAILS = ("publication_date", "issn", "volume", "issue", "pages", "keywords")
 _WORK_FIELDS_MORE = ("language", "url", "countries", *_DETAILS)
 _RECORD_COLS = ("id", "work_id", "source", *_WORK_FIELDS, *_WORK_FIELDS_MORE, "openalex_id")
+_COPIED = (*_WORK_FIELDS, *_WORK_FIELDS_MORE)  # a work's fields, as its records name them
 
 
 def chunks(values: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
@@ -72,21 +77,169 @@ def cte_rows(count: int) -> Any:
 
 
 def set_work_ids(session: Session, assignments: Mapping[int, int]) -> None:
-    """Point records at works: the (record, work) pairs go to a temporary table in one executemany,
-    handed straight to the driver, then one UPDATE ... FROM moves them all (at a million records,
-    half the time of an UPDATE per record)."""
-    if not assignments:
+    """Point records at works (record ID -> work ID), in bulk (`move`)."""
+    if assignments:
+        records = np.fromiter(assignments.keys(), dtype=np.int64, count=len(assignments))
+        targets = np.fromiter(assignments.values(), dtype=np.int64, count=len(assignments))
+        move(session, records, targets, np.zeros(len(records), dtype=bool))
+
+
+def reserve_ids(session: Session, count: int) -> list[int]:
+    """IDs for `count` new works, ascending: the IDs inserting them would have taken (SQLite's next
+    row IDs; PostgreSQL's sequence, drawn now, so no other writer takes them)."""
+    if count <= 0:
+        return []
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        drawn = "SELECT nextval(pg_get_serial_sequence('work', 'id')) FROM generate_series(1, %s)"
+        return sorted(int(i) for (i,) in conn.exec_driver_sql(drawn, (count,)))
+    first = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM work").scalar_one())
+    return list(range(first, first + count))
+
+
+_MOVE_BATCH = 50_000  # (record, work) rows per executemany
+
+
+def move(
+    session: Session,
+    records: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    fresh: npt.NDArray[np.bool_],
+) -> None:
+    """Point `records` at `targets` (work IDs, element by element). `fresh` marks records whose
+    target is a new work (an ID from `reserve_ids`): it is created here, with its record's fields,
+    or with the fields chosen from all its records (`canonical`).
+
+    In bulk, through temporary tables filled by driver-level executemany: the (record, work) pairs,
+    then the new works (a record to copy, or the chosen fields); one INSERT ... SELECT creates the
+    works in ID order and one UPDATE ... FROM moves the records (at a million records, a fraction
+    of the time of a statement per row, or of filling works after)."""
+    if not len(records):
         return
     conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql("CREATE TEMPORARY TABLE work_moves (id BIGINT PRIMARY KEY, work_id BIGINT NOT NULL)")
-    items = list(assignments.items())
-    for start in range(0, len(items), 50_000):  # batches keep the parameter list small
-        conn.exec_driver_sql(
-            f"INSERT INTO work_moves (id, work_id) VALUES ({mark}, {mark})", items[start : start + 50_000]
-        )
+    kinds = _stage_moves(conn, records, targets, fresh)
+    if fresh.any():
+        now = _bound(conn, "created_at", utcnow())
+        several = _new_works_of_several(session) if (kinds == _SEVERAL).any() else iter(())
+        _create(conn, _chosen_fields(conn.dialect, several, now), now)
     conn.exec_driver_sql("UPDATE record SET work_id = m.work_id FROM work_moves m WHERE m.id = record.id")
     conn.exec_driver_sql("DROP TABLE work_moves")
+
+
+def _stage_moves(
+    conn: Connection,
+    records: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    fresh: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.int8]:
+    """The (record, work, kind) rows of `move` in the temporary table `work_moves`, by driver-level
+    executemany; returns each record's kind."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    columns = f"id {_key(conn)}, work_id BIGINT NOT NULL, kind SMALLINT NOT NULL"
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE work_moves ({columns})")
+    kinds = _kinds(targets, fresh)
+    order = np.argsort(records, kind="stable")  # in key order: appended, not inserted, into the table
+    rows = list(zip(records[order].tolist(), targets[order].tolist(), kinds[order].tolist(), strict=True))
+    for start in range(0, len(rows), _MOVE_BATCH):
+        conn.exec_driver_sql(
+            f"INSERT INTO work_moves (id, work_id, kind) VALUES ({mark}, {mark}, {mark})",
+            rows[start : start + _MOVE_BATCH],
+        )
+    return kinds
+
+
+def _chosen_fields(
+    dialect: Dialect, works: Iterable[tuple[int, list[tuple[Any, ...]]]], now: Any
+) -> list[tuple[Any, ...]]:
+    """Per work, its canonical fields from its records (_RECORD_COLS rows), bound for the driver as
+    SQLAlchemy binds them: (*_COPIED, `now`, work ID). Every work is read before any is written: no
+    write while a read is open."""
+    bound = {name: _binder(dialect, name) for name in _COPIED}
+    bound = {name: bind for name, bind in bound.items() if bind is not _same}  # JSON columns
+    params = []
+    for wid, rows in works:
+        fields = canonical([dict(zip(_RECORD_COLS, row, strict=True)) for row in rows])
+        for name, bind in bound.items():
+            fields[name] = bind(fields[name])
+        params.append((*map(fields.__getitem__, _COPIED), now, wid))
+    return params
+
+
+def _key(conn: Connection) -> str:
+    """An integer primary key for a temporary table (in SQLite, the row ID itself: rows in key order)."""
+    return "INTEGER PRIMARY KEY" if conn.dialect.name == "sqlite" else "BIGINT PRIMARY KEY"
+
+
+def _create(conn: Connection, chosen: Sequence[tuple[Any, ...]], now: Any) -> None:
+    """Create the new works of `work_moves`: from their one record, or with the fields chosen from
+    their records. Both kinds go to `new_works` first, so that one INSERT ... SELECT adds them all
+    in ID order (appended to the work table, not inserted between its rows)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    if conn.dialect.name == "sqlite":  # untyped: values are kept as bound, typed by `work` itself
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE new_works (id {_key(conn)}, founder BIGINT, "
+            f"{', '.join(_COPIED)}, created_at, updated_at)"
+        )
+    else:
+        conn.exec_driver_sql("CREATE TEMPORARY TABLE new_works (LIKE work)")
+        conn.exec_driver_sql("ALTER TABLE new_works ADD COLUMN founder BIGINT")
+    conn.exec_driver_sql(
+        f"INSERT INTO new_works (id, founder, created_at, updated_at) "
+        f"SELECT work_id, id, {mark}, {mark} FROM work_moves WHERE kind = {_ONE}",
+        (now, now),
+    )
+    columns = ", ".join((*_COPIED, "updated_at", "id", "created_at"))
+    stmt = f"INSERT INTO new_works ({columns}) VALUES ({', '.join([mark] * (len(_COPIED) + 3))})"
+    for start in range(0, len(chosen), _MOVE_BATCH):
+        conn.exec_driver_sql(stmt, [(*p, now) for p in chosen[start : start + _MOVE_BATCH]])
+    fields = ", ".join(f"CASE WHEN n.founder IS NULL THEN n.{name} ELSE r.{name} END" for name in _COPIED)
+    conn.exec_driver_sql(
+        f"INSERT INTO work (id, {', '.join(_COPIED)}, created_at, updated_at) "
+        f"SELECT n.id, {fields}, n.created_at, n.updated_at "
+        "FROM new_works n LEFT JOIN record r ON r.id = n.founder ORDER BY n.id"
+    )
+    conn.exec_driver_sql("DROP TABLE new_works")
+
+
+def _new_works_of_several(session: Session) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+    """The records of each new work of several records (from `work_moves`), by work."""
+    moves = temporary("work_moves", column("id"), column("work_id"), column("kind"))
+    rec = Record.__table__  # type: ignore[attr-defined]
+    query = (
+        select(moves.c.work_id, *(rec.c[name] for name in _RECORD_COLS))
+        .select_from(moves.join(rec, rec.c.id == moves.c.id))
+        .where(moves.c.kind == _SEVERAL)
+        .order_by(moves.c.work_id)
+    )
+    return _grouped(session.execute(query.execution_options(yield_per=_MOVE_BATCH)))
+
+
+_MOVED, _ONE, _SEVERAL = 0, 1, 2  # a record joins a work; founds a work of its own; one of several
+
+
+def _kinds(targets: npt.NDArray[np.int64], fresh: npt.NDArray[np.bool_]) -> npt.NDArray[np.int8]:
+    """Per record: joins an existing work, is the only record of a new work, or one of several."""
+    kinds = np.zeros(len(targets), dtype=np.int8)
+    created, counts = np.unique(targets[fresh], return_counts=True)
+    shared = np.isin(targets, created[counts > 1])
+    kinds[fresh] = np.where(shared[fresh], _SEVERAL, _ONE)
+    return kinds
+
+
+def _bound(conn: Connection, column: str, value: Any) -> Any:
+    """`value` as SQLAlchemy would hand it to the driver for the work table's `column` (JSON text,
+    a timestamp in SQLite's format): rows written at driver level read back as the ORM's do."""
+    return _binder(conn.dialect, column)(value)
+
+
+def _binder(dialect: Dialect, column: str) -> Callable[[Any], Any]:
+    table = Work.__table__  # type: ignore[attr-defined]
+    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    return process if process is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def delete_empty(session: Session, work_ids: Iterable[int]) -> None:
@@ -113,64 +266,89 @@ def survivor(work_ids: Iterable[int], anchored: set[int]) -> int:
     return next((w for w in ids if w in anchored), ids[0])
 
 
+_FILLED = (*_WORK_FIELDS, "volume", "pages")  # fields counted for a record's quality
+_SINGLES = ("title", "year", "journal", "publisher", "doc_type", "language", "url", *_DETAILS)
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value != "" and value != []
+
+
 def _quality(rec: Mapping[str, Any]) -> tuple[int, ...]:
-    filled = sum(rec.get(f) not in (None, "", []) for f in (*_WORK_FIELDS, "volume", "pages"))
+    filled = sum(map(_given, map(rec.get, _FILLED)))
     return (bool(rec.get("abstract")), bool(rec.get("doi")), filled, rec.get("source") == "openalex")
+
+
+def _rank(rec: Mapping[str, Any]) -> tuple[tuple[int, ...], int]:
+    return _quality(rec), -int(rec["id"])
 
 
 def canonical(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """A work's fields from its records: the richest record first, the longest abstract and author list."""
-    ranked = sorted(records, key=lambda r: (_quality(r), -int(r["id"])), reverse=True)
-
-    def first(name: str) -> Any:
-        return next((r[name] for r in ranked if r.get(name) not in (None, "", [])), None)
-
+    ranked = sorted(records, key=_rank, reverse=True)
+    out: dict[str, Any] = dict.fromkeys(_SINGLES)
+    for name in _SINGLES:  # each from the first record that gives it
+        for rec in ranked:
+            value = rec.get(name)
+            if _given(value):
+                out[name] = value
+                break
     abstracts = [r["abstract"] for r in ranked if r.get("abstract")]
     authors = [r["authors"] for r in ranked if r.get("authors")]
-    dois = Counter(d for d in (normalize_doi(r.get("doi")) for r in ranked) if d)
+    dois: dict[str, int] = {}  # counted in rank order: of equally frequent DOIs the first wins
+    for rec in ranked:
+        doi = normalize_doi(rec.get("doi"))
+        if doi:
+            dois[doi] = dois.get(doi, 0) + 1
     countries = sorted({c for r in ranked for c in (r.get("countries") or [])})
-    singles = ("title", "year", "journal", "publisher", "doc_type", "language", "url", *_DETAILS)
-    out = {name: first(name) for name in singles}
     out.update(
         abstract=max(abstracts, key=len) if abstracts else None,
         authors=max(authors, key=len) if authors else None,
-        doi=dois.most_common(1)[0][0] if dois else None,
+        doi=max(dois, key=dois.__getitem__) if dois else None,
         countries=countries or None,
     )
     return out
 
 
-def copy_single(session: Session, first_id: int) -> None:
-    """Fill works from ID `first_id` on with their record's fields in one UPDATE ... FROM.
-
-    Right for single-record works; works of several records get the same and are then `refresh`ed.
-    """
-    rec = Record.__table__  # type: ignore[attr-defined]
-    work = Work.__table__  # type: ignore[attr-defined]
-    fields = {name: rec.c[name] for name in (*_WORK_FIELDS, *_WORK_FIELDS_MORE)}
-    stmt = update(work).values(fields).where(rec.c.work_id == work.c.id, work.c.id >= first_id)
-    session.execute(stmt)
-
-
 def refresh(session: Session, work_ids: Iterable[int]) -> None:
-    """Recompute the canonical fields of works from their current records (bulk UPDATE per chunk)."""
+    """Recompute the canonical fields of works from their current records.
+
+    Many works (a dedupe run's) are read through a temporary table of their IDs in one query, in
+    work order, and written by driver-level executemany: at a million records, a fraction of the
+    time of an IN-list query and an ORM-level UPDATE per chunk of works."""
     ids = sorted(set(work_ids))
-    rec = Record.__table__  # type: ignore[attr-defined]
-    work = Work.__table__  # type: ignore[attr-defined]
-    cols = [rec.c[name] for name in _RECORD_COLS]
-    stmt = (
-        update(work)
-        .where(work.c.id == bindparam("wid"))
-        .values({name: bindparam(f"v_{name}") for name in (*_WORK_FIELDS, *_WORK_FIELDS_MORE, "updated_at")})
+    if not ids:
+        return
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sets = ", ".join(f"{name} = {mark}" for name in (*_COPIED, "updated_at"))
+    stmt = f"UPDATE work SET {sets} WHERE id = {mark}"
+    params = _chosen_fields(
+        conn.dialect, _records_by_work(session, ids), _bound(conn, "updated_at", utcnow())
     )
-    now = utcnow()
-    for part in chunks(ids):
-        grouped: dict[int, list[dict[str, Any]]] = {}
-        for row in session.execute(select(*cols).where(rec.c.work_id.in_(part))).mappings():
-            grouped.setdefault(row["work_id"], []).append(dict(row))
-        params = [
-            {"wid": wid, "v_updated_at": now, **{f"v_{k}": v for k, v in canonical(recs).items()}}
-            for wid, recs in grouped.items()
-        ]
-        if params:
-            session.connection().execute(stmt, params)
+    for start in range(0, len(params), _MOVE_BATCH):
+        conn.exec_driver_sql(stmt, params[start : start + _MOVE_BATCH])
+
+
+def _records_by_work(session: Session, ids: Sequence[int]) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+    """The records of works `ids` (sorted), grouped by work, in work order."""
+    rec = Record.__table__  # type: ignore[attr-defined]
+    query = select(rec.c.work_id, *(rec.c[name] for name in _RECORD_COLS)).order_by(rec.c.work_id)
+    if len(ids) <= CHUNK:
+        yield from _grouped(session.execute(query.where(rec.c.work_id.in_(ids))))
+        return
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE refresh_works (id {_key(conn)})")
+    for part in chunks(ids, _MOVE_BATCH):
+        conn.exec_driver_sql(f"INSERT INTO refresh_works (id) VALUES ({mark})", [(i,) for i in part])
+    wanted = temporary("refresh_works", column("id"))
+    query = query.where(rec.c.work_id.in_(select(wanted.c.id)))
+    yield from _grouped(session.execute(query.execution_options(yield_per=_MOVE_BATCH)))
+    conn.exec_driver_sql("DROP TABLE refresh_works")
+
+
+def _grouped(rows: Iterable[Any]) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+    """Rows of (work, *_RECORD_COLS), in work order, as each work's records (_RECORD_COLS rows)."""
+    for wid, group in groupby(rows, key=itemgetter(0)):
+        yield wid, [tuple(row[1:]) for row in group]

@@ -2,13 +2,16 @@
 baselines measured in the same run (exact DOI-or-title matching; bib-dedupe if installed), and the
 matching core at scale on synthetic records built from the real ones.
 
-`nox -s bench -- dedupe [--quick] [--scale 10000,100000,1000000] [--no-scale] [--sets-dir DIR]
-[--misses N]`. The labelled sets: three from ../shared/data/dedup, the hard cases of tests/data/dedupe
-(real records chosen for what trips matchers up; see its README), and with --sets-dir DIR every
-subfolder of DIR in the bib-dedupe benchmark layout (held-out sets). For `review dedupe` the table
-adds the queue left for a person and the recall it would give if decided as gold says.
+`nox -s bench -- dedupe [--quick] [--scale 10000,100000,1000000] [--store SIZES] [--workers N]
+[--no-scale] [--no-sets] [--sets-dir DIR] [--misses N]`. The labelled sets: three from
+../shared/data/dedup, the hard cases of tests/data/dedupe (real records chosen for what trips matchers
+up; see its README), and with --sets-dir DIR every subfolder of DIR in the bib-dedupe benchmark
+layout (held-out sets). For `review dedupe` the table adds the queue left for a person and the
+recall it would give if decided as gold says.
 Each measurement runs in a forked child, so "peak MB" is that child's maximum RSS (including the
-~100 MB of imported libraries); "cpu s" beside wall seconds shows how busy the machine was.
+~100 MB of imported libraries); "cpu s" beside wall seconds shows how busy the machine was. The
+store table (`dedupe.run` on 10k, 100k and 1M stored records) adds "all MB", the dedupe process and
+its worker processes together, then how time grew with size and where it went at the largest size.
 """
 
 from __future__ import annotations
@@ -89,20 +92,56 @@ def extra_sets(dirs: Sequence[Path], taken: Iterable[str]) -> dict[str, Labelled
 
 def measured(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float, float]:
     """fn(*args) in a forked child: (result, wall s, cpu s, peak RSS MB of the child)."""
+    result, wall, cpu, peak, _ = measured_tree(fn, *args)
+    return result, wall, cpu, peak
+
+
+def measured_tree(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float, float, float | None]:
+    """`measured`, and the peak memory of the child and the worker processes it forks together:
+    their proportional set sizes (shared pages split between the processes sharing them) summed,
+    sampled every 0.1 s (None where /proc cannot tell). The cpu seconds include the workers'."""
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
 
     def child() -> None:
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu = time.perf_counter(), _cpu_with_children()
         out = fn(*args)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        send.send((out, time.perf_counter() - wall, time.process_time() - cpu, peak))
+        send.send((out, time.perf_counter() - wall, _cpu_with_children() - cpu, peak))
 
     proc = ctx.Process(target=child)
     proc.start()
-    result: tuple[Any, float, float, float] = recv.recv()
+    assert proc.pid is not None
+    tree: float | None = 0.0
+    while not recv.poll(0.1):
+        now = _tree_mb(proc.pid)
+        tree = None if now is None or tree is None else max(tree, now)
+    out, wall, cpu, peak = recv.recv()
     proc.join()
-    return result
+    return out, wall, cpu, peak, tree
+
+
+def _cpu_with_children() -> float:
+    """CPU seconds of this process and of the children it has waited for (the dedupe workers)."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
+
+
+def _tree_mb(pid: int) -> float | None:
+    """Summed PSS (MB) of process `pid` and its descendants, from /proc (Linux); None elsewhere."""
+    total = 0
+    todo = [pid]
+    try:
+        while todo:
+            p = todo.pop()
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+    except (OSError, StopIteration, ValueError):
+        return None if not os.path.isdir("/proc/self/task") else total / 1024
+    return total / 1024
 
 
 def _read_rows(path: Path) -> list[dict[str, str]]:
@@ -626,16 +665,18 @@ def build_store(shared: Path, n: int, folder: Path) -> None:
     engine.dispose()
 
 
-def dedupe_store(folder: Path) -> tuple[float, float, int]:
-    """`dedupe.run` on the store in one transaction: (seconds, cpu seconds, works)."""
+def dedupe_store(folder: Path, workers: int | None = None) -> tuple[float, float, int, dict[str, float]]:
+    """`dedupe.run` on the store in one transaction: (seconds, cpu seconds, works, seconds by phase)."""
     from review import dedupe
     from review.db import make_engine, session_scope
 
     engine = make_engine(folder / "review.db")
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), _cpu_with_children()
     with session_scope(engine) as session:
-        works = dedupe.run(session).works
-    return time.perf_counter() - start, time.process_time() - cpu, works
+        result = dedupe.run(session, workers=workers)
+        committed = time.perf_counter()
+    phases = {**result.seconds, "commit": round(time.perf_counter() - committed, 3)}
+    return time.perf_counter() - start, _cpu_with_children() - cpu, result.works, phases
 
 
 def store_scores(shared: Path, n: int, folder: Path) -> tuple[float, float]:
@@ -645,23 +686,53 @@ def store_scores(shared: Path, n: int, folder: Path) -> tuple[float, float]:
     return tp / max(_pairs(pred.values()), 1), tp / _pairs(group)
 
 
-def bench_store(shared: Path, sizes: Sequence[int]) -> None:
+def bench_store(shared: Path, sizes: Sequence[int], workers: int | None = None) -> None:
+    """The store table: `dedupe.run` at each size, its growth, and where the largest run's time went."""
+    from review.dedupe.parallel import default_workers
+
+    processes = default_workers() if workers is None else workers
     print(
-        "\nScale through the store: `dedupe.run` on synthetic records already imported (load, match, write)"
+        "\nScale through the store: `dedupe.run` on synthetic records already imported (load, match, write,"
+        f" commit); {processes} worker process(es), {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f} at start"
     )
+    print("(peak MB: the dedupe process; all MB: it and its workers, shared pages counted once)")
     print(row(STORE_COLUMNS, [name for name, _ in STORE_COLUMNS]))
+    timed: list[tuple[int, float]] = []
+    phases: dict[str, float] = {}
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-dedupe-store-") as tmp:
             measured(build_store, shared, n, Path(tmp))
-            (secs, cpu, works), *_, peak = measured(dedupe_store, Path(tmp))
+            (secs, cpu, works, phases), _, _, peak, tree = measured_tree(dedupe_store, Path(tmp), workers)
             (precision, recall), *_ = measured(store_scores, shared, n, Path(tmp))
-            values = (n, secs, cpu, peak, works, precision, recall, secs / n * 10_000)
-            print(row(STORE_COLUMNS, values, (-1, 1, 1, 0, -1, 4, 4, 3)), flush=True)
+            values = (n, secs, cpu, peak, "-" if tree is None else tree, works, precision, recall)
+            print(row(STORE_COLUMNS, (*values, secs / n * 10_000), (-1, 1, 1, 0, 0, -1, 4, 4, 3)), flush=True)
+            timed.append((n, secs))
+    print(growth_line(timed))
+    if phases:
+        print(f"where the time went at {sizes[-1]:,} records: " + phase_line(phases))
+
+
+def growth_line(timed: Sequence[tuple[int, float]]) -> str:
+    """How time grows with size: `10,000 -> 100,000: x10.0 records, x11.2 time; ...`; linear is
+    time growing as the records do."""
+    steps = [
+        f"{a:,} -> {b:,}: x{b / a:.1f} records, x{tb / ta:.1f} time"
+        for (a, ta), (b, tb) in itertools.pairwise(timed)
+        if ta > 0
+    ]
+    return "growth: " + ("; ".join(steps) if steps else "one size only")
+
+
+def phase_line(phases: dict[str, float]) -> str:
+    """Seconds by phase with their shares: `read and normalise 14.2 s (23%), ...`."""
+    total = sum(phases.values()) or 1.0
+    return ", ".join(f"{name} {secs:.1f} s ({100 * secs / total:.0f}%)" for name, secs in phases.items())
 
 
 STORE_COLUMNS: Columns = (
-    *(("records", ">9"), ("seconds", ">8"), ("cpu s", ">7"), ("peak MB", ">8"), ("works", ">8")),
-    *(("precision", ">9"), ("recall", ">7"), ("s per 10k", ">9")),
+    *(("records", ">9"), ("seconds", ">8"), ("cpu s", ">7"), ("peak MB", ">8"), ("all MB", ">7")),
+    *(("works", ">8"), ("precision", ">9"), ("recall", ">7"), ("s per 10k", ">9")),
 )
 
 
@@ -670,6 +741,9 @@ def main(shared: Path, argv: list[str]) -> None:
     parser.add_argument("--quick", action="store_true", help="scale only to 100,000 records")
     parser.add_argument("--no-scale", action="store_true", help="labelled sets only")
     parser.add_argument("--scale", default=None, help="comma-separated sizes (default 10000,100000,1000000)")
+    parser.add_argument("--store", default=None, help="sizes through the store (default as --scale's)")
+    parser.add_argument("--workers", type=int, default=None, help="dedupe worker processes (default: 2)")
+    parser.add_argument("--no-sets", action="store_true", help="scale only: skip the labelled sets")
     parser.add_argument(
         "--sets-dir",
         type=Path,
@@ -679,11 +753,13 @@ def main(shared: Path, argv: list[str]) -> None:
     )
     parser.add_argument("--misses", type=int, default=0, metavar="N", help="print N missed and N false pairs")
     args, _ = parser.parse_known_args(argv)
-    bench_sets({**SETS, **extra_sets(args.sets_dir, SETS)}, shared, args.misses)
+    if not args.no_sets:
+        bench_sets({**SETS, **extra_sets(args.sets_dir, SETS)}, shared, args.misses)
     if not args.no_scale:
         sizes = args.scale or ("10000,100000" if args.quick else "10000,100000,1000000")
         bench_scale(shared, [int(s) for s in sizes.split(",")])
-        bench_store(shared, [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+        store = args.store or ("10000,100000" if args.quick else "10000,100000,1000000")
+        bench_store(shared, [int(s) for s in store.split(",")], args.workers)
     print(f"load average at end: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
 
 
