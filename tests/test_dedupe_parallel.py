@@ -89,6 +89,7 @@ def small_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
     tasks, so children take some of each kind."""
     monkeypatch.setattr(stage, "BATCH", 40)
     monkeypatch.setattr(stage, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(stage, "CHOSEN_APART", 1)
     monkeypatch.setattr(dedupe_engine, "PAIR_CHUNK", 25)
     monkeypatch.setattr(works, "_MOVE_BATCH", 30)
 
@@ -189,6 +190,19 @@ def test_results_come_in_task_order_from_both_processes(forking: None) -> None:
     assert multiprocessing.active_children() == []
 
 
+def test_a_submitted_task_runs_in_the_child_while_this_process_goes_on(forking: None) -> None:
+    def square(k: int) -> tuple[int, int]:
+        return k * k, os.getpid()
+
+    with parallel.Pool(square, 2) as pool:
+        result = pool.submit(7)
+        here = square(3)  # this process works meanwhile
+        assert result() == (49, result()[1])
+        assert result()[1] != os.getpid() and here == (9, os.getpid())
+    with parallel.Pool(square, 1) as pool:  # no child: the task runs here when asked for
+        assert pool.submit(5)() == (25, os.getpid())
+
+
 def test_a_failing_task_raises_here_with_the_workers_traceback(forking: None) -> None:
     def fail_on_three(k: int) -> int:
         if k == 3 and parallel.threads() == 1 and os.getpid() != parent:
@@ -283,13 +297,13 @@ def test_a_run_writes_with_a_larger_page_cache_and_gives_it_back(
     add_records(session, _records(20))
     before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
     during = []
-    move = works.move
+    finish = works.finish_moves
 
     def watched(*args: Any, **kwargs: Any) -> None:
         during.append(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
-        move(*args, **kwargs)
+        finish(*args, **kwargs)
 
-    monkeypatch.setattr(works, "move", watched)
+    monkeypatch.setattr(works, "finish_moves", watched)
     dedupe.run(session)
     assert during == [-20_000]
     assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == before == -2000

@@ -209,6 +209,25 @@ class Pool(Generic[T, R]):
                 continue
             yield order.popleft().value
 
+    def submit(self, task: T) -> Callable[[], R]:
+        """Start fn(task) in a child with room and go on; the function returned waits for the
+        result. Without such a child, fn(task) runs here when the result is asked for."""
+        room = [c for c in self._children if len(c.slots) < _DEPTH]
+        if not room:
+            return lambda: self._fn(task)
+        child = min(room, key=lambda c: len(c.slots))
+        slot = _Slot()
+        child.slots.append(slot)
+        self._outbox.put((child.tasks, (True, task)))
+
+        def result() -> R:
+            while not slot.done:
+                self._collect(block=True)
+            value: R = slot.value
+            return value
+
+        return result
+
     def _collect(self, block: bool) -> None:
         """Take the results children have handed over (with `block`, wait for at least one)."""
         if not any(c.slots for c in self._children):

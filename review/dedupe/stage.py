@@ -238,12 +238,19 @@ def _save_pairs(session: Session, prep: Prepared, cands: Sequence[Candidate]) ->
 
 
 def _assign(
-    session: Session, prep: Prepared, roots: npt.NDArray[np.int64], old: list[int | None]
+    session: Session,
+    prep: Prepared,
+    roots: npt.NDArray[np.int64],
+    old: list[int | None],
+    cands: Sequence[Candidate],
+    workers: int,
 ) -> tuple[int, int, set[int]]:
-    """Point records at works; returns (works created, works absorbed, works needing a refresh).
+    """Store the pairs and point records at works; returns (works created, works absorbed, works
+    needing a refresh).
 
     A component with a new record and no work yet gets a new work (IDs in order of its first
-    record); one with works keeps the survivor (`works.survivor`), absorbing the others."""
+    record); one with works keeps the survivor (`works.survivor`), absorbing the others. The fields
+    of new works of several records are chosen in a worker process while the pairs are stored."""
     comps = _Components.of(roots, prep.new, old)
     touched = comps.touched()
     fresh = touched[~comps.has_old[touched]]
@@ -263,9 +270,32 @@ def _assign(
     created = np.zeros(comps.count, dtype=bool)
     created[fresh] = True
     members = prep.ids[comps.order[moving]]
-    works.move(session, members, goal[moving], created[comps.member_comp[moving]])
+    moves = works.stage_moves(session, members, goal[moving], created[comps.member_comp[moving]])
+    _move_and_store_pairs(session, prep, cands, moves, workers)
     works.delete_empty(session, absorbed)
     return len(fresh), len(absorbed), several
+
+
+CHOSEN_APART = 5_000  # new works of several records from which their fields are chosen in a worker
+
+
+def _move_and_store_pairs(
+    session: Session, prep: Prepared, cands: Sequence[Candidate], moves: works.Moves, workers: int
+) -> None:
+    """Store the pairs while a worker chooses the fields of the new works of several records, then
+    create the works and move the records."""
+    conn = session.connection()
+    now = works.bound_now(conn)
+
+    def choose(_: None) -> list[tuple[Any, ...]]:
+        return works.chosen_fields(conn.dialect, moves.several, now)
+
+    with parallel.Pool(choose, workers if len(moves.several) >= CHOSEN_APART else 1) as pool:
+        chosen = pool.submit(None)
+        _save_pairs(session, prep, cands)
+        fields = chosen()
+    moves.several.clear()
+    works.finish_moves(session, moves, fields, now)
 
 
 @dataclass(frozen=True)
@@ -403,10 +433,8 @@ def _run(session: Session, policy: Policy, logged: StageRunHandle, workers: int)
     ]
     clock.lap("cluster")
     with _page_cache(session, len(old)):
-        _save_pairs(session, prep, cands)
-        clock.lap("store pairs")
-        created, merged_works, touched = _assign(session, prep, clustering.roots, old)
-        clock.lap("store works")
+        created, merged_works, touched = _assign(session, prep, clustering.roots, old, cands, workers)
+        clock.lap("store pairs and works")
         works.refresh(session, touched)
         _compared_again(session)
     result = _finish(session, logged, len(old), new_count, cands, created, merged_works, flagged, policy)

@@ -8,6 +8,7 @@ new IDs; a work emptied by a merge is deleted (it has no downstream rows, or it 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -108,32 +109,36 @@ def move(
 ) -> None:
     """Point `records` at `targets` (work IDs, element by element). `fresh` marks records whose
     target is a new work (an ID from `reserve_ids`): it is created here, with its record's fields,
-    or with the fields chosen from all its records (`canonical`).
-
-    In bulk, through temporary tables filled by driver-level executemany: the (record, work) pairs,
-    then the new works (a record to copy, or the chosen fields); one INSERT ... SELECT creates the
-    works in ID order and one UPDATE ... FROM moves the records (at a million records, a fraction
-    of the time of a statement per row, or of filling works after)."""
-    if not len(records):
-        return
-    conn = session.connection()
-    kinds = _stage_moves(conn, records, targets, fresh)
-    if fresh.any():
-        now = _bound(conn, "created_at", utcnow())
-        several = _new_works_of_several(session) if (kinds == _SEVERAL).any() else iter(())
-        _create(conn, _chosen_fields(conn.dialect, several, now), now)
-    conn.exec_driver_sql("UPDATE record SET work_id = m.work_id FROM work_moves m WHERE m.id = record.id")
-    conn.exec_driver_sql("DROP TABLE work_moves")
+    or with the fields chosen from all its records (`canonical`). In three steps that a caller may
+    also take itself (`dedupe.run` chooses the fields in a worker process meanwhile)."""
+    moves = stage_moves(session, records, targets, fresh)
+    now = bound_now(session.connection())
+    finish_moves(session, moves, chosen_fields(session.connection().dialect, moves.several, now), now)
 
 
-def _stage_moves(
-    conn: Connection,
+def bound_now(conn: Connection) -> Any:
+    """The time now, as the driver takes it for a work's `created_at` (in SQLite's format)."""
+    return _bound(conn, "created_at", utcnow())
+
+
+@dataclass
+class Moves:
+    """Records to point at works, staged in the temporary table `work_moves`, and the records of
+    each new work of several records (read before anything is written), by work."""
+
+    kinds: npt.NDArray[np.int8]
+    several: list[tuple[int, list[tuple[Any, ...]]]]
+
+
+def stage_moves(
+    session: Session,
     records: npt.NDArray[np.int64],
     targets: npt.NDArray[np.int64],
     fresh: npt.NDArray[np.bool_],
-) -> npt.NDArray[np.int8]:
-    """The (record, work, kind) rows of `move` in the temporary table `work_moves`, by driver-level
-    executemany; returns each record's kind."""
+) -> Moves:
+    """Stage `move`: the (record, work) pairs go to `work_moves` by driver-level executemany, and
+    the records of new works of several records are read."""
+    conn = session.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     columns = f"id {_key(conn)}, work_id BIGINT NOT NULL, kind SMALLINT NOT NULL"
     conn.exec_driver_sql(f"CREATE TEMPORARY TABLE work_moves ({columns})")
@@ -145,15 +150,16 @@ def _stage_moves(
             f"INSERT INTO work_moves (id, work_id, kind) VALUES ({mark}, {mark}, {mark})",
             rows[start : start + _MOVE_BATCH],
         )
-    return kinds
+    del rows
+    several = list(_new_works_of_several(session)) if (kinds == _SEVERAL).any() else []
+    return Moves(kinds, several)
 
 
-def _chosen_fields(
+def chosen_fields(
     dialect: Dialect, works: Iterable[tuple[int, list[tuple[Any, ...]]]], now: Any
 ) -> list[tuple[Any, ...]]:
     """Per work, its canonical fields from its records (_RECORD_COLS rows), bound for the driver as
-    SQLAlchemy binds them: (*_COPIED, `now`, work ID). Every work is read before any is written: no
-    write while a read is open."""
+    SQLAlchemy binds them: (*_COPIED, `now`, work ID). Pure: it may run in a worker process."""
     bound = {name: _binder(dialect, name) for name in _COPIED}
     bound = {name: bind for name, bind in bound.items() if bind is not _same}  # JSON columns
     params = []
@@ -163,6 +169,16 @@ def _chosen_fields(
             fields[name] = bind(fields[name])
         params.append((*map(fields.__getitem__, _COPIED), now, wid))
     return params
+
+
+def finish_moves(session: Session, moves: Moves, chosen: Sequence[tuple[Any, ...]], now: Any) -> None:
+    """Finish `move`: create the new works (`chosen`: the fields of those of several records, from
+    `chosen_fields`) and one UPDATE ... FROM points the records at their works."""
+    conn = session.connection()
+    if (moves.kinds != _MOVED).any():
+        _create(conn, chosen, now)
+    conn.exec_driver_sql("UPDATE record SET work_id = m.work_id FROM work_moves m WHERE m.id = record.id")
+    conn.exec_driver_sql("DROP TABLE work_moves")
 
 
 def _key(conn: Connection) -> str:
@@ -323,8 +339,9 @@ def refresh(session: Session, work_ids: Iterable[int]) -> None:
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sets = ", ".join(f"{name} = {mark}" for name in (*_COPIED, "updated_at"))
     stmt = f"UPDATE work SET {sets} WHERE id = {mark}"
-    params = _chosen_fields(
-        conn.dialect, _records_by_work(session, ids), _bound(conn, "updated_at", utcnow())
+    # Every work is read before any is written: no write while a read is open.
+    params = chosen_fields(
+        conn.dialect, list(_records_by_work(session, ids)), _bound(conn, "updated_at", utcnow())
     )
     for start in range(0, len(params), _MOVE_BATCH):
         conn.exec_driver_sql(stmt, params[start : start + _MOVE_BATCH])
