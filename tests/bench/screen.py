@@ -104,6 +104,23 @@ def _asreview_available() -> str | None:
 def _bench_run(job: tuple[Task, int, str | None, tuple[Path | None, Path | None]]) -> dict[str, Any]:
     """One task from one seeded start: every model's metrics, and the chosen model's order."""
     (name, path, column), seed, asreview, (peer_cache, cache) = job
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    # One BLAS thread per job: the jobs already take the cores, and OpenBLAS's idle threads spin
+    # (two jobs on two cores ran at a load of 3.7, each job's second thread busy half the time).
+    with threadpool_limits(1):
+        return _bench_one(name, path, column, seed, asreview, peer_cache, cache)
+
+
+def _bench_one(
+    name: str,
+    path: Path,
+    column: str,
+    seed: int,
+    asreview: str | None,
+    peer_cache: Path | None,
+    cache: Path | None,
+) -> dict[str, Any]:
     data = simulate.read_labelled_csv(path, column)
     labels = np.asarray(data.labels)
     chosen = _simulated(data, seed, learners.CANDIDATE, cache and cache / f"{path.stem}.{column}.{seed}")
