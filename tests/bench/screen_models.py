@@ -48,6 +48,13 @@ def main(shared: Path, argv: list[str]) -> None:
 
 def _run(job: tuple[tuple[str, Path, str], str, int]) -> dict[str, Any]:
     (name, path, column), model, seed = job
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    with threadpool_limits(1):  # the jobs take the cores; OpenBLAS's idle threads would spin
+        return _run_one(name, path, column, model, seed)
+
+
+def _run_one(name: str, path: Path, column: str, model: str, seed: int) -> dict[str, Any]:
     data = simulate.read_labelled_csv(path, column)
     result = simulate.simulate(data, seed=seed, random_runs=1, learner=CANDIDATES[model]())
     return {"task": name, "path": str(path), "column": column, "model": model, "seed": seed,
@@ -186,6 +193,54 @@ def _mix(*scorers: learners.Scorer) -> learners.Scorer:
     return scores
 
 
+def _svm_words_lr_emb(dim: int = 256, c: float = 1.0) -> learners.Scorer:
+    """Score-level fusion: the SVM on the TF-IDF block plus a logistic regression on the embedding
+    block (the last `dim` columns of `_words_emb`'s matrix), each standardised. Fused this way the
+    dense embedding is not swamped by the many sparse word columns, as it is when concatenated."""
+    split: dict[int, tuple[Any, Any]] = {}
+
+    def scores(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        if id(matrix) not in split:
+            split.clear()
+            split[id(matrix)] = (matrix[:, :-dim].tocsr(), np.asarray(matrix[:, -dim:].todense()))
+        words, emb = split[id(matrix)]
+        return np.asarray(
+            _z(learners.svm_scores(words, train, labels, rows)) + _z(_lr(c)(emb, train, labels, rows))
+        )
+
+    return scores
+
+
+def _nearest(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each row's highest cosine similarity to a known include (rows are L2-normalised)."""
+    import numpy as np
+
+    includes = matrix[train[labels == 1]]
+    sims = (matrix[rows] @ includes.T).toarray() if includes.shape[0] else np.zeros((len(rows), 1))
+    return np.asarray(sims.max(axis=1), dtype=np.float64)
+
+
+def _centroid(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each row's cosine similarity to the mean of the known includes (Rocchio's relevance feedback)."""
+    import numpy as np
+
+    mean = np.asarray(matrix[train[labels == 1]].mean(axis=0)).ravel()
+    norm = float(np.linalg.norm(mean)) or 1.0
+    return learners.linear_scores(matrix, mean / norm, 0.0, rows)
+
+
+def _weighted(weight: float, first: learners.Scorer, second: learners.Scorer) -> learners.Scorer:
+    def scores(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        one, two = first(matrix, train, labels, rows), second(matrix, train, labels, rows)
+        return np.asarray(_z(one) + weight * _z(two))
+
+    return scores
+
+
 def _learner(name: str, featurise: learners.Featuriser, scores: learners.Scorer) -> Any:
     return lambda: learners.Learner(name, featurise, scores, name)
 
@@ -201,6 +256,10 @@ CANDIDATES: dict[str, Any] = {
     "svm_e1": _learner("svm_e1", _words_emb(1.0), learners.svm_scores),
     "lr_e1": _learner("lr_e1", _words_emb(1.0), _lr(1.0)),
     "svm+lr": _learner("svm+lr", learners.words, _mix(learners.svm_scores, _lr(10.0))),
+    "svm+lre": _learner("svm+lre", _words_emb(1.0), _svm_words_lr_emb()),
+    "svm+nn": _learner("svm+nn", learners.words, _weighted(1.0, learners.svm_scores, _nearest)),
+    "svm+nn.5": _learner("svm+nn.5", learners.words, _weighted(0.5, learners.svm_scores, _nearest)),
+    "svm+cen": _learner("svm+cen", learners.words, _weighted(1.0, learners.svm_scores, _centroid)),
     "svm+mnb": _learner("svm+mnb", learners.words, _mix(learners.svm_scores, _nb(3.822, False))),
 }
 
