@@ -13,7 +13,8 @@ WSS@95, recall at 10% screened (RRF@10), records to 95% and 100% recall, and ASR
 Then both stopping designs replayed on the candidate's orders, and re-rank latency (retrain + score,
 p50/p95) at 10,000 and 100,000 works for both models, and through a store (`rank.rank`).
 With `--cache DIR` every simulation's result is kept under a key of its task, seed and the model's
-exact description, so an interrupted run resumes and a changed model is simulated afresh.
+exact description, so an interrupted run resumes and a model described differently is simulated
+afresh (a change to the simulation itself, or to a labelled set, needs an empty folder).
 """
 
 from __future__ import annotations
