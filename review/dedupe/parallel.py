@@ -191,15 +191,10 @@ class Pool(Generic[T, R]):
         unequal size, largest first: no child is left with two at the end."""
         order: deque[_Slot] = deque()
         for task in tasks:
-            slot = _Slot()
+            slot = self._hand_out(task, depth)
+            if slot is None:
+                slot = _Slot(done=True, value=self._fn(task))
             order.append(slot)
-            room = [c for c in self._children if len(c.slots) < depth]
-            if room:
-                child = min(room, key=lambda c: len(c.slots))
-                child.slots.append(slot)
-                self._outbox.put((child.tasks, (True, task)))
-            else:
-                slot.done, slot.value = True, self._fn(task)
             self._collect(block=False)
             while order and order[0].done:
                 yield order.popleft().value
@@ -212,13 +207,9 @@ class Pool(Generic[T, R]):
     def submit(self, task: T) -> Callable[[], R]:
         """Start fn(task) in a child with room and go on; the function returned waits for the
         result. Without such a child, fn(task) runs here when the result is asked for."""
-        room = [c for c in self._children if len(c.slots) < _DEPTH]
-        if not room:
+        slot = self._hand_out(task, _DEPTH)
+        if slot is None:
             return lambda: self._fn(task)
-        child = min(room, key=lambda c: len(c.slots))
-        slot = _Slot()
-        child.slots.append(slot)
-        self._outbox.put((child.tasks, (True, task)))
 
         def result() -> R:
             while not slot.done:
@@ -227,6 +218,18 @@ class Pool(Generic[T, R]):
             return value
 
         return result
+
+    def _hand_out(self, task: T, depth: int) -> _Slot | None:
+        """Send `task` to the child with the fewest tasks, if one has fewer than `depth`; the slot its
+        result will fill, or None when every child is full."""
+        room = [c for c in self._children if len(c.slots) < depth]
+        if not room:
+            return None
+        child = min(room, key=lambda c: len(c.slots))
+        slot = _Slot()
+        child.slots.append(slot)
+        self._outbox.put((child.tasks, (True, task)))
+        return slot
 
     def _collect(self, block: bool) -> None:
         """Take the results children have handed over (with `block`, wait for at least one)."""

@@ -184,11 +184,15 @@ def _z(x: np.ndarray) -> np.ndarray:
     return np.asarray((x - x.mean()) / (x.std() + 1e-12))
 
 
-def _mix(*scorers: learners.Scorer) -> learners.Scorer:
+def _mix(*scorers: learners.Scorer, weights: Sequence[float] = ()) -> learners.Scorer:
+    """The sum of the scorers' standardised scores, each times its weight (1 when not given)."""
+    factors = list(weights) or [1.0] * len(scorers)
+
     def scores(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
         import numpy as np
 
-        return np.asarray(sum(_z(s(matrix, train, labels, rows)) for s in scorers))
+        parts = (w * _z(s(matrix, train, labels, rows)) for w, s in zip(factors, scorers, strict=True))
+        return np.asarray(sum(parts))
 
     return scores
 
@@ -231,16 +235,6 @@ def _centroid(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: n
     return learners.linear_scores(matrix, mean / norm, 0.0, rows)
 
 
-def _weighted(weight: float, first: learners.Scorer, second: learners.Scorer) -> learners.Scorer:
-    def scores(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        import numpy as np
-
-        one, two = first(matrix, train, labels, rows), second(matrix, train, labels, rows)
-        return np.asarray(_z(one) + weight * _z(two))
-
-    return scores
-
-
 def _learner(name: str, featurise: learners.Featuriser, scores: learners.Scorer) -> Any:
     return lambda: learners.Learner(name, featurise, scores, name)
 
@@ -257,9 +251,9 @@ CANDIDATES: dict[str, Any] = {
     "lr_e1": _learner("lr_e1", _words_emb(1.0), _lr(1.0)),
     "svm+lr": _learner("svm+lr", learners.words, _mix(learners.svm_scores, _lr(10.0))),
     "svm+lre": _learner("svm+lre", _words_emb(1.0), _svm_words_lr_emb()),
-    "svm+nn": _learner("svm+nn", learners.words, _weighted(1.0, learners.svm_scores, _nearest)),
-    "svm+nn.5": _learner("svm+nn.5", learners.words, _weighted(0.5, learners.svm_scores, _nearest)),
-    "svm+cen": _learner("svm+cen", learners.words, _weighted(1.0, learners.svm_scores, _centroid)),
+    "svm+nn": _learner("svm+nn", learners.words, _mix(learners.svm_scores, _nearest)),
+    "svm+nn.5": _learner("svm+nn.5", learners.words, _mix(learners.svm_scores, _nearest, weights=(1.0, 0.5))),
+    "svm+cen": _learner("svm+cen", learners.words, _mix(learners.svm_scores, _centroid)),
     "svm+mnb": _learner("svm+mnb", learners.words, _mix(learners.svm_scores, _nb(3.822, False))),
 }
 
