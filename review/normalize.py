@@ -17,7 +17,10 @@ _DOI_PREFIX = re.compile(r"^(?:https?://)?(?:dx\.)?(?:www\.)?(?:doi\.org/|doi:\s
 _DOI_SHAPE = re.compile(r"^10\.[0-9]{3,9}/\S+$")
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACES = re.compile(r"\s+")
-_SUBTITLE = re.compile(r":|\s[-–—]\s|[?.]\s")
+# `:`, ` - ` (or an en or em dash) or `? `/`. `, written to start with one character class: the
+# regex engine then skips to candidate characters (the plain alternation took half the time of
+# `split_subtitle`).
+_SUBTITLE = re.compile(r"[:?.\s](?:(?<=:)|(?<=[?.])\s|(?<=\s)[-–—]\s)")
 _OPENALEX = re.compile(r"(?:openalex\.org/)?(?:works/)?\b([Ww]\d{2,})\b")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _ISSN = re.compile(r"\b([0-9]{4})-?([0-9]{3}[0-9xX])\b")

@@ -278,6 +278,19 @@ def test_candidates_are_the_same_with_one_worker_or_two(small_tasks: None, forki
     assert {c.band for c in one} >= {"auto", "related"}
 
 
+def test_the_columns_made_in_two_processes_are_those_made_in_one(forking: None) -> None:
+    rows = [{"id": k + 1, **r} for k, r in enumerate(_records(200, seed=5))]
+    one, two = prepare(rows), prepare(rows)
+    dedupe_engine._warm(one, workers=1)
+    dedupe_engine._warm(two, workers=2)
+    made_one, made_two = one._cache, two._cache
+    assert sorted(made_one) == sorted(made_two)
+    assert {"authors", "heads", "tails", "surname_masks", "first:journal"} <= set(made_one)
+    for name, array in made_one.items():
+        assert array.dtype == made_two[name].dtype, name
+        assert array.tolist() == made_two[name].tolist(), name
+
+
 def test_a_run_with_nothing_new_reads_no_records(engine: Engine) -> None:
     with session_scope(engine) as s:
         add_records(s, _records(20))

@@ -49,6 +49,13 @@ def test_subtitle_split() -> None:
     )
     assert nz.split_subtitle("Sharing Economy: Effects of Photos") == ("sharing economy", "effects of photos")
     assert nz.split_subtitle("No subtitle here") == ("no subtitle here", "")
+    # Each separator (an en or em dash as a hyphen; `?` and `.` before a space), the first one taken.
+    for sep in (" – ", " — ", "? ", ". ", ":", " : "):
+        split = nz.split_subtitle(f"Sure Start{sep}Ten years on - a review")
+        assert split == ("sure start", "ten years on a review")
+    # Not separators: a hyphen inside a word, a full stop inside a number, a question mark at the end.
+    assert nz.split_subtitle("Place-based support in 2.5 years?") == ("place based support in 2 5 years", "")
+    assert nz.split_subtitle("U.S. policy") == ("u s", "policy")
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from review.dedupe.match import (
     identifier_pairs,
     title_levels,
     unique_codes,
+    warm_edges,
     warm_titles,
 )
 from review.dedupe.prepare import IDENTIFIERS, Prepared, codes
@@ -40,8 +41,7 @@ def find_candidates(prep: Prepared, policy: Policy | None = None, workers: int =
     keys, then chunks of the blocked pairs. Forked once the columns every task reads are made, the
     workers share them; any number of workers gives the same candidates in the same order."""
     policy = policy or Policy()
-    cols = Columns.of(prep)
-    _warm(prep, cols)
+    cols = _warm(prep, workers)
     with parallel.Pool(partial(_task, prep, cols, policy), workers) as pool:
         # Pairs an identifier decided are blocked again too; their scores are dropped below (cheaper
         # than filtering ten million pairs against them: np.isin held ~300 MB at a million records).
@@ -84,14 +84,33 @@ def _identified(prep: Prepared, cols: Columns, policy: Policy) -> list[Candidate
     return score_identifiers(prep, cols, found, level, ratio, policy)
 
 
-def _warm(prep: Prepared, cols: Columns) -> None:
-    """Make the cached columns that blocking and scoring read, so forked workers inherit them."""
-    for name in ("page", "first_author", "doi", "doc_class", "volume"):
+def _warm(prep: Prepared, workers: int) -> Columns:
+    """Make the cached columns that blocking and scoring read, so forked workers inherit them: the
+    coded ones in `workers` processes (each task a few seconds at a million records, and serial
+    work otherwise), then the rest here (object arrays, which are not worth passing between processes)."""
+    with parallel.Pool(prep.made_by, workers) as pool:
+        for made in pool.map(_WARMING, depth=1):
+            prep.keep(made)
+    cols = Columns.of(prep)  # from the cache
+    warm_titles(prep)
+    warm_columns(prep, cols)
+    return cols
+
+
+def _warm_fields(prep: Prepared) -> None:
+    Columns.of(prep)
+
+
+def _warm_people_and_titles(prep: Prepared) -> None:
+    # Not the columns `Columns.of` codes: both tasks run at once.
+    for name in ("page", "first_author"):
         prep.coded(name)
     _surname_masks(prep)
     _versioned_dois(prep)
-    warm_titles(prep)
-    warm_columns(prep, cols)
+    warm_edges(prep)
+
+
+_WARMING = (_warm_fields, _warm_people_and_titles)  # about 3.4 and 2.8 s at a million records
 
 
 def _worth_scoring(

@@ -362,6 +362,11 @@ def _objects(prep: Prepared, name: str) -> npt.NDArray[np.object_]:
     return found
 
 
+def warm_edges(prep: Prepared) -> None:
+    """Make the codes of title starts and ends that blocking and `title_levels` read."""
+    _edges(prep)
+
+
 def warm_titles(prep: Prepared) -> None:
     """Make the cached title columns `title_levels` reads (before worker processes are forked)."""
     for name in ("title", "main", "alt"):

@@ -121,6 +121,18 @@ class Prepared:
             self._cache[name] = make()
         return self._cache[name]
 
+    def made_by(self, make: Callable[[Prepared], object]) -> dict[str, npt.NDArray[Any]]:
+        """The cached arrays `make(self)` adds, so that a worker process can make them for this one
+        (which then `keep`s them)."""
+        before = set(self._cache)
+        make(self)
+        return {name: array for name, array in self._cache.items() if name not in before}
+
+    def keep(self, made: Mapping[str, npt.NDArray[Any]]) -> None:
+        """Cache arrays made elsewhere (`made_by`); an array already made here stays."""
+        for name, array in made.items():
+            self._cache.setdefault(name, array)
+
     def _column(self, name: str) -> Callable[[], Sequence[Any]]:
         derived: dict[str, Callable[[], Sequence[Any]]] = {
             "doi": lambda: self.keys["doi"],
