@@ -64,7 +64,7 @@ def identifier_pairs(prep: Prepared) -> Iterator[tuple[int, int, str]]:
                     yield min(m, anchor), max(m, anchor), name
 
 
-SORT_PREFIX = 48  # characters of a title that place it in a sort order
+SORT_PREFIX = 48  # characters of a title that place it in a sort order (a multiple of 8: `_sort_words`)
 
 
 def _order(prep: Prepared, which: int) -> npt.NDArray[np.int64]:
@@ -81,12 +81,21 @@ def _order(prep: Prepared, which: int) -> npt.NDArray[np.int64]:
     else:  # the main title: the start of the title
         ends = np.minimum(prep.main_len[titled], SORT_PREFIX).tolist()
         key = _prefixes(t[:end] for t, end in zip(texts, ends, strict=True))
-    return titled[np.lexsort((year, first, key))]
+    keys: list[npt.NDArray[Any]] = [year, first, *_sort_words(key)]
+    return titled[np.lexsort(keys)]
 
 
 def _prefixes(texts: Iterable[str]) -> npt.NDArray[np.bytes_]:
     # A character is one UTF-8 byte or more, so the first SORT_PREFIX characters hold the bytes kept.
     return np.array([t[:SORT_PREFIX].encode("utf-8")[:SORT_PREFIX] for t in texts], dtype=f"S{SORT_PREFIX}")
+
+
+def _sort_words(key: npt.NDArray[np.bytes_]) -> list[npt.NDArray[np.uint64]]:
+    """Sort keys of SORT_PREFIX bytes as big-endian 8-byte integers, the last most significant (as
+    `np.lexsort` takes them): integers compare as the bytes do, and sorting them takes two thirds
+    of the time of comparing the byte strings."""
+    words = np.ascontiguousarray(key).view(">u8").reshape(len(key), SORT_PREFIX // 8)
+    return [words[:, k] for k in range(SORT_PREFIX // 8 - 1, -1, -1)]
 
 
 def neighbourhood_pairs(prep: Prepared, windows: Sequence[int] = WINDOWS) -> npt.NDArray[np.int64]:
