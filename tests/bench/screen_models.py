@@ -134,6 +134,22 @@ def _words_emb(weight: float, dim: int = 256) -> learners.Featuriser:
     return featurise
 
 
+def _words_lsa(weight: float, k: int = 300) -> learners.Featuriser:
+    """TF-IDF words plus `weight` times a corpus-trained LSA (truncated SVD of the same TF-IDF, k
+    dimensions, rows L2-normalised): latent topics shared by includes whose words differ."""
+
+    def featurise(texts: Sequence[str]) -> csr_matrix:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.preprocessing import normalize
+
+        tfidf = learners.words(texts)
+        dims = max(1, min(k, tfidf.shape[1] - 1, tfidf.shape[0] - 1))
+        topics = TruncatedSVD(dims, algorithm="randomized", random_state=0).fit_transform(tfidf)
+        return _stack(tfidf, weight * normalize(topics))
+
+    return featurise
+
+
 def _words_chars(texts: Sequence[str]) -> csr_matrix:
     import numpy as np
 
@@ -254,6 +270,8 @@ CANDIDATES: dict[str, Any] = {
     "svm+nn": _learner("svm+nn", learners.words, _mix(learners.svm_scores, _nearest)),
     "svm+nn.5": _learner("svm+nn.5", learners.words, _mix(learners.svm_scores, _nearest, weights=(1.0, 0.5))),
     "svm+cen": _learner("svm+cen", learners.words, _mix(learners.svm_scores, _centroid)),
+    "svm_lsa.5": _learner("svm_lsa.5", _words_lsa(0.5), learners.svm_scores),
+    "svm_lsa1": _learner("svm_lsa1", _words_lsa(1.0), learners.svm_scores),
     "svm+mnb": _learner("svm+mnb", learners.words, _mix(learners.svm_scores, _nb(3.822, False))),
 }
 
