@@ -301,3 +301,50 @@ def test_chains_stop_at_conflicting_dois_and_the_size_cap() -> None:
     many = [{**base, "id": k} for k in range(1, MAX_CLUSTER + 6)]
     roots = cluster(prep := prepare(many), find_candidates(prep)).roots.tolist()
     assert max(roots.count(r) for r in roots) == MAX_CLUSTER
+
+
+def test_pair_codes_come_sorted_and_once_whether_or_not_their_chunks_are_in_order() -> None:
+    import numpy as np
+
+    from review.dedupe.match import unique_codes
+
+    in_order = [np.array([1, 5, 9], dtype=np.int64), np.array([2, 5, 12], dtype=np.int64), np.array([9])]
+    shuffled = [np.array([9, 1, 5], dtype=np.int64), np.array([12, 2, 5], dtype=np.int64)]
+    assert unique_codes(in_order).tolist() == [1, 2, 5, 9, 12]
+    assert unique_codes(shuffled).tolist() == [1, 2, 5, 9, 12]
+    assert in_order == [] and unique_codes([]).tolist() == []
+
+
+def test_title_sort_orders_follow_the_bytes_of_each_title_then_author_and_year() -> None:
+    from review.dedupe import match
+    from review.dedupe.prepare import prepare
+
+    titles = [
+        "Family hubs: evaluation",
+        "family hubs evaluation of the start for life programme in england and wales part two",
+        "family hubs evaluation of the start for life programme in england and wales part one",
+        "Éducation précoce",
+        "Sure Start children's centres",
+        "sure start childrens centres",
+        "a",
+    ]
+    rows = [
+        {"id": k + 1, "title": t, "authors": [f"Author{k % 3}, A"], "year": 2000 + (k % 2)}
+        for k, t in enumerate(titles)
+    ]
+    prep = prepare(rows)
+    first, year = prep.coded("first_author"), prep.year
+    for which in (0, 1, 2):
+        order = match._order(prep, which).tolist()
+        key = match._prefixes(
+            [
+                prep.title[k]
+                if which == 0
+                else prep.title[k][::-1]
+                if which == 1
+                else prep.title[k][: prep.main_len[k]]
+                for k in range(len(prep))
+            ]
+        )
+        expected = sorted(range(len(prep)), key=lambda k: (bytes(key[k]), int(first[k]), int(year[k])))
+        assert order == expected, which
