@@ -86,8 +86,9 @@ def _identified(prep: Prepared, cols: Columns, policy: Policy) -> list[Candidate
 
 def _warm(prep: Prepared, workers: int) -> Columns:
     """Make the cached columns that blocking and scoring read, so forked workers inherit them: the
-    coded ones in `workers` processes (each task a few seconds at a million records, and serial
-    work otherwise), then the rest here (object arrays, which are not worth passing between processes)."""
+    coded ones as two tasks shared by `workers` processes (~3 s each at a million records, which
+    one process took one after the other), then the rest here (object arrays: passing them between
+    processes would copy a million strings)."""
     with parallel.Pool(prep.made_by, workers) as pool:
         for made in pool.map(_WARMING, depth=1):
             prep.keep(made)

@@ -92,8 +92,8 @@ def _prefixes(texts: Iterable[str]) -> npt.NDArray[np.bytes_]:
 
 def _sort_words(key: npt.NDArray[np.bytes_]) -> list[npt.NDArray[np.uint64]]:
     """Sort keys of SORT_PREFIX bytes as big-endian 8-byte integers, the last most significant (as
-    `np.lexsort` takes them): integers compare as the bytes do, and sorting them takes two thirds
-    of the time of comparing the byte strings."""
+    `np.lexsort` takes them): integers compare as the bytes do, and sorting them takes about half
+    the time of comparing the byte strings."""
     words = np.ascontiguousarray(key).view(">u8").reshape(len(key), SORT_PREFIX // 8)
     return [words[:, k] for k in range(SORT_PREFIX // 8 - 1, -1, -1)]
 
