@@ -150,6 +150,27 @@ def _words_lsa(weight: float, k: int = 300) -> learners.Featuriser:
     return featurise
 
 
+def _words_d2v(weight: float, dim: int = 100, epochs: int = 40) -> learners.Featuriser:
+    """TF-IDF words plus `weight` times doc2vec vectors trained on the task's own texts (PV-DBOW,
+    `dim` dimensions, `epochs` passes, words seen twice or more, rows L2-normalised). Needs gensim in
+    the bench environment (not a project dependency); one worker thread and a fixed seed, though
+    gensim seeds word vectors with Python's `hash` (set PYTHONHASHSEED to repeat a run exactly)."""
+
+    def featurise(texts: Sequence[str]) -> csr_matrix:
+        import re
+
+        import numpy as np
+        from gensim.models.doc2vec import Doc2Vec, TaggedDocument
+        from sklearn.preprocessing import normalize
+
+        docs = [TaggedDocument(re.findall(r"\w+", t.lower()), [k]) for k, t in enumerate(texts)]
+        model = Doc2Vec(docs, vector_size=dim, dm=0, min_count=2, epochs=epochs, workers=1, seed=0)
+        vectors = np.vstack([model.dv[k] for k in range(len(texts))])
+        return _stack(learners.words(texts), weight * normalize(vectors))
+
+    return featurise
+
+
 def _words_chars(texts: Sequence[str]) -> csr_matrix:
     import numpy as np
 
@@ -272,6 +293,8 @@ CANDIDATES: dict[str, Any] = {
     "svm+cen": _learner("svm+cen", learners.words, _mix(learners.svm_scores, _centroid)),
     "svm_lsa.5": _learner("svm_lsa.5", _words_lsa(0.5), learners.svm_scores),
     "svm_lsa1": _learner("svm_lsa1", _words_lsa(1.0), learners.svm_scores),
+    "svm_d2v.5": _learner("svm_d2v.5", _words_d2v(0.5), learners.svm_scores),
+    "svm_d2v.25": _learner("svm_d2v.25", _words_d2v(0.25), learners.svm_scores),
     "svm+mnb": _learner("svm+mnb", learners.words, _mix(learners.svm_scores, _nb(3.822, False))),
 }
 
