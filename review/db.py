@@ -57,6 +57,12 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def bind_mark(conn: Connection) -> str:
+    """The driver's placeholder for one value in SQL run with `exec_driver_sql` (`?` for SQLite,
+    `%s` for psycopg)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     # WAL lets screeners read while another writes; busy_timeout makes writers wait, not fail.
     cur = dbapi_conn.cursor()

@@ -16,7 +16,7 @@ from sqlalchemy import Text, func, or_, select, type_coerce, update
 from sqlmodel import Session
 
 from review import __version__
-from review.db import utcnow, write_lock
+from review.db import bind_mark, utcnow, write_lock
 from review.dedupe import parallel, weights, works
 from review.dedupe.decisions import pending_count
 from review.dedupe.engine import Clustering, cluster, find_candidates
@@ -223,7 +223,7 @@ def _save_pairs(session: Session, prep: Prepared, cands: Sequence[Candidate]) ->
         conn.exec_driver_sql(
             f"CREATE TEMPORARY TABLE new_pairs AS SELECT 0 AS k, {columns} FROM dedupe_pair WHERE false"
         )
-    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * (len(_PAIR_COLUMNS) + 1))
+    marks = ", ".join([bind_mark(conn)] * (len(_PAIR_COLUMNS) + 1))
     for start in range(0, len(rows), _PAIR_BATCH):
         conn.exec_driver_sql(
             f"INSERT INTO new_pairs (k, {columns}) VALUES ({marks})", rows[start : start + _PAIR_BATCH]

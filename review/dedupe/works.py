@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Dialect, Table, column, delete, func, insert,
 from sqlalchemy import table as temporary
 from sqlmodel import Session, SQLModel
 
-from review.db import utcnow
+from review.db import bind_mark, utcnow
 from review.models import Record, Work
 from review.normalize import normalize_doi
 
@@ -139,7 +139,7 @@ def stage_moves(
     """Stage `move`: the (record, work) pairs go to `work_moves` by driver-level executemany, and
     the records of new works of several records are read."""
     conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = bind_mark(conn)
     columns = f"id {_key(conn)}, work_id BIGINT NOT NULL, kind SMALLINT NOT NULL"
     conn.exec_driver_sql(f"CREATE TEMPORARY TABLE work_moves ({columns})")
     kinds = _kinds(targets, fresh)
@@ -190,7 +190,7 @@ def _create(conn: Connection, chosen: Sequence[tuple[Any, ...]], now: Any) -> No
     """Create the new works of `work_moves`: from their one record, or with the fields chosen from
     their records. Both kinds go to `new_works` first, so that one INSERT ... SELECT adds them all
     in ID order (appended to the work table, not inserted between its rows)."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = bind_mark(conn)
     if conn.dialect.name == "sqlite":  # untyped: values are kept as bound, typed by `work` itself
         conn.exec_driver_sql(
             f"CREATE TEMPORARY TABLE new_works (id {_key(conn)}, founder BIGINT, "
@@ -336,7 +336,7 @@ def refresh(session: Session, work_ids: Iterable[int]) -> None:
     if not ids:
         return
     conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = bind_mark(conn)
     sets = ", ".join(f"{name} = {mark}" for name in (*_COPIED, "updated_at"))
     stmt = f"UPDATE work SET {sets} WHERE id = {mark}"
     # Every work is read before any is written: no write while a read is open.
@@ -355,7 +355,7 @@ def _records_by_work(session: Session, ids: Sequence[int]) -> Iterator[tuple[int
         yield from _grouped(session.execute(query.where(rec.c.work_id.in_(ids))))
         return
     conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = bind_mark(conn)
     conn.exec_driver_sql(f"CREATE TEMPORARY TABLE refresh_works (id {_key(conn)})")
     for part in chunks(ids, _MOVE_BATCH):
         conn.exec_driver_sql(f"INSERT INTO refresh_works (id) VALUES ({mark})", [(i,) for i in part])
