@@ -90,6 +90,7 @@ def small_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stage, "BATCH", 40)
     monkeypatch.setattr(stage, "PARALLEL_FROM", 0)
     monkeypatch.setattr(stage, "CHOSEN_APART", 1)
+    monkeypatch.setattr(stage, "CHOSEN_SHARE", 3)
     monkeypatch.setattr(dedupe_engine, "PAIR_CHUNK", 25)
     monkeypatch.setattr(works, "_MOVE_BATCH", 30)
 
@@ -201,6 +202,34 @@ def test_a_submitted_task_runs_in_the_child_while_this_process_goes_on(forking: 
         assert result()[1] != os.getpid() and here == (9, os.getpid())
     with parallel.Pool(square, 1) as pool:  # no child: the task runs here when asked for
         assert pool.submit(5)() == (25, os.getpid())
+
+
+def test_tasks_beyond_the_default_depth_queue_in_the_child_and_all_come_back(forking: None) -> None:
+    def square(k: int) -> tuple[int, int]:
+        return k * k, os.getpid()
+
+    with parallel.Pool(square, 2) as pool:
+        results = [pool.submit(k, depth=20) for k in range(20)]
+        assert [r() for r in results] == [(k * k, results[0]()[1]) for k in range(20)]
+        assert results[0]()[1] != os.getpid()  # all twenty went to the child
+
+
+def test_turns_give_each_number_to_one_process_only(forking: None) -> None:
+    turns = parallel.Turns()
+
+    def draw(_: None) -> list[int]:
+        drawn = []
+        while (k := turns.draw(400)) is not None:
+            drawn.append(k)
+            time.sleep(0.002)  # both processes are drawing at once
+        return drawn
+
+    with parallel.Pool(draw, 2) as pool:
+        theirs = pool.submit(None)
+        mine = draw(None)
+        assert sorted([*mine, *theirs()]) == list(range(400))
+        assert mine and theirs()  # both took some
+    assert turns.draw(400) is None and parallel.Turns().draw(1) == 0 and parallel.Turns().draw(0) is None
 
 
 def test_a_failing_task_raises_here_with_the_workers_traceback(forking: None) -> None:

@@ -204,10 +204,11 @@ class Pool(Generic[T, R]):
                 continue
             yield order.popleft().value
 
-    def submit(self, task: T) -> Callable[[], R]:
-        """Start fn(task) in a child with room and go on; the function returned waits for the
-        result. Without such a child, fn(task) runs here when the result is asked for."""
-        slot = self._hand_out(task, _DEPTH)
+    def submit(self, task: T, depth: int = _DEPTH) -> Callable[[], R]:
+        """Start fn(task) in a child with room (fewer than `depth` tasks) and go on; the function
+        returned waits for the result. Without such a child, fn(task) runs here when the result is
+        asked for."""
+        slot = self._hand_out(task, depth)
         if slot is None:
             return lambda: self._fn(task)
 
@@ -306,6 +307,25 @@ def _serve(
         except BaseException:  # reported to the parent, which raises it
             reply = (False, traceback.format_exc())
         results.send(reply)
+
+
+class Turns:
+    """Numbers 0, 1, 2, ... drawn in turn by this process and the children of a pool entered after
+    it was made (a counter in shared memory): processes that each draw until `limit` share a list of
+    chunks between them as fast as each can take them, with no one waiting for another to hand out."""
+
+    def __init__(self) -> None:
+        self._next = multiprocessing.RawValue("q", 0)
+        self._lock = multiprocessing.Lock()
+
+    def draw(self, limit: int) -> int | None:
+        """The next number below `limit`, or None once they are all drawn."""
+        with self._lock:
+            k = int(self._next.value)
+            if k >= limit:
+                return None
+            self._next.value = k + 1
+            return k
 
 
 def threads() -> int:

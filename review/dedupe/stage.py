@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -277,24 +278,36 @@ def _assign(
 
 
 CHOSEN_APART = 5_000  # new works of several records from which their fields are chosen in a worker
+CHOSEN_SHARE = 2_000  # new works per share of that choosing, drawn in turn by the worker and this process
 
 
 def _move_and_store_pairs(
     session: Session, prep: Prepared, cands: Sequence[Candidate], moves: works.Moves, workers: int
 ) -> None:
-    """Store the pairs while a worker chooses the fields of the new works of several records, then
-    create the works and move the records."""
+    """Store the pairs while a worker chooses the fields of the new works of several records (this
+    process takes a share of the choosing once the pairs are stored), then create the works and
+    move the records.
+
+    The shares go to whichever process draws next, so neither waits for the other whatever the
+    relative cost of storing pairs and choosing fields (at a million records: 2.0 and 2.1 s on one
+    core; the worker alone left this process waiting 1.7 s)."""
     conn = session.connection()
     now = works.bound_now(conn)
+    shares = [moves.several[k : k + CHOSEN_SHARE] for k in range(0, len(moves.several), CHOSEN_SHARE)]
+    turns = parallel.Turns()
 
-    def choose(_: None) -> list[tuple[Any, ...]]:
-        return works.chosen_fields(conn.dialect, moves.several, now)
+    def choose(_: None) -> tuple[int, list[tuple[Any, ...]]] | None:
+        k = turns.draw(len(shares))
+        return None if k is None else (k, works.chosen_fields(conn.dialect, shares[k], now))
 
     with parallel.Pool(choose, workers if len(moves.several) >= CHOSEN_APART else 1) as pool:
-        chosen = pool.submit(None)
+        # One task per share, each drawing the next share left: results come back as they are made.
+        theirs = [pool.submit(None, depth=len(shares)) for _ in shares]
         _save_pairs(session, prep, cands)
-        fields = chosen()
+        mine = list(iter(lambda: choose(None), None))
+        done = sorted([*filter(None, (result() for result in theirs)), *mine], key=itemgetter(0))
     moves.several.clear()
+    fields = [row for _, rows in done for row in rows]
     works.finish_moves(session, moves, fields, now)
 
 
