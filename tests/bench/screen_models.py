@@ -295,6 +295,7 @@ CANDIDATES: dict[str, Any] = {
     "svm_lsa1": _learner("svm_lsa1", _words_lsa(1.0), learners.svm_scores),
     "svm_d2v.5": _learner("svm_d2v.5", _words_d2v(0.5), learners.svm_scores),
     "svm_d2v.25": _learner("svm_d2v.25", _words_d2v(0.25), learners.svm_scores),
+    "svm_d2v.15": _learner("svm_d2v.15", _words_d2v(0.15), learners.svm_scores),
     "svm+mnb": _learner("svm+mnb", learners.words, _mix(learners.svm_scores, _nb(3.822, False))),
 }
 
