@@ -247,6 +247,26 @@ def test_a_reply_is_linked_to_the_letter_it_answers() -> None:
     assert (pair.band, pair.relation, pair.scores["subject"]) == ("related", "comment", 2)
 
 
+def test_a_book_review_is_linked_to_the_book_it_reviews() -> None:
+    title = "Biodiversity, Conservation and Sustainable Development: Principles and Practices with Asian "
+    title += "Examples"
+    book = {"title": title, "authors": ["Tisdell, Clem"], "year": 1999, "doc_type": "book"}
+    cited = ", Clem Tisdell, Edward Elgar Publishing Ltd, Cheltenham, 1999, 263 pp. ISBN 1-85898-735-0"
+    review = {"title": title.replace(":", ".") + cited, "authors": ["Tisdell, Clem"], "year": 2000,
+              "doc_type": "article", "journal": "Ecological Economics", "volume": "34", "issue": "1",
+              "pages": "156-158"}  # fmt: skip
+    pair = _pair(book, review)
+    assert (pair.band, pair.relation, pair.scores["subject"]) == ("related", "comment", 2)
+
+
+def test_a_reply_to_named_authors_is_linked_to_their_letter() -> None:
+    letter = {**ARTICLE, "issue": "5", "pages": "1721-1722"}
+    reply = {**letter, "title": ARTICLE["title"] + " - Reply to Veyradier et al", "pages": "1722-1722",
+             "authors": ["Sheffield, V. C.", "Landau, D."]}  # fmt: skip
+    pair = _pair(letter, reply)
+    assert (pair.band, pair.relation, pair.scores["subject"]) == ("related", "comment", 2)
+
+
 def test_a_recurring_column_in_successive_issues_is_a_series() -> None:
     column = {"title": "Gateways to clinical trials", "authors": ["Bayes, M.", "Rabasseda, X."],
               "year": 2005, "journal": "Methods Find Exp Clin Pharmacol", "volume": "27"}  # fmt: skip
@@ -270,6 +290,18 @@ def test_statistics_releases_of_one_series_are_linked_not_merged(one: str, other
     assert (pair.band, pair.relation) == ("related", "series")
 
 
+def test_one_title_released_by_one_organisation_in_two_years_is_a_series_and_one_year_is_one_work() -> None:
+    path = "https://www.gov.uk/government/statistics/ad-hoc-alcohol-monitoring-statistics"
+    release = {"title": "Ad Hoc Alcohol Monitoring Statistics", "year": 2021, "url": path,
+               "publisher": "Ministry of Justice", "doc_type": "official_statistics"}  # fmt: skip
+    later = {**release, "year": 2022, "url": path + "--2"}
+    pair = _pair(release, later)
+    assert (pair.band, pair.relation) == ("related", "series")
+    assert _merged(release, {**release, "url": None})  # one year, one title, one organisation
+    other = {**later, "publisher": "Home Office"}  # another organisation's title is not its series
+    assert _pair(release, other).relation is None
+
+
 def test_two_series_that_share_words_are_neither_merged_nor_linked() -> None:
     women = {"title": "Women and the Criminal Justice System 2021", "year": 2022}
     ethnicity = {"title": "Ethnicity and the Criminal Justice System 2022", "year": 2022}
@@ -290,6 +322,29 @@ def test_a_conference_abstract_is_linked_to_the_journal_article_unless_the_proto
     pair = _pair(abstract, paper)
     assert (pair.band, pair.relation, pair.scores["subject"]) == ("related", "conference_version", 1)
     assert _pair(abstract, paper, policy=Policy(conference_is_work=True)).relation is None
+
+
+def test_a_meeting_abstract_in_a_journal_supplement_is_linked_to_the_article_in_another_journal() -> None:
+    abstract = _variant(journal="Circulation", volume="136", issue="Supplement 1", pages=None, year=2017)
+    paper = _variant(journal="Int J Cardiol", volume="243", issue=None, pages="413-420", year=2017)
+    pair = _pair(abstract, paper)
+    assert (pair.band, pair.relation) == ("related", "conference_version")
+    assert _pair(abstract, paper, policy=Policy(conference_is_work=True)).relation is None
+    # In one journal a supplement is no other venue: the same abstract's copies still merge.
+    assert _merged(abstract, {**abstract, "issue": "(Supplement 1)"})
+
+
+def test_a_year_one_apart_at_one_journal_and_volume_is_no_evidence_either_way() -> None:
+    """Kidney Week 2010's abstracts are J Am Soc Nephrol volume 21; one database dates a copy 2011."""
+    title = "Safety & Efficacy of Eculizumab in aHUS Patients Resistant to Plasma Therapy: Interim Analysis"
+    abstract = {"title": title, "year": 2010, "journal": "J Am Soc Nephrol", "volume": "21",
+                "authors": ["Legendre, CM", "Babu, S", "Furman, RR", "Sheerin, NS"]}  # fmt: skip
+    typo = {**abstract, "title": title.replace("Eculizumab", "eculizamab"), "year": 2011}
+    assert _pair(abstract, typo).scores["levels"]["year"] == "missing"
+    assert _merged(abstract, typo)
+    moved = {**typo, "volume": "22"}  # another volume: the year one apart counts against
+    assert _pair(abstract, moved).scores["levels"]["year"] == "near"
+    assert not _merged(abstract, moved)
 
 
 def test_a_preprint_is_linked_to_its_publication_unless_the_protocol_says_one_work() -> None:
@@ -351,6 +406,11 @@ def test_the_queue_never_holds_a_pair_with_a_hard_conflict() -> None:
         ("Correction to: Family hubs and the early years", "erratum"),
         ("Family hubs and the early years (vol 12, pg 30, 2021)", "erratum"),
         ("Family hubs and the early years - Reply", "comment"),
+        ("Family hubs and the early years - Reply to Buddles et al", "comment"),
+        ("Family hubs and the early years: response to Smith and colleagues", "comment"),
+        ("Family Hubs, A. Author, Policy Press, Bristol, 2021, 263 pp. ISBN 978-1-4473-0000-0", "comment"),
+        ("Predictors of response to methotrexate", None),
+        ("Pp65 antigenaemia after transplant", None),
         ("Correction of severe hyponatraemia in infants", None),
         ("Retraction of the lung in pleural infection", None),
         ("RE-AIM evaluation of family hubs in England", None),

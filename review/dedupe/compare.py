@@ -52,6 +52,7 @@ class Columns:
     authors: npt.NDArray[np.int64]
     doc_class: npt.NDArray[np.int64]
     meeting: npt.NDArray[np.bool_]
+    supplement: npt.NDArray[np.bool_]  # in a journal's supplement (`S1`): where meeting abstracts print
     orgs: npt.NDArray[np.bool_]  # has an issuing organisation and no journal
 
     @classmethod
@@ -74,6 +75,7 @@ class Columns:
             authors=prep.coded("authors"),
             doc_class=prep.coded("doc_class"),
             meeting=conference | meeting,
+            supplement=_flag(prep, "issue", prep.coded("issue"), lambda i: bool(i and i.startswith("s"))),
             orgs=_flag(prep, "orgs", prep.coded("orgs"), bool) & no_journal,
         )
 
@@ -159,11 +161,11 @@ def compare(
         "title": title,
         "authors": _authors(prep, cols, a, b),
         "journal": _journals(prep, cols, a, b),
-        "year": _years(cols, a, b),
         "volume": _equal(cols.volume, a, b, "volume"),
         "issue": _issues(prep, cols, a, b),
         "pages": _pages(cols, a, b),
     }
+    lv["year"] = _years(cols, a, b, lv)
     return {**lv, "doi": _dois(cols, a, b, lv), "publisher": _publishers(prep, cols, a, b)}
 
 
@@ -227,10 +229,18 @@ def _journals(
     ).astype(np.int8)
 
 
-def _years(cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
+def _years(
+    cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], lv: Levels
+) -> npt.NDArray[np.int8]:
+    """Years are the same, one apart (near), further apart, or missing. At one journal and volume a
+    year one apart is no evidence either way: the volume already dates the item, and databases
+    differ by one between an issue's cover year and its online or meeting year."""
     ya, yb = cols.year[a], cols.year[b]
     gap = np.abs(ya - yb)
-    level = np.select([(ya == 0) | (yb == 0), gap == 0, gap == 1], [3, 0, 1], default=2)
+    one_volume = (lv["journal"] == _index("journal", "agree")) & (lv["volume"] == _index("volume", "same"))
+    level = np.select(
+        [(ya == 0) | (yb == 0) | ((gap == 1) & one_volume), gap == 0, gap == 1], [3, 0, 1], default=2
+    )
     return level.astype(np.int8)
 
 

@@ -188,12 +188,17 @@ _ERRATUM = re.compile(
     rf"retraction{_ARTICLE_AFTER}|retracted|withdrawn|notice of retraction|expression of concern)\b"
     r"|\bvol \d+ (?:pg|p) \w+|\b(?:1[89]|20)\d\d \d+ \d+ \d+$"
 )
+# A comment: opening words, a closing "reply", a reply to named authors ("... - Reply to Buddles et
+# al"; not a bare "response to <word>": "response to methotrexate" ends many titles), or a book
+# review, whose title cites the book's ISBN or page count ("..., Elgar, 1999, 263 pp. ISBN ...").
 _COMMENT = re.compile(
     r"^(?:comments? on|commentary on|response to|reply to|reply|in reply|authors? reply|"
     r"letter to the editor)\b|\b(?:authors? )?reply$|\bauthors? response$"
+    r"|\b(?:reply|response|rejoinder|comments?) to \w+(?: \w+){0,2} (?:et al|and colleagues)$"
+    r"|\bisbn\b|\b\d+ pp\b"
 )
 _NOTICE_HINT = re.compile(
-    r"errat|corrig|correct|retract|withdrawn|concern|vol|comment|respon|reply|letter|\d$"
+    r"errat|corrig|correct|retract|withdrawn|concern|vol|comment|respon|reply|rejoinder|letter|isbn|pp|\d$"
 )
 
 

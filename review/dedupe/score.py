@@ -78,13 +78,21 @@ def relations(
     same_title = is_level(lv, "title", *SAME_TITLE)
     # Filled from the weakest reason to the strongest, so the strongest is what remains.
     meetings = cols.meeting[a].astype(int) + cols.meeting[b]
+    # A meeting's abstract in another journal's supplement, and the article: one held, one not.
+    held = cols.meeting | cols.supplement
     elsewhere = is_level(lv, "volume", "differ") | is_level(lv, "pages", "differ")
-    venues = (
-        same_title & elsewhere & ((meetings == 2) | ((meetings == 1) & is_level(lv, "journal", "disagree")))
-    )
+    one_held = ((meetings == 1) | (held[a] != held[b])) & is_level(lv, "journal", "disagree")
+    venues = same_title & elsewhere & ((meetings == 2) | one_held)
+    # One title issued by one organisation (outside journals) in different years: a series' releases
+    # ("Ad Hoc Alcohol Monitoring Statistics", 2021 and 2022). One year apart only within one source:
+    # between sources it is as likely one report dated two ways (GOV.UK's release, OpenAlex's year).
+    reissued = same_title & cols.orgs[a] & cols.orgs[b] & ~is_level(lv, "publisher", "disagree")
+    out[reissued & is_level(lv, "year", "far")] = "series"
+    _each(out, reissued & is_level(lv, "year", "near"), pairs, lambda i, j: _one_source_series(prep, i, j))
     # One title by the same people years apart: a new version or edition (a review's update).
     out[same_title & is_level(lv, "year", "far") & is_level(lv, "authors", "all", "most")] = "update"
-    out[venues] = "conference_version"
+    if not policy.conference_is_work:
+        out[venues] = "conference_version"
     out[same_title & ~is_level(lv, "journal", "disagree") & _another_issue(lv)] = "series"
     kinds = (
         similar
@@ -121,6 +129,10 @@ def _each(out: npt.NDArray[Any], where: npt.NDArray[np.bool_], pairs: npt.NDArra
         found = fn(int(pairs[k, 0]), int(pairs[k, 1]))
         if found:
             out[k] = found
+
+
+def _one_source_series(prep: Prepared, i: int, j: int) -> str | None:
+    return "series" if prep.source[i] == prep.source[j] else None
 
 
 def _marks_relation(prep: Prepared, i: int, j: int) -> str | None:

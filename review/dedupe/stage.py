@@ -35,14 +35,20 @@ AUTOMATION = "automation"
 def method_text(policy: Policy) -> str:
     """How duplicates were found, for the report's PRISMA-S "deduplication method and software"."""
     apart = [
-        "an erratum or comment and its article",
-        "items of a series or numbered parts (titles differing only in years, quarters, editions or numbers)",
+        "an erratum or comment and its article (a comment: a title opening or closing as a reply, "
+        "response or letter, replying to named authors, or a book review citing an ISBN or page count)",
+        "items of a series or numbered parts (titles differing only in years, quarters, editions or "
+        "numbers; one title issued by one organisation outside journals in years more than one apart, "
+        "or one apart in one source's records)",
         "a review and its update",
     ]
     if not policy.preprint_is_work:
         apart.append("a preprint and its publication")
     if not policy.conference_is_work:
-        apart.append("a conference version and the journal article")
+        apart.append(
+            "a conference version and the journal article (one title in a meeting's proceedings or a "
+            "journal's supplement, and in another journal)"
+        )
     set_by_hand = "; ".join(f"{f} {lv}" for f, levels in weights.SET_VALUES.items() for lv in levels)
     return (
         f"review {__version__} dedupe: records sharing a DOI, OpenAlex ID, PMID, GOV.UK path or content "
@@ -60,7 +66,8 @@ def method_text(policy: Policy) -> str:
         f"and 90+; a title in another language given with a title, after `<ORIGINAL>` or in trailing "
         f"brackets, compared too; an erratum's citation of the corrected article left out of its title). "
         f"Two DOIs of different registrants (prefixes) at one journal, volume and first page were taken "
-        f"for one article's (a publisher's and an archive's) and weighed as missing. Pairs with a match "
+        f"for one article's (a publisher's and an archive's) and weighed as missing, as was a year one "
+        f"apart at one journal and volume (the volume dates the item). Pairs with a match "
         f"probability of "
         f"{policy.auto:g} or more were merged automatically and from {policy.review:g} were decided by "
         f"a person, except that records with clearly different titles or by different people were "

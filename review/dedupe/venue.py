@@ -45,7 +45,7 @@ def page_range(value: str | None) -> tuple[int, int] | None:
 
 # Issues run to two digits; a longer "issue" is an article or record number some exports put there.
 _ISSUE = re.compile(r"^\s*(?:no\.?\s*|issue\s*)?(\d{1,2})(?:\s*[-–/&]\s*(\d{1,2}))?\s*$", re.IGNORECASE)
-_SUPPLEMENT = re.compile(r"^\s*(?:suppl?(?:ement)?\.?|s)\s*(\d{0,2})\s*$", re.IGNORECASE)
+_SUPPLEMENT = re.compile(r"^\s*\(?\s*(?:suppl?(?:ement)?\.?|s)\s*(\d{0,2})\s*\)?\s*$", re.IGNORECASE)
 
 
 _ISSUE_IN_VOLUME = re.compile(r"^\s*\d+\s*\((\d{1,2}(?:-\d{1,2})?)\)")
