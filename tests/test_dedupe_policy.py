@@ -388,6 +388,40 @@ def test_an_issue_column_of_record_numbers_is_ignored() -> None:
     assert _merged(pair_a, pair_b)
 
 
+@pytest.mark.parametrize(
+    ("one", "other", "swapped"),
+    [
+        ("criminal court statistics quarterly", "family court statistics quarterly", True),
+        ("family hubs evaluation final report", "family hubs evaluation interim report", True),
+        ("sure start programme evaluation", "sure start program evaluation", False),  # spelling
+        ("national evaluation of sure start", "natl evaluation of sure start", False),  # abbreviation
+        ("family hubs evaluation", "family hubs evaluation final report", False),  # words added
+        ("evaluation of family hubs", "family hubs evaluation of", False),  # order
+    ],
+)
+def test_a_word_put_for_an_unrelated_word_is_told_from_a_spelling_or_an_added_word(
+    one: str, other: str, swapped: bool
+) -> None:
+    assert fields.swapped_words(one, other) is swapped
+    assert fields.swapped_words(other, one) is swapped
+
+
+def test_reports_whose_titles_swap_a_word_are_different_items_not_a_persons_question() -> None:
+    release = {"year": 2023, "publisher": "Ministry of Justice", "doc_type": "official_statistics"}
+    criminal = {**release, "title": "Criminal court statistics quarterly: April to June 2023"}
+    family = {**release, "title": "Family Court Statistics Quarterly: April to June 2023"}
+    pair = _pair(criminal, family)
+    assert (pair.band, pair.scores["conflicts"]) == ("distinct", ["title"])
+    # A spelling is not a swap: the pair still reaches a person.
+    spelt = {**release, "title": "Sure Start programme evaluation: interim findings"}
+    american = {**spelt, "title": "Sure Start program evaluation: interim findings"}
+    assert _pair(spelt, american).band != "distinct"
+    # With people, a journal or pages to compare, those decide, not the one word.
+    people = {"authors": ["Melhuish, E.", "Belsky, J."], "journal": "Lancet", "volume": "372"}
+    first, second = {**criminal, **people, "pages": "1641"}, {**family, **people, "pages": "1641"}
+    assert "conflicts" not in _pair(first, second).scores
+
+
 def test_the_queue_never_holds_a_pair_with_a_hard_conflict() -> None:
     records = [
         _variant(doi="10.1/a"),

@@ -5,6 +5,7 @@ issues and journals, `people` author lists."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -175,6 +176,30 @@ def marks_relation(a: frozenset[str], b: frozenset[str]) -> str | None:
     differ = a ^ b
     dated = any(m in _DATED or (m.isdigit() and 1800 <= int(m) <= 2100) for m in differ)
     return "series" if dated else "part"
+
+
+def swapped_words(key_a: str, key_b: str) -> bool:
+    """Titles that differ by a word put for an unrelated word ("criminal court statistics quarterly"
+    and "family court statistics quarterly"; "... final report" and "... interim report"), not by
+    a spelling, an abbreviation (`natl`, `eval`: letters of the word in order) or words added or
+    dropped."""
+    words_a, words_b = Counter(key_a.split()), Counter(key_b.split())
+    only_a, only_b = list((words_a - words_b).elements()), list((words_b - words_a).elements())
+    if not only_a or not only_b:
+        return False
+    return not any(_spelled_alike(x, y) for x in only_a for y in only_b)
+
+
+def _spelled_alike(x: str, y: str) -> bool:
+    """One spelling of a word for another, or a word and its abbreviation (`natl`, `eval`)."""
+    short, long = sorted((x, y), key=len)
+    return fuzz.ratio(x, y) >= 75 or (short[:1] == long[:1] and _in_order(short, long))
+
+
+def _in_order(short: str, long: str) -> bool:
+    """Every letter of `short` found in `long` in the same order (`natl` in `national`)."""
+    letters = iter(long)
+    return all(c in letters for c in short)
 
 
 # Notices, read from the compared title (lower-case words): Web of Science writes an erratum as

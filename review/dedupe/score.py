@@ -28,6 +28,7 @@ from review.states import Band
 # Title levels close enough for two items to be versions, parts or notices of one another.
 SIMILAR = ("exact", "high", "good", "fair", "contained", "short")
 SAME_TITLE = ("exact", "high", "short")
+BARE = ("authors", "journal", "volume", "issue", "pages", "doi")  # all missing: a report's evidence
 # Preprint servers' DOI prefixes: bioRxiv/medRxiv, arXiv, Research Square, SSRN, PsyArXiv/OSF, Preprints.
 PREPRINT_DOI = ("10.1101/", "10.48550/", "10.21203/", "10.2139/", "10.31234/", "10.31235/", "10.20944/")
 BANDS = tuple(Band)
@@ -131,6 +132,20 @@ def _each(out: npt.NDArray[Any], where: npt.NDArray[np.bool_], pairs: npt.NDArra
             out[k] = found
 
 
+def _bare(lv: Levels) -> npt.NDArray[np.bool_]:
+    """Pairs with nothing to compare but titles, years and publishers (reports, web pages)."""
+    bare = np.ones(len(lv["title"]), dtype=bool)
+    for name in BARE:
+        bare &= is_level(lv, name, "missing")
+    return bare
+
+
+def _swapped(prep: Prepared, i: int, j: int) -> str | None:
+    """`title` when a word of one title is put for an unrelated word in the other: with nothing
+    else to compare, that word is all that tells two reports apart, so it decides."""
+    return "title" if fields.swapped_words(prep.title[i], prep.title[j]) else None
+
+
 def _one_source_series(prep: Prepared, i: int, j: int) -> str | None:
     return "series" if prep.source[i] == prep.source[j] else None
 
@@ -230,6 +245,8 @@ def score_pairs(
     p = weights.probability(total)
     band = bands(lv, p, policy)
     link, clash = relations(prep, cols, pairs, lv, policy), conflicts(lv)
+    bare = (band == BANDS.index("review")) & (clash == None) & _bare(lv)  # noqa: E711 (elementwise)
+    _each(clash, bare, pairs, lambda i, j: _swapped(prep, i, j))
     band[clash != None] = BANDS.index("distinct")  # noqa: E711 (elementwise)
     band[link != None] = BANDS.index("related")  # noqa: E711
     # Near misses are kept to explain them: one title with a conflict, or a fair chance.

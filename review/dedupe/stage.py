@@ -73,7 +73,10 @@ def method_text(policy: Policy) -> str:
         f"a person, except that records with clearly different titles or by different people were "
         f"never merged automatically. Never merged, whatever the weights: records with different DOIs "
         f"(but for the two registrants above), "
-        f"years more than one apart, different issues of one volume, or disjoint pages in one issue; "
+        f"years more than one apart, different issues of one volume, or disjoint pages in one issue; nor "
+        f"records with nothing but titles, years and publishers to compare whose titles put a word for "
+        f"an unrelated one (not a spelling, nor an abbreviation: `Criminal court statistics` and "
+        f"`Family court statistics`); "
         f"kept apart but linked as related items: {'; '.join(apart)}."
     )
 
