@@ -150,6 +150,27 @@ def _words_lsa(weight: float, k: int = 300) -> learners.Featuriser:
     return featurise
 
 
+def _words_d2v_avg(weight: float, seeds: int = 3, dim: int = 100, epochs: int = 40) -> learners.Featuriser:
+    """`_words_d2v` with the doc2vec vectors of `seeds` models (seeds 0, 1, ...) averaged: one model's
+    vectors move with its seed; their mean moves less."""
+
+    def featurise(texts: Sequence[str]) -> csr_matrix:
+        import re
+
+        import numpy as np
+        from gensim.models.doc2vec import Doc2Vec, TaggedDocument
+        from sklearn.preprocessing import normalize
+
+        docs = [TaggedDocument(re.findall(r"\w+", t.lower()), [k]) for k, t in enumerate(texts)]
+        total = np.zeros((len(texts), dim), dtype=np.float64)
+        for seed in range(seeds):
+            model = Doc2Vec(docs, vector_size=dim, dm=0, min_count=2, epochs=epochs, workers=1, seed=seed)
+            total += normalize(np.vstack([model.dv[k] for k in range(len(texts))]))
+        return _stack(learners.words(texts), weight * normalize(total))
+
+    return featurise
+
+
 def _words_d2v(weight: float, dim: int = 100, epochs: int = 40) -> learners.Featuriser:
     """TF-IDF words plus `weight` times doc2vec vectors trained on the task's own texts (PV-DBOW,
     `dim` dimensions, `epochs` passes, words seen twice or more, rows L2-normalised). Needs gensim in
@@ -296,6 +317,8 @@ CANDIDATES: dict[str, Any] = {
     "svm_d2v.5": _learner("svm_d2v.5", _words_d2v(0.5), learners.svm_scores),
     "svm_d2v.25": _learner("svm_d2v.25", _words_d2v(0.25), learners.svm_scores),
     "svm_d2v.15": _learner("svm_d2v.15", _words_d2v(0.15), learners.svm_scores),
+    "svm_d2v3.25": _learner("svm_d2v3.25", _words_d2v_avg(0.25), learners.svm_scores),
+    "svm+lr_d2v.25": _learner("svm+lr_d2v.25", _words_d2v(0.25), learners.svm_lr_scores),
     "svm+mnb": _learner("svm+mnb", learners.words, _mix(learners.svm_scores, _nb(3.822, False))),
 }
 
