@@ -4,7 +4,8 @@ and the band each pair falls in.
 Policy before weights (methods §5): an erratum or comment and its article, items of a series, numbered
 parts, a conference and a journal version, a preprint and its publication, a review and its update
 are different items, kept apart and linked (`related`); different DOIs, years far apart, different
-issues of one volume or disjoint pages in one issue are different works (`distinct`). Neither ever
+issues of one volume, disjoint pages in one issue, or (for reports with nothing else to compare) a
+title word put for an unrelated one are different works (`distinct`). Neither ever
 reaches a person's queue. Everything else is weighed (`weights.py`) into a match probability: merged
 automatically at or above `auto`, queued for a person at or above `review`; but two clearly different
 titles, or different people, are never merged automatically.
