@@ -39,7 +39,7 @@ def test_run_reports_counts(run: ReviewRunner, engine: Engine) -> None:
     _store(engine)
     result = run("dedupe")
     assert result.exit_code == 0, result.output
-    assert "4 records (4 new): 1 pairs merged automatically" in result.output
+    assert "4 records (4 new): 1 pair merged automatically" in result.output
     assert "3 works" in result.output
     assert "review dedupe review" in result.output
 

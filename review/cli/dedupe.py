@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from review.cli.base import App, cli, pass_app
+from review.report.methods import count
 
 if TYPE_CHECKING:
     from review.dedupe import PairView
@@ -50,10 +51,12 @@ def run_cmd(app: App) -> None:
         res = dedupe.run(session, policy=dedupe.Policy.of(protocol.dedupe), protocol_hash=protocol.sha256)
     changed = f", {res.changed} changed by a re-import" if res.changed else ""
     click.echo(
-        f"{res.examined} records ({res.new - res.changed} new{changed}): "
-        f"{res.auto_merges} pairs merged automatically,"
+        f"{count(res.examined, 'record')} ({res.new - res.changed:,} new{changed}): "
+        f"{count(res.auto_merges, 'pair')} merged automatically,"
     )
-    click.echo(f"{res.queued} pairs wait for a person; {res.works} works ({res.works_created} new).")
+    waits = "pair waits" if res.queued == 1 else "pairs wait"
+    works = f"{count(res.works, 'work')} ({res.works_created:,} new)"
+    click.echo(f"{res.queued:,} {waits} for a person; {works}.")
     if res.related:
         from review.dedupe.relations import counts_text
 
