@@ -348,3 +348,11 @@ def test_title_sort_orders_follow_the_bytes_of_each_title_then_author_and_year()
         )
         expected = sorted(range(len(prep)), key=lambda k: (bytes(key[k]), int(first[k]), int(year[k])))
         assert order == expected, which
+
+
+def test_a_probability_just_short_of_the_automatic_threshold_never_reads_as_reaching_it() -> None:
+    from review.dedupe import weights
+
+    assert weights.kept(0.99895) == 0.9989 and weights.kept(0.999) == 0.999
+    assert weights.text(0.99875) == "match probability 0.9987"
+    assert weights.text(0.5) == "match probability 0.5000"

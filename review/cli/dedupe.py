@@ -86,9 +86,11 @@ def _wrapped(head: str, text: str, width: int) -> str:
 
 def _evidence(scores: dict[str, Any]) -> str:
     """The match probability and each compared field's level, in words (missing fields left out)."""
+    from review.dedupe import weights
+
     levels = scores.get("levels") or {}
     shown = [f"{name} {level}" for name, level in levels.items() if level != "missing"]
-    head = f"match probability {scores['p']:.3f}" if "p" in scores else ""
+    head = weights.text(float(scores["p"])) if "p" in scores else ""
     extra = [f"{k} {v}" for k, v in scores.items() if k not in ("levels", "p", "weight", "title")]
     parts = (head, ", ".join(shown), ", ".join(map(str, extra)))
     return "; ".join(x for x in parts if x) or json.dumps(scores)

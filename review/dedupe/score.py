@@ -256,7 +256,7 @@ def score_pairs(
     out = []
     for k in np.flatnonzero(keep).tolist():
         scores: dict[str, Any] = {"title": round(float(ratio[k]), 1), "levels": named(lv, k)}
-        scores.update(weight=round(float(total[k]), 2), p=round(float(p[k]), 4))
+        scores.update(weight=round(float(total[k]), 2), p=weights.kept(float(p[k])))
         if link[k] is not None:
             scores["relation"] = link[k]
             _subject(prep, int(pairs[k, 0]), int(pairs[k, 1]), link[k], scores)
@@ -307,6 +307,6 @@ def score_identifiers(
         elif not unlike[k]:
             out.append(Candidate(i, j, name, "auto", scores))
         else:
-            scores["p"] = round(float(p[k]), 4)
+            scores["p"] = weights.kept(float(p[k]))
             out.append(Candidate(i, j, name, BANDS[band[k]], scores))
     return out

@@ -52,6 +52,17 @@ def probability(total: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return p
 
 
+def kept(p: float) -> float:
+    """A probability as stored and shown: four decimals, cut rather than rounded, so a pair that fell
+    short of the automatic threshold (0.99895 against 0.999) never reads as having reached it."""
+    return math.floor(p * 10_000) / 10_000
+
+
+def text(p: float) -> str:
+    """ "match probability 0.9987", for a person deciding the pair."""
+    return f"match probability {kept(p):.4f}"
+
+
 def bits(p: float) -> float:
     """The total weight a probability needs (its log2 odds)."""
     p = min(max(p, 1e-9), 1 - 1e-9)

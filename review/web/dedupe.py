@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from review import dedupe
+from review.dedupe import weights
 from review.models import DedupePair
 from review.states import PairDecision
 from review.web.app import Site, checked_form, flash, render, reviewing, site
@@ -72,7 +73,7 @@ def evidence(scores: dict[str, Any]) -> str:
     """The match probability and each compared field's level (missing ones left out)."""
     levels = scores.get("levels") or {}
     shown = [f"{name} {level}" for name, level in levels.items() if level != "missing"]
-    head = f"match probability {float(scores['p']):.3f}" if "p" in scores else "queued by a rule"
+    head = weights.text(float(scores["p"])) if "p" in scores else "queued by a rule"
     return "; ".join(x for x in (head, ", ".join(shown)) if x)
 
 
