@@ -242,7 +242,8 @@ def next_steps(report: StatusReport, protocol: Protocol | None) -> tuple[str, ..
         if s.last_status in ("interrupted", "budget_exhausted", "running")
     ]
     if report.undeduplicated:
-        steps.append(f"review dedupe   ({report.undeduplicated} records not yet deduplicated)")
+        waiting = f"{report.undeduplicated:,} record{'' if report.undeduplicated == 1 else 's'}"
+        steps.append(f"review dedupe   ({waiting} not yet deduplicated)")
     if report.pairs_to_review:
         pairs = f"({report.pairs_to_review} possible duplicates)"
         steps.append(f"review dedupe review --reviewer {names.reviewer}   {pairs}")

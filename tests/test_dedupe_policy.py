@@ -194,6 +194,15 @@ def test_pages_are_read_as_databases_write_them(written: str, pages: tuple[int, 
     assert venue.page_range(written) == pages
 
 
+@pytest.mark.parametrize(
+    ("written", "issue"),
+    [("3", "3"), ("No. 3", "3"), ("3-4", "3-4"), ("Supplement 1", "s1"), ("SUPPL. 1", "s1"),
+     ("(Supplement 1)", "s1"), ("Suppl", "s"), ("S2", "s2"), ("12345", None)],
+)  # fmt: skip
+def test_issues_are_read_as_databases_write_them(written: str, issue: str | None) -> None:
+    assert venue.issue_number(written) == issue
+
+
 def test_prefixed_and_abbreviated_page_ranges_agree() -> None:
     assert _merged(_variant(pages="S310-S317"), _variant(pages="310-7"))
 

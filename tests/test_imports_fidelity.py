@@ -389,7 +389,7 @@ def test_status_asks_for_dedupe_after_a_corrected_file(run: ReviewRunner, tmp_pa
     out = run("import", str(write(tmp_path, "v2.ris", second)), "--source", "dfe").output
     assert "1 record read: 0 new, 1 already present (1 changed)." in out
     assert "1 record changed since the last import: their works are updated" in out
-    assert "review dedupe   (1 records not yet deduplicated)" in run("status").output
+    assert "review dedupe   (1 record not yet deduplicated)" in run("status").output
     again = run("dedupe")
     assert "1 record (0 new, 1 changed by a re-import)" in again.output
     assert "not yet deduplicated" not in run("status").output

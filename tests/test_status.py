@@ -36,7 +36,7 @@ def test_harvested_says_dedupe_then_assign(run: ReviewRunner, engine: Engine) ->
         )
     text = _next(run)
     assert "review search   (resumes openalex" in text
-    assert "review dedupe   (1 records not yet deduplicated)" in text
+    assert "review dedupe   (1 record not yet deduplicated)" in text
     with session_scope(engine) as session:
         add_works(session, [{"title": "a"}])
         session.exec(update(Record).values(work_id=1))
