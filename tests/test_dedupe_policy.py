@@ -276,6 +276,14 @@ def test_a_reply_to_named_authors_is_linked_to_their_letter() -> None:
     assert (pair.band, pair.relation, pair.scores["subject"]) == ("related", "comment", 2)
 
 
+def test_a_statistics_release_is_linked_to_its_announcement_not_merged() -> None:
+    title = "Management information on sexual assaults in prison custody"
+    release = {"title": title, "year": 2015, "publisher": "Ministry of Justice"}
+    notice = {**release, "title": "Intention to publish " + title.lower()}
+    pair = _pair(release, notice)
+    assert (pair.band, pair.relation, pair.scores["subject"]) == ("related", "announcement", 2)
+
+
 def test_a_recurring_column_in_successive_issues_is_a_series() -> None:
     column = {"title": "Gateways to clinical trials", "authors": ["Bayes, M.", "Rabasseda, X."],
               "year": 2005, "journal": "Methods Find Exp Clin Pharmacol", "volume": "27"}  # fmt: skip
@@ -452,6 +460,9 @@ def test_the_queue_never_holds_a_pair_with_a_hard_conflict() -> None:
         ("Family hubs and the early years - Reply to Buddles et al", "comment"),
         ("Family hubs and the early years: response to Smith and colleagues", "comment"),
         ("Family Hubs, A. Author, Policy Press, Bristol, 2021, 263 pp. ISBN 978-1-4473-0000-0", "comment"),
+        ("Intention to publish further breakdowns of criminal histories of offenders", "announcement"),
+        ("Pre-release access list: Family Court Statistics Quarterly", "announcement"),
+        ("Intentional injury in the early years", None),
         ("Predictors of response to methotrexate", None),
         ("Pp65 antigenaemia after transplant", None),
         ("Correction of severe hyponatraemia in infants", None),

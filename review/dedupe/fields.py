@@ -222,17 +222,24 @@ _COMMENT = re.compile(
     r"|\b(?:reply|response|rejoinder|comments?) to \w+(?: \w+){0,2} (?:et al|and colleagues)$"
     r"|\bisbn\b|\b\d+ pp\b"
 )
+# An announcement of a statistics release (GOV.UK, ONS): not the release it names.
+_ANNOUNCEMENT = re.compile(
+    r"^(?:intention to publish|pre release access list|statistics? release announcement)\b"
+)
 _NOTICE_HINT = re.compile(
-    r"errat|corrig|correct|retract|withdrawn|concern|vol|comment|respon|reply|rejoinder|letter|isbn|pp|\d$"
+    r"errat|corrig|correct|retract|withdrawn|concern|vol|comment|respon|reply|rejoinder|letter|isbn|pp|"
+    r"intention|pre release|announcement|\d$"
 )
 
 
 @lru_cache(maxsize=65536)
 def notice(key: str) -> str | None:
-    """`erratum` or `comment` when a compared title announces a different kind of item than the work
-    it names."""
+    """`erratum`, `comment` or `announcement` when a compared title announces a different kind of
+    item than the work it names."""
     if not _NOTICE_HINT.search(key):
         return None  # most titles: skip the searches
     if _ERRATUM.search(key):
         return "erratum"
+    if _ANNOUNCEMENT.search(key):
+        return "announcement"
     return "comment" if _COMMENT.search(key) else None

@@ -150,7 +150,7 @@ class Prepared:
 
     # Notices and series marks are read only for the few pairs with similar titles, not every record.
     def notice(self, k: int) -> str | None:
-        """`erratum` or `comment` when record k's title announces such a notice."""
+        """`erratum`, `comment` or `announcement` when record k's title announces such a notice."""
         return "erratum" if self.cited[k] else fields.notice(self.title[k])
 
     def marks(self, k: int) -> frozenset[str]:

@@ -2,10 +2,11 @@
 
 An erratum and its article, a comment and the article it answers, items of one series, parts of
 one study, a conference paper and its journal version, a preprint and its published version, a
-review and its update. The matcher stores each link as a `dedupe_pair` row with band "related",
-no decision, and `relation` naming its kind. For a kind with a direction, `scores["subject"]` names
-the record the relation describes (the erratum, the comment, the conference version, the preprint,
-the update); without it the link is shown without a direction rather than guessed.
+review and its update, a statistics release and its announcement. The matcher stores each link as
+a `dedupe_pair` row with band "related", no decision, and `relation` naming its kind. For a kind
+with a direction, `scores["subject"]` names the record the relation describes (the erratum, the
+comment, the conference version, the preprint, the update, the announcement); without it the link
+is shown without a direction rather than guessed.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ _KINDS = (
     ),
     Relation("preprint", "a preprint of", "the published version of", "preprint", "preprints"),
     Relation("update", "an update of", "updated by", "update", "updates"),
+    Relation("announcement", "an announcement of", "announced by", "announcement", "announcements"),
 )
 RELATIONS = {kind.name: kind for kind in _KINDS}
 

@@ -176,7 +176,7 @@ def _doi_relation(a: str, b: str, policy: Policy) -> str | None:
 def _subject(prep: Prepared, i: int, j: int, relation: str, scores: dict[str, Any]) -> None:
     """Name the record a directed relation describes (relations.SUBJECT): the erratum or comment, the
     preprint or conference version, the later version; series and parts have no direction."""
-    if relation in ("erratum", "comment"):
+    if relation in ("erratum", "comment", "announcement"):
         pick = i if prep.notice(i) == relation else j if prep.notice(j) == relation else None
     elif relation in ("preprint", "conference_version"):
         kind = "preprint" if relation == "preprint" else "conference"

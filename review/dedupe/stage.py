@@ -41,6 +41,8 @@ def method_text(policy: Policy) -> str:
         "numbers; one title issued by one organisation outside journals in years more than one apart, "
         "or one apart in one source's records)",
         "a review and its update",
+        "a statistics release and its announcement (a title opening `Intention to publish`, "
+        "`Pre-release access list` or `Statistics release announcement`)",
     ]
     if not policy.preprint_is_work:
         apart.append("a preprint and its publication")
