@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from review.dedupe import fields, people, venue
+from review.dedupe import prepare as prepare_module
 from review.dedupe.engine import cluster, find_candidates
 from review.dedupe.match import Candidate
 from review.dedupe.prepare import prepare
@@ -220,6 +221,30 @@ def test_identical_grey_literature_at_one_address_is_merged_without_a_person() -
     }
     pair = _pair(report, copy)
     assert (pair.rule, pair.band) == ("url", "auto")
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://www.gov.uk/government/publications/x/?utm_source=tw", "gov.uk/government/publications/x"),
+        ("http://gov.uk/government/publications/x#section-2", "gov.uk/government/publications/x"),
+        ("http://citeseerx.ist.psu.edu/viewdoc/summary?doi=10.1.1.31.1768",
+         "citeseerx.ist.psu.edu/viewdoc/summary?doi=10.1.1.31.1768"),
+        ("http://bvbr.bib-bvb.de:8991/F?func=service&amp;doc_number=021166209",
+         "bvbr.bib-bvb.de:8991/f?doc_number=021166209&func=service"),
+        ("https://www.example.org/index.html", None),
+        ("https://example.org/?p=123", "example.org?p=123"),
+    ],
+)  # fmt: skip
+def test_a_landing_page_keeps_the_query_that_names_the_record_and_drops_tracking(url: str, key: str) -> None:
+    assert prepare_module.normalize_url(url) == key
+
+
+def test_two_records_of_one_catalogue_are_not_one_work_for_sharing_its_script() -> None:
+    script = "http://citeseerx.ist.psu.edu/viewdoc/summary?doi=10.1.1."
+    one = {"title": "The PageRank citation ranking", "year": 1999, "url": script + "31"}
+    other = {"title": "Carbon financing and community forestry", "year": 2009, "url": script + "474"}
+    assert all(c.rule != "url" for c in find_candidates(prepare(_rows(one, other))))
 
 
 # --- kept apart and linked: different items about one work ---------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -48,6 +49,8 @@ _DOC_CLASSES = {
 IDENTIFIERS = ("doi", "openalex_id", "pmid", "govuk_base_path", "govuk_content_id", "url")
 # A page address shared by a whole site says nothing about which document a record is.
 _SITE_ROOT = re.compile(r"^[^/]+/?(?:index\.html?)?$")
+# Query parameters that say how a visitor came to a page, not which page it is.
+_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|msclkid|mc_cid|mc_eid|_ga|ref|referrer|source)$")
 # An `issue` column holding a number per record (a database's record number, not an issue) is
 # ignored for a source where nearly every record has its own value.
 RECORD_NUMBERS = 0.9
@@ -216,12 +219,19 @@ def codes(values: Sequence[Hashable]) -> npt.NDArray[np.int64]:
 
 
 def normalize_url(value: str | None) -> str | None:
-    """A landing page as compared: no scheme, `www.`, query, fragment or trailing slash; None for a
-    site's home page."""
+    """A landing page as compared: no scheme, `www.`, fragment, trailing slash or tracking parameters;
+    None for a site's home page. The rest of the query stays, sorted: a catalogue names its records
+    there (`bvbr.bib-bvb.de:8991/F?...&doc_number=021166209`, `citeseerx.../summary?doi=10.1.1.31.1768`),
+    and without it every record of the catalogue would share one address."""
     if not value:
         return None
-    text = re.sub(r"^[a-z]+://(?:www\.)?", "", value.strip().lower()).split("#")[0].split("?")[0].rstrip("/")
-    return None if not text or _SITE_ROOT.match(text) else text
+    text = re.sub(r"^[a-z]+://(?:www\.)?", "", html.unescape(value.strip()).lower()).split("#")[0]
+    path, _, query = text.partition("?")
+    path = path.rstrip("/")
+    kept = sorted(p for p in query.split("&") if p and not _TRACKING.match(p.partition("=")[0]))
+    if not path or (_SITE_ROOT.match(path) and not kept):
+        return None
+    return f"{path}?{'&'.join(kept)}" if kept else path
 
 
 def _issue_numbers(issues: Sequence[Any], volumes: Sequence[Any], pages: Sequence[Any]) -> list[str | None]:
