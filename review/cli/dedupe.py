@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from review.cli.base import App, cli, pass_app
-from review.report.methods import count
 
 if TYPE_CHECKING:
     from review.dedupe import PairView
@@ -45,6 +44,7 @@ def run_cmd(app: App) -> None:
         review dedupe run
     """
     from review import dedupe
+    from review.report.methods import count
 
     protocol = app.protocol()
     with app.session() as session:
