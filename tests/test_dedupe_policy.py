@@ -189,7 +189,9 @@ def test_an_organisation_for_one_copy_and_its_people_for_the_other_is_no_disagre
 @pytest.mark.parametrize(
     ("written", "pages"),
     [("S33-S40", (33, 40)), ("e182-5", (182, 185)), ("iii33", (33, 33)), ("123-9", (123, 129)),
-     ("01-Jun", (1, 6)), ("2097-2108", (2097, 2108)), ("Suppl-48", None), ("2297-2108", None)],
+     ("01-Jun", (1, 6)), ("2097-2108", (2097, 2108)), ("Suppl-48", None), ("2297-2108", None),
+     ("pp. 12-20", (12, 20)), ("p. 7", (7, 7)), ("215 p", None), ("xii, 215 p.", None),
+     ("180 pages", None), ("96pp", None)],
 )  # fmt: skip
 def test_pages_are_read_as_databases_write_them(written: str, pages: tuple[int, int] | None) -> None:
     assert venue.page_range(written) == pages
@@ -374,6 +376,31 @@ def test_a_meeting_abstract_in_a_journal_supplement_is_linked_to_the_article_in_
     assert _pair(abstract, paper, policy=Policy(conference_is_work=True)).relation is None
     # In one journal a supplement is no other venue: the same abstract's copies still merge.
     assert _merged(abstract, {**abstract, "issue": "(Supplement 1)"})
+
+
+@pytest.mark.parametrize("pages", ["e505", "S13-S14"])
+def test_one_abstract_given_at_two_meetings_is_linked_not_dropped(pages: str) -> None:
+    """A supplement's pages (`S42`) mark a meeting abstract as well as a supplement issue does: with the
+    same title and people in another journal, it is the abstract given again (linked, kept apart)."""
+    first = _variant(journal="Canadian Journal of Neurological Sciences", volume="37", pages="S42")
+    again = _variant(journal="Stroke", volume="41", issue="7", pages=pages)
+    pair = _pair(first, again)
+    assert (pair.band, pair.relation) == ("related", "conference_version")
+    # Without a meeting's mark (a guideline printed in two journals), it stays apart unlinked.
+    printed = find_candidates(prepare(_rows({**first, "pages": "42-50"}, {**again, "pages": "505-9"})))
+    assert [c.relation for c in printed if c.band != "distinct"] == []
+
+
+def test_a_thesis_and_its_dissertation_abstracts_entry_wait_for_a_person() -> None:
+    """A thesis's extent (`215 p`) is its length, not where it sits: no disagreement with the page
+    that Dissertation Abstracts International, indexing it a year later, gives it."""
+    title = "An intelligent rehabilitation system for cognitive rehabilitation"
+    indexed = {"title": title, "authors": ["Yip, Chi Bun"], "year": 2012, "volume": "73", "issue": "3-B",
+               "journal": "Dissertation Abstracts International: Section B", "pages": "1524"}  # fmt: skip
+    thesis = {"title": title, "authors": ["Yip, Chi Bun"], "year": 2011, "volume": "Ph.D.", "pages": "215 p"}
+    pair = _pair(indexed, thesis)
+    assert pair.scores["levels"]["pages"] == "missing"
+    assert pair.band == "review"
 
 
 def test_a_year_one_apart_at_one_journal_and_volume_is_no_evidence_either_way() -> None:

@@ -52,7 +52,7 @@ class Columns:
     authors: npt.NDArray[np.int64]
     doc_class: npt.NDArray[np.int64]
     meeting: npt.NDArray[np.bool_]
-    supplement: npt.NDArray[np.bool_]  # in a journal's supplement (`S1`): where meeting abstracts print
+    supplement: npt.NDArray[np.bool_]  # in a supplement (issue `S1`, pages `S42`): where abstracts print
     orgs: npt.NDArray[np.bool_]  # has an issuing organisation and no journal
 
     @classmethod
@@ -75,7 +75,8 @@ class Columns:
             authors=prep.coded("authors"),
             doc_class=prep.coded("doc_class"),
             meeting=conference | meeting,
-            supplement=_flag(prep, "issue", prep.coded("issue"), lambda i: bool(i and i.startswith("s"))),
+            supplement=prep.supplement
+            | _flag(prep, "issue", prep.coded("issue"), lambda i: bool(i and i.startswith("s"))),
             orgs=_flag(prep, "orgs", prep.coded("orgs"), bool) & no_journal,
         )
 

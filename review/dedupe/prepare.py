@@ -96,6 +96,7 @@ class Prepared:
     page: list[str | None]  # first page, for blocking and quick comparison
     page_start: npt.NDArray[np.int64]  # first and last page as numbers (-1 when unknown)
     page_end: npt.NDArray[np.int64]
+    supplement: npt.NDArray[np.bool_]  # pages in a supplement (`S42`, `Suppl-6`): abstracts print there
     doc_class: list[str | None]
     orgs: list[frozenset[str]]
     journal: list[str | None]  # as written: `venue.journals_agree` reads every name it gives
@@ -234,6 +235,9 @@ def normalize_url(value: str | None) -> str | None:
     return f"{path}?{'&'.join(kept)}" if kept else path
 
 
+_SUPPLEMENT_PAGE = re.compile(r"^\s*(?:s\d|suppl)", re.IGNORECASE)
+
+
 def _issue_numbers(issues: Sequence[Any], volumes: Sequence[Any], pages: Sequence[Any]) -> list[str | None]:
     """Issue numbers as compared, record by record (`ignore_record_numbers` then needs every record)."""
     return [
@@ -284,7 +288,7 @@ _LISTS = (
     "source", "title", "alt", "surnames", "givens",
     "volume", "issue", "page", "doc_class", "orgs", "journal",
 )  # fmt: skip
-_ARRAYS = ("ids", "main_len", "cited", "has_sub", "year", "page_start", "page_end")
+_ARRAYS = ("ids", "main_len", "cited", "has_sub", "year", "page_start", "page_end", "supplement")
 
 
 @dataclass(slots=True)
@@ -308,6 +312,7 @@ class Part:
     page: list[str | None]
     page_start: npt.NDArray[np.int64]
     page_end: npt.NDArray[np.int64]
+    supplement: npt.NDArray[np.bool_]
     doc_class: list[str | None]
     orgs: list[frozenset[str]]
     journal: list[str | None]
@@ -385,6 +390,7 @@ def normalise(cols: Mapping[str, Sequence[Any]], *, consume: bool = False) -> Pa
     page_start, page_end = _page_numbers(col("pages"))
     issue = _issue_numbers(col("issue"), col("volume"), col("pages"))
     page = [_interned(nz.first_page(p)) for p in col("pages")]
+    supplement = np.fromiter((bool(p and _SUPPLEMENT_PAGE.match(p)) for p in col("pages")), bool, n)
     volume = [_interned(nz.normalize_volume(v)) for v in col("volume")]
     done("pages", "issue", "volume")
     keys = {
@@ -412,6 +418,7 @@ def normalise(cols: Mapping[str, Sequence[Any]], *, consume: bool = False) -> Pa
         page=page,
         page_start=page_start,
         page_end=page_end,
+        supplement=supplement,
         doc_class=[doc_class(d) for d in col("doc_type")],
         orgs=[_org_words(p) for p in col("publisher")],
         journal=[_interned(j) for j in col("journal")],

@@ -80,11 +80,12 @@ def relations(
     same_title = is_level(lv, "title", *SAME_TITLE)
     # Filled from the weakest reason to the strongest, so the strongest is what remains.
     meetings = cols.meeting[a].astype(int) + cols.meeting[b]
-    # A meeting's abstract in another journal's supplement, and the article: one held, one not.
+    # A meeting's abstract in a journal's supplement and the same title in another journal: the
+    # article, or the abstract given at a second meeting (one paper at two conferences).
     held = cols.meeting | cols.supplement
     elsewhere = is_level(lv, "volume", "differ") | is_level(lv, "pages", "differ")
-    one_held = ((meetings == 1) | (held[a] != held[b])) & is_level(lv, "journal", "disagree")
-    venues = same_title & elsewhere & ((meetings == 2) | one_held)
+    abstract = (held[a] | held[b]) & is_level(lv, "journal", "disagree")
+    venues = same_title & elsewhere & ((meetings == 2) | abstract)
     # One title issued by one organisation (outside journals) in different years: a series' releases
     # ("Ad Hoc Alcohol Monitoring Statistics", 2021 and 2022). One year apart only within one source:
     # between sources it is as likely one report dated two ways (GOV.UK's release, OpenAlex's year).

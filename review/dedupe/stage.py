@@ -48,8 +48,9 @@ def method_text(policy: Policy) -> str:
         apart.append("a preprint and its publication")
     if not policy.conference_is_work:
         apart.append(
-            "a conference version and the journal article (one title in a meeting's proceedings or a "
-            "journal's supplement, and in another journal)"
+            "a conference version and the journal article, or one abstract given at two meetings "
+            "(one title in a meeting's proceedings or a journal's supplement, by supplement issue or "
+            "`S` pages, and in another journal)"
         )
     set_by_hand = "; ".join(f"{f} {lv}" for f, levels in weights.SET_VALUES.items() for lv in levels)
     return (
@@ -69,7 +70,8 @@ def method_text(policy: Policy) -> str:
         f"brackets, compared too; an erratum's citation of the corrected article left out of its title). "
         f"Two DOIs of different registrants (prefixes) at one journal, volume and first page were taken "
         f"for one article's (a publisher's and an archive's) and weighed as missing, as was a year one "
-        f"apart at one journal and volume (the volume dates the item). Pairs with a match "
+        f"apart at one journal and volume (the volume dates the item), and pages that give a length "
+        f"(`215 p.`, a thesis or book) rather than a place. Pairs with a match "
         f"probability of "
         f"{policy.auto:g} or more were merged automatically and from {policy.review:g} were decided by "
         f"a person, except that records with clearly different titles or by different people were "

@@ -12,15 +12,18 @@ from rapidfuzz import fuzz
 from review.dedupe.fields import MONTHS, title_key
 
 _MONTH_NUMBER = {m[:3]: k + 1 for k, m in enumerate(MONTHS)}
-_RANGE = re.compile(r"^\s*[A-Za-z]{0,4}\s*(\d+)(?:\s*[-–—]+\s*[A-Za-z]{0,4}\s*(\d+))?")
+_RANGE = re.compile(r"^\s*(?:pp?\.\s*)?[A-Za-z]{0,4}\s*(\d+)(?:\s*[-–—]+\s*[A-Za-z]{0,4}\s*(\d+))?")
+# A thesis's or book's extent ("215 p.", "xii, 215 pp", "180 pages"): how long it is, not where it sits.
+_EXTENT = re.compile(r"^\s*(?:[ivxlc]+\s*[,+]\s*)?\[?\d+\]?\s*(?:p|pp|pages?|leaves)\.?\s*$", re.IGNORECASE)
 _EXCEL = re.compile(r"^\s*(?:(\d{1,2})-([A-Za-z]{3})|([A-Za-z]{3})-(\d{1,2}))\s*$")
 
 
 @lru_cache(maxsize=65536)
 def page_range(value: str | None) -> tuple[int, int] | None:
     """First and last page: `S33-S40` (33, 40), `e182-5` (182, 185), `iii33` (33, 33), and Excel's
-    `01-Jun` for 1-6; None when the field holds no page number."""
-    if not value:
+    `01-Jun` for 1-6, `pp. 12-20` (12, 20); None when the field holds no page number (or a length,
+    `215 p.`)."""
+    if not value or _EXTENT.match(value):
         return None
     excel = _EXCEL.match(value)
     if excel:
