@@ -307,6 +307,23 @@ def _mixed_query(scorer: learners.Scorer, every: int) -> learners.Scorer:
     return scores
 
 
+def _pseudo_negatives(scorer: learners.Scorer, count: int) -> learners.Scorer:
+    """Cormack and Grossman's BMI (the TREC Total Recall baseline): `count` records drawn at random
+    from those not yet screened join the training set as presumed excludes. Includes are rare, so
+    nearly all are excludes, and the model sees the whole collection's vocabulary, not only the
+    screened part. The draw is seeded by the number screened, so a run repeats exactly."""
+
+    def scores(matrix: csr_matrix, train: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        rng = np.random.default_rng(len(train))
+        drawn = rng.choice(rows, size=min(count, len(rows)), replace=False)
+        both = np.concatenate([train, drawn])
+        return scorer(matrix, both, np.concatenate([labels, np.zeros(len(drawn), dtype=labels.dtype)]), rows)
+
+    return scores
+
+
 def _learner(name: str, featurise: learners.Featuriser, scores: learners.Scorer) -> Any:
     return lambda: learners.Learner(name, featurise, scores, name)
 
@@ -335,6 +352,8 @@ CANDIDATES: dict[str, Any] = {
     "svm_d2v3.25": _learner("svm_d2v3.25", _words_d2v_avg(0.25), learners.svm_scores),
     "svm+lr_d2v.25": _learner("svm+lr_d2v.25", _words_d2v(0.25), learners.svm_lr_scores),
     "svm+mnb": _learner("svm+mnb", learners.words, _mix(learners.svm_scores, _nb(3.822, False))),
+    "svm_pn100": _learner("svm_pn100", learners.words, _pseudo_negatives(learners.svm_scores, 100)),
+    "svm_pn30": _learner("svm_pn30", learners.words, _pseudo_negatives(learners.svm_scores, 30)),
 }
 
 
