@@ -177,6 +177,16 @@ def test_author_lists_agree_in_any_order_with_a_typo_a_particle_or_names_swapped
     assert people.author_agreement(ours, other) == "none"
 
 
+def test_a_null_written_for_the_given_names_leaves_one_full_name() -> None:
+    """Some exports write a missing given-name part as the word `null` (`Si Hyun Kang, null`)."""
+    nulls = people.person_names("Si Hyun Kang, null and Kim, D. K. and Kyung Mook Seo, null")
+    assert nulls[0] == ("kang", "kim", "seo")
+    swapped = people.person_names("Si Hyun, Kang and Kim, Don-Kyu and Kyung Mook, Seo")
+    initials = people.person_names("Kang, S. H. and Kim, D. K. and Seo, K. M.")
+    assert people.author_agreement(nulls, initials) == "all"
+    assert people.author_agreement(nulls, swapped) == "all"
+
+
 def test_an_organisation_for_one_copy_and_its_people_for_the_other_is_no_disagreement() -> None:
     group = people.person_names(["Group, ASCUS-LSIL Traige Study (ALTS)"])
     person = people.person_names(["Solomon, D"])

@@ -58,14 +58,20 @@ def _names_in_full(entries: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]
     return tuple(surnames), tuple(givens)
 
 
+# A converter's "no value" written out as the given-name part: `Si Hyun Kang, null` is one full name.
+_NULL_GIVEN = re.compile(r",\s*null\s*$", re.IGNORECASE)
+_AND = re.compile(r"\s+and\s+|;")
+
+
 def _entries(authors: list[str] | str | None) -> list[str]:
     if not authors:
         return []
     if isinstance(authors, str):
-        return [e.strip() for e in re.split(r"\s+and\s+|;", authors)]
-    return [
-        e.strip() for item in authors for e in (re.split(r"\s+and\s+|;", item) if " and " in item else [item])
-    ]
+        found = _AND.split(authors)
+    else:
+        found = [e for item in authors for e in (_AND.split(item) if " and " in item else [item])]
+    entries = [e.strip() for e in found]
+    return [_NULL_GIVEN.sub("", e) if e[-4:].lower() == "null" else e for e in entries]
 
 
 def same_person(sa: str, ga: str, sb: str, gb: str) -> bool:
