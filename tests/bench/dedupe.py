@@ -6,8 +6,10 @@ matching core at scale on synthetic records built from the real ones.
 [--no-scale] [--no-sets] [--sets-dir DIR] [--misses N]`. The labelled sets: three from
 ../shared/data/dedup, the hard cases of tests/data/dedupe (real records chosen for what trips matchers
 up; see its README), and with --sets-dir DIR every subfolder of DIR in the bib-dedupe benchmark
-layout (held-out sets). For `review dedupe` the table adds the queue left for a person and the
-recall it would give if decided as gold says.
+layout (held-out sets: bib-dedupe's repository keeps such folders under data/, e.g. stroke,
+haematology and respiratory, each `records_pre_merged.csv` with `merged_record_ids.csv`; their
+licences are their authors', so they stay outside this repository). For `review dedupe` the table
+adds the queue left for a person and the recall it would give if decided as gold says.
 Each measurement runs in a forked child, so "peak MB" is that child's maximum RSS (including the
 ~100 MB of imported libraries); "cpu s" beside wall seconds shows how busy the machine was. The
 store table (`dedupe.run` on 10k, 100k and 1M stored records) adds "all MB", the dedupe process and
