@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -110,3 +111,19 @@ def test_run_says_what_it_kept_apart_and_linked(run: ReviewRunner, engine: Engin
     assert result.exit_code == 0, result.output
     assert "0 pairs wait for a person; 2 works (2 new)." in result.output
     assert "Kept apart but linked as related items: 1 erratum." in result.output
+
+
+def test_run_summary_wraps_words_before_an_80_column_edge(
+    run: ReviewRunner, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many kinds of related item make a long line: wrapped between words, not split by the terminal."""
+    from review import dedupe
+
+    related = {"update": 6, "conference_version": 2, "erratum": 1, "series": 1, "comment": 3, "preprint": 2}
+    done = dedupe.DedupeResult(1, 1292, 1292, 476, 3, 981, 981, 0, (), related=related)
+    monkeypatch.setattr(dedupe, "run", lambda *args, **kwargs: done)
+    result = run("dedupe")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) <= 79
+    assert "1 erratum, 1 item of a series." in " ".join(lines)

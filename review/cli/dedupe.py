@@ -51,8 +51,11 @@ def run_cmd(app: App) -> None:
         res = dedupe.run(session, policy=dedupe.Policy.of(protocol.dedupe), protocol_hash=protocol.sha256)
     changed = f", {res.changed} changed by a re-import" if res.changed else ""
     click.echo(
-        f"{count(res.examined, 'record')} ({res.new - res.changed:,} new{changed}): "
-        f"{count(res.auto_merges, 'pair')} merged automatically,"
+        textwrap.fill(
+            f"{count(res.examined, 'record')} ({res.new - res.changed:,} new{changed}): "
+            f"{count(res.auto_merges, 'pair')} merged automatically,",
+            SUMMARY_WIDTH,
+        )
     )
     waits = "pair waits" if res.queued == 1 else "pairs wait"
     works = f"{count(res.works, 'work')} ({res.works_created:,} new)"
@@ -60,11 +63,18 @@ def run_cmd(app: App) -> None:
     if res.related:
         from review.dedupe.relations import counts_text
 
-        click.echo(f"Kept apart but linked as related items: {counts_text(res.related)}.")
+        click.echo(
+            textwrap.fill(
+                f"Kept apart but linked as related items: {counts_text(res.related)}.", SUMMARY_WIDTH
+            )
+        )
     for a, b in res.flagged:
         click.echo(f"Warning: records {a} and {b} match but both works are screened; queued.", err=True)
     if res.queued:
         click.echo("Check the queue with: review dedupe review --reviewer NAME")
+
+
+SUMMARY_WIDTH = 79  # words wrapped before an 80-column terminal's edge, not split by it
 
 
 def _show(view: PairView, width: int = 80) -> None:
