@@ -14,6 +14,8 @@ _CORPORATE = re.compile(rf"\b(?:{nz.ORGANISATION_WORDS})\b", re.IGNORECASE)
 
 _SUFFIX = re.compile(r"\s+(?:jr|sr|ii|iii|iv)\.?$", re.IGNORECASE)
 CORPORATE = "#"  # marks an organisation's name among the surnames
+# A converter's "no value" written out as the given-name part (`Si Hyun Kang, null`, `Kang, null`).
+NULL = "null"
 
 
 def person_names(authors: list[str] | str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -29,7 +31,7 @@ def person_names(authors: list[str] | str | None) -> tuple[tuple[str, ...], tupl
             return _names_in_full([e for e in entries if e.strip()])
         surnames.append(nz.normalize_surname(head))  # the common "Smith, J. P.", kept off the slow path
         first = tail.split(None, 1)
-        givens.append(nz.normalize_surname(first[0]) if first else "")
+        givens.append(nz.normalize_surname(first[0]) if first and first[0].lower() != NULL else "")
     return tuple(surnames), tuple(givens)
 
 
@@ -46,6 +48,8 @@ def _names_in_full(entries: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]
             "", entry.replace(" Jr.,", ",").replace(" Jr,", ",")
         )  # Jr, Sr, II: not the surname
         head, comma, tail = entry.partition(",")
+        if comma and tail.strip().lower() == NULL:  # `Si Hyun Kang, null`: one full name
+            entry, comma = head, ""
         if not comma:
             found = nz.author_surnames(entry)
             surnames.extend(found)
@@ -58,8 +62,6 @@ def _names_in_full(entries: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]
     return tuple(surnames), tuple(givens)
 
 
-# A converter's "no value" written out as the given-name part: `Si Hyun Kang, null` is one full name.
-_NULL_GIVEN = re.compile(r",\s*null\s*$", re.IGNORECASE)
 _AND = re.compile(r"\s+and\s+|;")
 
 
@@ -70,8 +72,7 @@ def _entries(authors: list[str] | str | None) -> list[str]:
         found = _AND.split(authors)
     else:
         found = [e for item in authors for e in (_AND.split(item) if " and " in item else [item])]
-    entries = [e.strip() for e in found]
-    return [_NULL_GIVEN.sub("", e) if e[-4:].lower() == "null" else e for e in entries]
+    return [e.strip() for e in found]
 
 
 def same_person(sa: str, ga: str, sb: str, gb: str) -> bool:
