@@ -242,8 +242,9 @@ def next_steps(report: StatusReport, protocol: Protocol | None) -> tuple[str, ..
         if s.last_status in ("interrupted", "budget_exhausted", "running")
     ]
     if report.undeduplicated:
-        waiting = f"{report.undeduplicated:,} record{'' if report.undeduplicated == 1 else 's'}"
-        steps.append(f"review dedupe   ({waiting} not yet deduplicated)")
+        from review.report.methods import count
+
+        steps.append(f"review dedupe   ({count(report.undeduplicated, 'record')} not yet deduplicated)")
     if report.pairs_to_review:
         pairs = f"({report.pairs_to_review} possible duplicates)"
         steps.append(f"review dedupe review --reviewer {names.reviewer}   {pairs}")

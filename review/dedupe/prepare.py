@@ -235,9 +235,6 @@ def normalize_url(value: str | None) -> str | None:
     return f"{path}?{'&'.join(kept)}" if kept else path
 
 
-_SUPPLEMENT_PAGE = re.compile(r"^\s*(?:s\d|suppl)", re.IGNORECASE)
-
-
 def _issue_numbers(issues: Sequence[Any], volumes: Sequence[Any], pages: Sequence[Any]) -> list[str | None]:
     """Issue numbers as compared, record by record (`ignore_record_numbers` then needs every record)."""
     return [
@@ -390,7 +387,7 @@ def normalise(cols: Mapping[str, Sequence[Any]], *, consume: bool = False) -> Pa
     page_start, page_end = _page_numbers(col("pages"))
     issue = _issue_numbers(col("issue"), col("volume"), col("pages"))
     page = [_interned(nz.first_page(p)) for p in col("pages")]
-    supplement = np.fromiter((bool(p and _SUPPLEMENT_PAGE.match(p)) for p in col("pages")), bool, n)
+    supplement = np.fromiter(map(venue.in_supplement, col("pages")), bool, n)
     volume = [_interned(nz.normalize_volume(v)) for v in col("volume")]
     done("pages", "issue", "volume")
     keys = {

@@ -46,6 +46,14 @@ def page_range(value: str | None) -> tuple[int, int] | None:
     return int(start), int(end)
 
 
+_SUPPLEMENT_PAGES = re.compile(r"^\s*(?:s\d|suppl)", re.IGNORECASE)
+
+
+def in_supplement(pages: str | None) -> bool:
+    """Pages a supplement numbers (`S42`, `s13-s14`, `Suppl-6`): where meeting abstracts print."""
+    return bool(pages and _SUPPLEMENT_PAGES.match(pages))
+
+
 # Issues run to two digits; a longer "issue" is an article or record number some exports put there.
 _ISSUE = re.compile(r"^\s*(?:no\.?\s*|issue\s*)?(\d{1,2})(?:\s*[-–/&]\s*(\d{1,2}))?\s*$", re.IGNORECASE)
 _SUPPLEMENT = re.compile(r"^\s*\(?\s*(?:suppl?(?:ement)?\.?|s)\s*(\d{0,2})\s*\)?\s*$", re.IGNORECASE)
