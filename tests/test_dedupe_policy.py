@@ -329,6 +329,30 @@ def test_a_recurring_column_in_successive_issues_is_a_series() -> None:
     assert found and {(c.band, c.relation) for c in found} == {("related", "series")}
 
 
+# One editor's "Editorial Introduction" in each issue of JMIS volume 22 (2005-6), every one from page
+# 5, the earlier issues under Taylor & Francis's DOIs and the later under M.E. Sharpe's.
+EDITORIAL = {"title": "Editorial Introduction", "authors": ["Zwass, Vladimir"],
+             "journal": "Journal of Management Information Systems", "volume": "22"}  # fmt: skip
+
+
+def test_one_first_page_in_two_issues_does_not_join_pages_that_end_apart() -> None:
+    first = {**EDITORIAL, "year": 2005, "issue": "1", "pages": "5--11"}
+    third = {**EDITORIAL, "year": 2005, "issue": "3", "pages": "5--7"}
+    assert (_pair(first, third).band, _pair(first, third).relation) == ("related", "series")
+    # One article whose issue an export got wrong: the whole range agrees, or one side is a lone page.
+    assert _merged(ARTICLE, _variant(issue="4"))
+    assert _merged(ARTICLE, _variant(issue="4", pages="310-310"))
+
+
+def test_two_registrants_dois_in_two_issues_are_two_items() -> None:
+    second = {**EDITORIAL, "year": 2005, "issue": "2", "pages": "5--6"}
+    fourth = {**EDITORIAL, "year": 2006, "issue": "4", "pages": "5--6"}
+    second["doi"], fourth["doi"] = "10.1080/07421222.2005.11045854", "10.2753/MIS0742-1222220400"
+    pair = _pair(second, fourth)
+    assert pair.scores["levels"]["doi"] == "differ"
+    assert not _merged(second, fourth)
+
+
 @pytest.mark.parametrize(
     ("one", "other"),
     [

@@ -175,11 +175,13 @@ def _dois(
 ) -> npt.NDArray[np.int8]:
     """DOIs are the same, differ, or are missing. One article can carry two DOIs from two
     registrants (its publisher's and an archive's such as BioOne or JSTOR): DOIs of different
-    registrants at one address (journal, volume and first page) are no evidence either way."""
+    registrants at one address (journal, volume, issue when both give one, and first page) are no
+    evidence either way."""
     level = _equal(cols.doi, a, b, "doi")
     address = (
         (lv["journal"] == _index("journal", "agree"))
         & (lv["volume"] == _index("volume", "same"))
+        & (lv["issue"] != _index("issue", "differ"))
         & (lv["pages"] == _index("pages", "same"))
     )
     two = (level == _index("doi", "differ")) & (cols.registrant[a] != cols.registrant[b]) & address
@@ -270,6 +272,14 @@ def _pages(cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) ->
         default=_index("pages", "differ"),
     )
     return level.astype(np.int8)
+
+
+def other_ends(cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Whole page ranges that end apart (5-11 and 5-7); a lone page (`240`, `240-240`) has no end to
+    tell, and ends agreeing or unknown are no sign either way."""
+    sa, sb, ea, eb = cols.page_start[a], cols.page_start[b], cols.page_end[a], cols.page_end[b]
+    ends: npt.NDArray[np.bool_] = (ea > sa) & (eb > sb) & (ea != eb)
+    return ends
 
 
 def _publishers(

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from review.dedupe import fields, weights
-from review.dedupe.compare import LEVELS, Columns, Levels, compare, is_level, named
+from review.dedupe.compare import LEVELS, Columns, Levels, compare, is_level, named, other_ends
 from review.dedupe.match import TITLE_LEVELS, Candidate
 from review.dedupe.prepare import Prepared
 from review.protocol import Dedupe as DedupeSettings
@@ -61,11 +61,12 @@ def total_weight(lv: Levels) -> npt.NDArray[np.float64]:
     return total
 
 
-def _another_issue(lv: Levels) -> npt.NDArray[np.bool_]:
-    """Different issues (the pages not agreeing) or disjoint pages in one issue, of one volume."""
-    possible = (
-        ~is_level(lv, "year", "far") & ~is_level(lv, "volume", "differ") & ~is_level(lv, "pages", "same")
-    )
+def _another_issue(lv: Levels, ends: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Different issues (the pages not agreeing) or disjoint pages in one issue, of one volume. Pages
+    agree only as ranges: a first page shared by whole ranges that end apart (5-11 and 5-7, each
+    issue's editorial) does not outweigh the issues."""
+    pages = ~is_level(lv, "pages", "same") | ends
+    possible = ~is_level(lv, "year", "far") & ~is_level(lv, "volume", "differ") & pages
     issue_differs = is_level(lv, "issue", "differ")
     return possible & (issue_differs | (is_level(lv, "issue", "same") & is_level(lv, "pages", "differ")))
 
@@ -96,7 +97,8 @@ def relations(
     out[same_title & is_level(lv, "year", "far") & is_level(lv, "authors", "all", "most")] = "update"
     if not policy.conference_is_work:
         out[venues] = "conference_version"
-    out[same_title & ~is_level(lv, "journal", "disagree") & _another_issue(lv)] = "series"
+    ends = other_ends(cols, a, b)
+    out[same_title & ~is_level(lv, "journal", "disagree") & _another_issue(lv, ends)] = "series"
     kinds = (
         similar
         & (cols.doc_class[a] >= 0)
@@ -197,10 +199,10 @@ def _subject(prep: Prepared, i: int, j: int, relation: str, scores: dict[str, An
         scores["subject"] = int(prep.ids[pick])
 
 
-def conflicts(lv: Levels) -> npt.NDArray[Any]:
+def conflicts(cols: Columns, pairs: npt.NDArray[np.int64], lv: Levels) -> npt.NDArray[Any]:
     """The field that makes two records different works, whatever else agrees (else None)."""
     out = np.full(len(lv["title"]), None, dtype=object)
-    another = _another_issue(lv)
+    another = _another_issue(lv, other_ends(cols, pairs[:, 0], pairs[:, 1]))
     out[another & is_level(lv, "issue", "same")] = "pages"
     out[another & is_level(lv, "issue", "differ")] = "issue"
     out[is_level(lv, "year", "far")] = "year"
@@ -246,7 +248,7 @@ def score_pairs(
     total = total_weight(lv)
     p = weights.probability(total)
     band = bands(lv, p, policy)
-    link, clash = relations(prep, cols, pairs, lv, policy), conflicts(lv)
+    link, clash = relations(prep, cols, pairs, lv, policy), conflicts(cols, pairs, lv)
     bare = (band == BANDS.index("review")) & (clash == None) & _bare(lv)  # noqa: E711 (elementwise)
     _each(clash, bare, pairs, lambda i, j: _swapped(prep, i, j))
     band[clash != None] = BANDS.index("distinct")  # noqa: E711 (elementwise)
