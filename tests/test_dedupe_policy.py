@@ -402,6 +402,29 @@ def test_a_conference_abstract_is_linked_to_the_journal_article_unless_the_proto
     assert _pair(abstract, paper, policy=Policy(conference_is_work=True)).relation is None
 
 
+def test_a_proceedings_paper_typed_a_chapter_by_one_database_is_the_same_paper() -> None:
+    # Springer's CCIS 490 (digital_work): a conference paper to one export, a book chapter to another.
+    paper = {
+        "title": "Forensic identification of students outsourcing assignment projects from freelancer.com",
+        "authors": ["Monnik, Michael", "Pan, Lei"], "year": 2014, "volume": "490", "pages": "183-190",
+        "doc_type": "inproceedings",
+        "journal": "Applications and Techniques in Information Security, ATIS 2014",
+    }  # fmt: skip
+    chapter = {**paper, "authors": ["Monnik, M.", "Pan, L."], "doc_type": "incollection",
+               "journal": "Communications in Computer and Information Science"}  # fmt: skip
+    assert _pair(paper, chapter).relation is None
+    assert _merged(paper, chapter)
+    # The same paper as a journal article is still a version of it.
+    article = {
+        **chapter,
+        "doc_type": "article",
+        "journal": "Computers & Security",
+        "volume": "50",
+        "pages": "1-12",
+    }
+    assert _pair(paper, article).relation == "conference_version"
+
+
 def test_a_meeting_abstract_in_a_journal_supplement_is_linked_to_the_article_in_another_journal() -> None:
     abstract = _variant(journal="Circulation", volume="136", issue="Supplement 1", pages=None, year=2017)
     paper = _variant(journal="Int J Cardiol", volume="243", issue=None, pages="413-420", year=2017)

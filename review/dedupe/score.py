@@ -163,7 +163,9 @@ def _kind_relation(a: str | None, b: str | None, policy: Policy) -> str | None:
     kinds = {a, b}
     if "preprint" in kinds and not policy.preprint_is_work:
         return "preprint"
-    if "conference" in kinds and not policy.conference_is_work:
+    # A paper in proceedings printed as a book series (LNCS, CCIS) is a chapter in one database's
+    # terms and a conference paper in another's: one item, not a version of the other.
+    if "conference" in kinds and "chapter" not in kinds and not policy.conference_is_work:
         return "conference_version"
     return None
 

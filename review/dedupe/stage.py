@@ -50,7 +50,8 @@ def method_text(policy: Policy) -> str:
         apart.append(
             "a conference version and the journal article, or one abstract given at two meetings "
             "(one title in a meeting's proceedings or a journal's supplement, by supplement issue or "
-            "`S` pages, and in another journal)"
+            "`S` pages, and in another journal; a proceedings paper one database types a book chapter, "
+            "as in a book series such as LNCS, is the same paper)"
         )
     set_by_hand = "; ".join(f"{f} {lv}" for f, levels in weights.SET_VALUES.items() for lv in levels)
     return (
