@@ -558,6 +558,19 @@ def test_the_queue_never_holds_a_pair_with_a_hard_conflict() -> None:
     assert all(c.band != "review" for c in find_candidates(prepare(_rows(*records))))
 
 
+def test_different_titles_by_the_same_people_reach_a_person_only_at_one_address() -> None:
+    # A translation at one journal, volume, issue and page range is worth a person's look.
+    german = _variant(title="Schwerer Mangel der spezifischen Protease bei Kindern mit atypischem Syndrom")
+    assert _pair(ARTICLE, german).band == "review"
+    # The same first page in another issue, or proceedings that number every paper from page 1
+    # (ECIS 1-13, AMCIS 1-10, digital_work), is no one address: two papers by one group.
+    assert _pair(ARTICLE, {**german, "issue": "4"}).band == "distinct"
+    paper = {"title": "Transforming organizational resources into platform boundary resources",
+             "authors": ["Bianco, V.", "Myllarniemi, V."], "year": 2016, "pages": "1-13"}  # fmt: skip
+    other = {**paper, "title": "Shifting design capability to third-party developers", "pages": "1-10"}
+    assert _pair(paper, other).band == "distinct"
+
+
 @pytest.mark.parametrize(
     ("title", "kind"),
     [

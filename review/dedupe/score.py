@@ -201,10 +201,11 @@ def _subject(prep: Prepared, i: int, j: int, relation: str, scores: dict[str, An
         scores["subject"] = int(prep.ids[pick])
 
 
-def conflicts(cols: Columns, pairs: npt.NDArray[np.int64], lv: Levels) -> npt.NDArray[Any]:
-    """The field that makes two records different works, whatever else agrees (else None)."""
+def conflicts(lv: Levels, ends: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
+    """The field that makes two records different works, whatever else agrees (else None); `ends`
+    marks whole page ranges that end apart (`compare.other_ends`)."""
     out = np.full(len(lv["title"]), None, dtype=object)
-    another = _another_issue(lv, other_ends(cols, pairs[:, 0], pairs[:, 1]))
+    another = _another_issue(lv, ends)
     out[another & is_level(lv, "issue", "same")] = "pages"
     out[another & is_level(lv, "issue", "differ")] = "issue"
     out[is_level(lv, "year", "far")] = "year"
@@ -212,14 +213,20 @@ def conflicts(cols: Columns, pairs: npt.NDArray[np.int64], lv: Levels) -> npt.ND
     return out
 
 
-def bands(lv: Levels, p: npt.NDArray[np.float64], policy: Policy) -> npt.NDArray[np.int8]:
+def bands(
+    lv: Levels, p: npt.NDArray[np.float64], policy: Policy, ends: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int8]:
     """Bands by probability; but two clearly different titles are never merged automatically, however
     much else agrees (abstracts printed on one page of a supplement), nor records by different
     people; records with different titles reach a person only when the same people wrote both, and,
-    for titles that share almost nothing (a translation, or another paper by the group), at one page."""
+    for titles that share almost nothing (a translation, or another paper by the group), at one
+    address: one first page, in one issue where both give one, and not whole ranges ending apart."""
     reach = p >= policy.review
     unlike = is_level(lv, "title", "low", "weak")
-    located = is_level(lv, "title", "weak") | is_level(lv, "pages", "same")
+    # One address: the same first page, unless the issues differ or whole ranges end apart (every
+    # paper of a proceedings numbered from page 1).
+    at_page = is_level(lv, "pages", "same") & ~is_level(lv, "issue", "differ") & ~ends
+    located = is_level(lv, "title", "weak") | at_page
     same_people = is_level(lv, "authors", "all", "most")
     other_people = is_level(lv, "authors", "some", "none")
     band = np.select(
@@ -249,8 +256,9 @@ def score_pairs(
     lv = compare(prep, cols, pairs, title)
     total = total_weight(lv)
     p = weights.probability(total)
-    band = bands(lv, p, policy)
-    link, clash = relations(prep, cols, pairs, lv, policy), conflicts(cols, pairs, lv)
+    ends = other_ends(cols, pairs[:, 0], pairs[:, 1])
+    band = bands(lv, p, policy, ends)
+    link, clash = relations(prep, cols, pairs, lv, policy), conflicts(lv, ends)
     bare = (band == BANDS.index("review")) & (clash == None) & _bare(lv)  # noqa: E711 (elementwise)
     _each(clash, bare, pairs, lambda i, j: _swapped(prep, i, j))
     band[clash != None] = BANDS.index("distinct")  # noqa: E711 (elementwise)
@@ -289,7 +297,7 @@ def score_identifiers(
     link = relations(prep, cols, pairs, lv, policy)
     lv_id = {**lv, "doi": np.full(len(pairs), LEVELS["doi"].index("same"), dtype=np.int8)}
     p = weights.probability(total_weight(lv_id))
-    band = bands(lv_id, p, policy)
+    band = bands(lv_id, p, policy, other_ends(cols, pairs[:, 0], pairs[:, 1]))
     far, unlike = is_level(lv, "year", "far").tolist(), is_level(lv, "title", "low", "weak").tolist()
     out = []
     for k, (i, j, name) in enumerate(found):
