@@ -353,6 +353,27 @@ def test_two_registrants_dois_in_two_issues_are_two_items() -> None:
     assert not _merged(second, fourth)
 
 
+def test_a_recurring_column_in_successive_volumes_is_a_series() -> None:
+    # MIS Quarterly's "Editor's Comments", issue 1 of volumes 26 (2002) and 27 (2003) (digital_work).
+    column = {
+        "title": "Editor's Comments",
+        "authors": ["Weber, Ron"],
+        "journal": "MIS Quarterly",
+        "issue": "1",
+    }
+    pair = _pair({**column, "volume": "26", "year": 2002}, {**column, "volume": "27", "year": 2003})
+    assert (pair.band, pair.relation) == ("related", "series")
+
+
+def test_a_meeting_abstract_and_the_paper_in_a_later_volume_of_one_journal_are_versions() -> None:
+    # An ATS abstract in AJRCCM's meeting-abstracts volume (2010), the paper in a later volume (2011).
+    journal = "American Journal of Respiratory and Critical Care Medicine"
+    abstract = _variant(journal=journal, volume="181", issue="1", pages="MeetingAbstracts", year=2010)
+    paper = _variant(journal=journal, volume="183", issue="3", pages="330-340", year=2011)
+    pair = _pair(abstract, paper)
+    assert (pair.band, pair.relation) == ("related", "conference_version")
+
+
 @pytest.mark.parametrize(
     ("one", "other"),
     [

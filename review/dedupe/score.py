@@ -85,7 +85,9 @@ def relations(
     # article, or the abstract given at a second meeting (one paper at two conferences).
     held = cols.meeting | cols.supplement
     elsewhere = is_level(lv, "volume", "differ") | is_level(lv, "pages", "differ")
-    abstract = (held[a] | held[b]) & is_level(lv, "journal", "disagree")
+    # In one journal too, when the volumes differ (an ATS abstract in one volume, the paper later).
+    apart = is_level(lv, "journal", "disagree") | is_level(lv, "volume", "differ")
+    abstract = (held[a] | held[b]) & apart
     venues = same_title & elsewhere & ((meetings == 2) | abstract)
     # One title issued by one organisation (outside journals) in different years: a series' releases
     # ("Ad Hoc Alcohol Monitoring Statistics", 2021 and 2022). One year apart only within one source:
@@ -95,6 +97,10 @@ def relations(
     _each(out, reissued & is_level(lv, "year", "near"), pairs, lambda i, j: _one_source_series(prep, i, j))
     # One title by the same people years apart: a new version or edition (a review's update).
     out[same_title & is_level(lv, "year", "far") & is_level(lv, "authors", "all", "most")] = "update"
+    # One title in successive volumes of one journal, each dated by its own year: a recurring
+    # column (unless one is a meeting's abstract: then the article, below).
+    volumes = is_level(lv, "journal", "agree") & is_level(lv, "volume", "differ")
+    out[same_title & volumes & is_level(lv, "year", "near")] = "series"
     if not policy.conference_is_work:
         out[venues] = "conference_version"
     ends = other_ends(cols, a, b)

@@ -46,11 +46,13 @@ def page_range(value: str | None) -> tuple[int, int] | None:
     return int(start), int(end)
 
 
-_SUPPLEMENT_PAGES = re.compile(r"^\s*(?:s\d|suppl)", re.IGNORECASE)
+_SUPPLEMENT_PAGES = re.compile(r"^\s*(?:s\d|suppl|meeting\s*abstracts?\b)", re.IGNORECASE)
 
 
 def in_supplement(pages: str | None) -> bool:
-    """Pages a supplement numbers (`S42`, `s13-s14`, `Suppl-6`): where meeting abstracts print."""
+    """Pages a supplement numbers (`S42`, `s13-s14`, `Suppl-6`), or that say they are a meeting's
+    abstracts (`MeetingAbstracts`, as HighWire journals such as AJRCCM label them): where meeting
+    abstracts print."""
     return bool(pages and _SUPPLEMENT_PAGES.match(pages))
 
 
