@@ -187,6 +187,28 @@ def test_a_null_written_for_the_given_names_leaves_one_full_name() -> None:
     assert people.author_agreement(nulls, swapped) == "all"
 
 
+@pytest.mark.parametrize(
+    "unsigned",
+    ["Anonymous", "No authorship indicated", "indicated, No authorship", "[No author name available]"],
+)
+def test_an_unsigned_items_placeholder_is_no_author(unsigned: str) -> None:
+    assert people.person_names([unsigned]) == ((), ())
+    signed = people.person_names(["Lee, J. J."])
+    assert people.author_agreement(people.person_names(unsigned), signed) == "missing"
+    # Two unsigned items share no author: two editorials are not "by the same people".
+    editorial = {
+        "title": "Editorial",
+        "journal": "Lancet",
+        "volume": "372",
+        "year": 2008,
+        "authors": [unsigned],
+    }
+    pair = _pair({**editorial, "pages": "1"}, {**editorial, "pages": "1"})
+    assert pair.scores["levels"]["authors"] == "missing"
+    # A surname that starts like one is still a person.
+    assert people.person_names(["Anon, A."]) == (("anon",), ("a",))
+
+
 def test_an_organisation_for_one_copy_and_its_people_for_the_other_is_no_disagreement() -> None:
     group = people.person_names(["Group, ASCUS-LSIL Traige Study (ALTS)"])
     person = people.person_names(["Solomon, D"])
@@ -598,6 +620,9 @@ def test_different_titles_by_the_same_people_reach_a_person_only_at_one_address(
         ("Erratum: Family hubs and the early years", "erratum"),
         ("Correction: Family hubs and the early years", "erratum"),
         ("Correction to: Family hubs and the early years", "erratum"),
+        ('"Family hubs and the early years": Correction to Lee et al. (2014).', "erratum"),
+        ('"Family hubs and the early years": Correction to Smith and Jones (2019)', "erratum"),
+        ("Bias correction to rainfall in 2014", None),
         ("Family hubs and the early years (vol 12, pg 30, 2021)", "erratum"),
         ("Family hubs and the early years - Reply", "comment"),
         ("Family hubs and the early years - Reply to Buddles et al", "comment"),

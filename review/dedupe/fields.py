@@ -212,6 +212,8 @@ _ERRATUM = re.compile(
     rf"^(?:erratum|errata|corrigendum|corrigenda|corrections?{_ARTICLE_AFTER}|"
     rf"retraction{_ARTICLE_AFTER}|retracted|withdrawn|notice of retraction|expression of concern)\b"
     r"|\bvol \d+ (?:pg|p) \w+|\b(?:1[89]|20)\d\d \d+ \d+ \d+$"
+    # APA (PsycInfo): `"<the article's title>": Correction to Lee et al. (2014).`
+    r"|\bcorrection to \w+(?: et al|(?: \w+)? and \w+)? (?:1[89]|20)\d\d$"
 )
 # A comment: opening words, a closing "reply", a reply to named authors ("... - Reply to Buddles et
 # al"; not a bare "response to <word>": "response to methotrexate" ends many titles), or a book

@@ -18,11 +18,23 @@ CORPORATE = "#"  # marks an organisation's name among the surnames
 NULL = "null"
 
 
+# What databases write for an unsigned item instead of its authors (Web of Science and publishers
+# `Anonymous`, PsycInfo `No authorship indicated`, which a BibTeX converter turns round to
+# `indicated, No authorship`, Scopus `[No author name available]`): no author, not a person two
+# unsigned items would share.
+_UNSIGNED = re.compile(
+    r"^\W*(?:anonymous|anon|no authorship indicated|indicated,? no authorship|no author name available)\W*$",
+    re.IGNORECASE,
+)
+
+
 def person_names(authors: list[str] | str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Surnames and first given names (a word or an initial), in order; organisations are left out
     when people are named (a study group added to one copy is no disagreement), and marked
-    CORPORATE when only organisations are."""
+    CORPORATE when only organisations are. An unsigned item's placeholder is no author."""
     entries = _entries(authors)
+    if len(entries) == 1 and _UNSIGNED.match(entries[0]):  # only ever the whole list
+        return (), ()
     surnames: list[str] = []
     givens: list[str] = []
     for entry in entries:

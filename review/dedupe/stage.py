@@ -35,7 +35,9 @@ AUTOMATION = "automation"
 def method_text(policy: Policy) -> str:
     """How duplicates were found, for the report's PRISMA-S "deduplication method and software"."""
     apart = [
-        "an erratum or comment and its article (a comment: a title opening or closing as a reply, "
+        "an erratum or comment and its article (an erratum: a title opening Erratum, Corrigendum, "
+        "Correction or Retraction, citing the corrected article's volume and page, or closing as APA "
+        "writes one: `Correction to Lee et al. (2014)`; a comment: a title opening or closing as a reply, "
         "response or letter, replying to named authors, or a book review citing an ISBN or page count)",
         "items of a series or numbered parts (titles differing only in years, quarters, editions or "
         "numbers; one title issued by one organisation outside journals in years more than one apart, "
@@ -65,7 +67,9 @@ def method_text(policy: Policy) -> str:
         f"{MAX_BLOCK}), compared field by field and "
         f"weighed with Fellegi-Sunter weights (log2 m/u, estimated on the blocked pairs of "
         f"{weights.ESTIMATED_ON} with add-one smoothing, clipped at {weights.CLIP:g} bits; levels seen in "
-        f"fewer than {weights.MIN_SEEN} pairs set by judgement: {set_by_hand}; a missing field weighs 0; "
+        f"fewer than {weights.MIN_SEEN} pairs set by judgement: {set_by_hand}; a missing field weighs 0, "
+        f"and an unsigned item's placeholder for its authors (`Anonymous`, `No authorship indicated`) "
+        f"is missing; "
         f"prior {weights.PRIOR:+.1f}; {weights.describe()}; title levels by rapidfuzz ratio on normalised "
         f"titles: exact equal, high 95+, contained (one title the start or end of the other, or a "
         f"subtitle dropped), good 90+, fair 80+, weak 60+, low below, short under {SHORT_TITLE} characters "
