@@ -612,6 +612,16 @@ def test_different_titles_by_the_same_people_reach_a_person_only_at_one_address(
              "authors": ["Bianco, V.", "Myllarniemi, V."], "year": 2016, "pages": "1-13"}  # fmt: skip
     other = {**paper, "title": "Shifting design capability to third-party developers", "pages": "1-10"}
     assert _pair(paper, other).band == "distinct"
+    # Two meeting abstracts by one group printed on one page: one page is no whole address.
+    abstract = {
+        **paper,
+        "journal": "Pediatric Nephrology",
+        "volume": "26",
+        "issue": "9",
+        "pages": "1676-1677",
+    }
+    neighbour = {**abstract, "title": "Early diagnosis followed by complete renal recovery", "pages": "1676"}
+    assert _pair(abstract, neighbour).band == "distinct"
 
 
 @pytest.mark.parametrize(

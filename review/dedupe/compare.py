@@ -282,6 +282,17 @@ def other_ends(cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
     return ends
 
 
+def one_address(
+    cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], lv: Levels
+) -> npt.NDArray[np.bool_]:
+    """The same page range, first and last page, in one issue where both give one: where a
+    translation of one article sits, and not two abstracts printed on one page (1676-1677 and
+    1676) nor two proceedings papers numbered from page 1 (1-13 and 1-10)."""
+    same_range = (lv["pages"] == _index("pages", "same")) & (cols.page_end[a] == cols.page_end[b])
+    found: npt.NDArray[np.bool_] = same_range & (lv["issue"] != _index("issue", "differ"))
+    return found
+
+
 def _publishers(
     prep: Prepared, cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int8]:

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from review.dedupe import fields, weights
-from review.dedupe.compare import LEVELS, Columns, Levels, compare, is_level, named, other_ends
+from review.dedupe.compare import LEVELS, Columns, Levels, compare, is_level, named, one_address, other_ends
 from review.dedupe.match import TITLE_LEVELS, Candidate
 from review.dedupe.prepare import Prepared
 from review.protocol import Dedupe as DedupeSettings
@@ -220,19 +220,16 @@ def conflicts(lv: Levels, ends: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
 
 
 def bands(
-    lv: Levels, p: npt.NDArray[np.float64], policy: Policy, ends: npt.NDArray[np.bool_]
+    lv: Levels, p: npt.NDArray[np.float64], policy: Policy, address: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.int8]:
     """Bands by probability; but two clearly different titles are never merged automatically, however
     much else agrees (abstracts printed on one page of a supplement), nor records by different
     people; records with different titles reach a person only when the same people wrote both, and,
     for titles that share almost nothing (a translation, or another paper by the group), at one
-    address: one first page, in one issue where both give one, and not whole ranges ending apart."""
+    `address` (`compare.one_address`)."""
     reach = p >= policy.review
     unlike = is_level(lv, "title", "low", "weak")
-    # One address: the same first page, unless the issues differ or whole ranges end apart (every
-    # paper of a proceedings numbered from page 1).
-    at_page = is_level(lv, "pages", "same") & ~is_level(lv, "issue", "differ") & ~ends
-    located = is_level(lv, "title", "weak") | at_page
+    located = is_level(lv, "title", "weak") | address
     same_people = is_level(lv, "authors", "all", "most")
     other_people = is_level(lv, "authors", "some", "none")
     band = np.select(
@@ -263,7 +260,7 @@ def score_pairs(
     total = total_weight(lv)
     p = weights.probability(total)
     ends = other_ends(cols, pairs[:, 0], pairs[:, 1])
-    band = bands(lv, p, policy, ends)
+    band = bands(lv, p, policy, one_address(cols, pairs[:, 0], pairs[:, 1], lv))
     link, clash = relations(prep, cols, pairs, lv, policy), conflicts(lv, ends)
     bare = (band == BANDS.index("review")) & (clash == None) & _bare(lv)  # noqa: E711 (elementwise)
     _each(clash, bare, pairs, lambda i, j: _swapped(prep, i, j))
@@ -303,7 +300,7 @@ def score_identifiers(
     link = relations(prep, cols, pairs, lv, policy)
     lv_id = {**lv, "doi": np.full(len(pairs), LEVELS["doi"].index("same"), dtype=np.int8)}
     p = weights.probability(total_weight(lv_id))
-    band = bands(lv_id, p, policy, other_ends(cols, pairs[:, 0], pairs[:, 1]))
+    band = bands(lv_id, p, policy, one_address(cols, pairs[:, 0], pairs[:, 1], lv_id))
     far, unlike = is_level(lv, "year", "far").tolist(), is_level(lv, "title", "low", "weak").tolist()
     out = []
     for k, (i, j, name) in enumerate(found):
