@@ -394,6 +394,14 @@ def test_a_meeting_abstract_and_the_paper_in_a_later_volume_of_one_journal_are_v
     paper = _variant(journal=journal, volume="183", issue="3", pages="330-340", year=2011)
     pair = _pair(abstract, paper)
     assert (pair.band, pair.relation) == ("related", "conference_version")
+    # One abstract, where one export writes the supplement's number as the volume (asysd_diabetes):
+    # the same pages, or the same year, in one journal are no later volume.
+    suppl = _variant(journal="Diabetes", volume="62", issue="SUPPL. 1", pages="A163", year=2013)
+    for other in (
+        {**suppl, "volume": "1", "issue": None},
+        {**suppl, "volume": "1", "issue": None, "pages": None},
+    ):
+        assert _pair(suppl, other).relation is None
 
 
 @pytest.mark.parametrize(

@@ -85,8 +85,14 @@ def relations(
     # article, or the abstract given at a second meeting (one paper at two conferences).
     held = cols.meeting | cols.supplement
     elsewhere = is_level(lv, "volume", "differ") | is_level(lv, "pages", "differ")
-    # In one journal too, when the volumes differ (an ATS abstract in one volume, the paper later).
-    apart = is_level(lv, "journal", "disagree") | is_level(lv, "volume", "differ")
+    # The same pages (first and last) in one journal: one item, whatever the volumes say (an export
+    # that writes a supplement's number as the volume: `1` for 62 Suppl. 1).
+    ends = other_ends(cols, a, b)
+    same_pages = is_level(lv, "pages", "same") & ~ends
+    # In one journal too, in another volume and year at other pages (an ATS abstract, the paper a
+    # year later); in one year, a differing volume is likelier an export's supplement number.
+    later = is_level(lv, "volume", "differ") & ~same_pages & ~is_level(lv, "year", "same")
+    apart = is_level(lv, "journal", "disagree") | later
     abstract = (held[a] | held[b]) & apart
     venues = same_title & elsewhere & ((meetings == 2) | abstract)
     # One title issued by one organisation (outside journals) in different years: a series' releases
@@ -99,11 +105,10 @@ def relations(
     out[same_title & is_level(lv, "year", "far") & is_level(lv, "authors", "all", "most")] = "update"
     # One title in successive volumes of one journal, each dated by its own year: a recurring
     # column (unless one is a meeting's abstract: then the article, below).
-    volumes = is_level(lv, "journal", "agree") & is_level(lv, "volume", "differ")
+    volumes = is_level(lv, "journal", "agree") & is_level(lv, "volume", "differ") & ~same_pages
     out[same_title & volumes & is_level(lv, "year", "near")] = "series"
     if not policy.conference_is_work:
         out[venues] = "conference_version"
-    ends = other_ends(cols, a, b)
     out[same_title & ~is_level(lv, "journal", "disagree") & _another_issue(lv, ends)] = "series"
     kinds = (
         similar

@@ -42,7 +42,7 @@ def method_text(policy: Policy) -> str:
         "items of a series or numbered parts (titles differing only in years, quarters, editions or "
         "numbers; one title issued by one organisation outside journals in years more than one apart, "
         "or one apart in one source's records; one title in different issues of one volume, or in "
-        "successive volumes of one journal a year apart: a recurring column)",
+        "successive volumes of one journal a year apart at other pages: a recurring column)",
         "a review and its update",
         "a statistics release and its announcement (a title opening `Intention to publish`, "
         "`Pre-release access list` or `Statistics release announcement`)",
@@ -53,8 +53,9 @@ def method_text(policy: Policy) -> str:
         apart.append(
             "a conference version and the journal article, or one abstract given at two meetings "
             "(one title in a meeting's proceedings or a journal's supplement, by supplement issue, "
-            "`S` pages or pages named `MeetingAbstracts`, and in another journal or another volume of "
-            "the same journal; a proceedings paper one database types a book chapter, "
+            "`S` pages or pages named `MeetingAbstracts`, and in another journal, or in another volume "
+            "and year of the same journal at other pages; a proceedings paper one database types a book "
+            "chapter, "
             "as in a book series such as LNCS, is the same paper)"
         )
     set_by_hand = "; ".join(f"{f} {lv}" for f, levels in weights.SET_VALUES.items() for lv in levels)
