@@ -546,6 +546,21 @@ def test_different_dois_are_different_works_without_asking_a_person() -> None:
     assert (pair.band, pair.scores["conflicts"]) == ("distinct", ["doi"])
 
 
+def test_one_doi_on_records_in_another_journal_volume_and_pages_waits_for_a_person() -> None:
+    # bib-dedupe's neuroimaging set: a meeting abstract (J Neurol Sci 138:366) carrying the DOI of the
+    # article (Parkinsonism Relat Disord 28:41-48); gold keeps them apart.
+    article = {
+        "title": "Predicting disease progression in progressive supranuclear palsy in multicenter trials",
+        "authors": ["Bang, J.", "Lobach, I. V."], "year": 2016, "doi": "10.1016/j.parkreldis.2016.04.014",
+        "journal": "Parkinsonism & Related Disorders", "volume": "28", "pages": "41-48",
+    }  # fmt: skip
+    abstract = {**article, "journal": "Journal of the Neurological Sciences", "volume": "138", "pages": "366"}
+    pair = _pair(article, abstract)
+    assert (pair.band, pair.scores["conflicts"]) == ("review", ["journal", "volume", "pages"])
+    # One of the three slipping is still one article under one DOI.
+    assert _merged(article, {**abstract, "journal": article["journal"]})
+
+
 def test_disjoint_supplement_pages_in_one_issue_are_different_abstracts() -> None:
     abstract = _variant(title="Eculizumab in atypical hemolytic uremic syndrome", issue="Suppl 3")
     pair = _pair({**abstract, "pages": "iii33"}, {**abstract, "pages": "iii40"})

@@ -307,6 +307,13 @@ def score_identifiers(
     p = weights.probability(total_weight(lv_id))
     band = bands(lv_id, p, policy, one_address(cols, pairs[:, 0], pairs[:, 1], lv_id))
     far, unlike = is_level(lv, "year", "far").tolist(), is_level(lv, "title", "low", "weak").tolist()
+    # Another journal, volume and pages all at once: an identifier a database attached to the wrong
+    # item (a meeting abstract given its later article's DOI) is likelier than three slips.
+    elsewhere = (
+        is_level(lv, "journal", "disagree")
+        & is_level(lv, "volume", "differ")
+        & is_level(lv, "pages", "differ")
+    ).tolist()
     out = []
     for k, (i, j, name) in enumerate(found):
         scores: dict[str, Any] = {
@@ -322,8 +329,8 @@ def score_identifiers(
             scores["relation"] = link[k]
             _subject(prep, i, j, link[k], scores)
             out.append(Candidate(i, j, name, "related", scores, link[k]))
-        elif far[k]:
-            scores["conflicts"] = ["year"]
+        elif far[k] or elsewhere[k]:
+            scores["conflicts"] = ["year"] if far[k] else ["journal", "volume", "pages"]
             out.append(Candidate(i, j, name, "review", scores))
         elif not unlike[k]:
             out.append(Candidate(i, j, name, "auto", scores))

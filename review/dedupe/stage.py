@@ -61,7 +61,9 @@ def method_text(policy: Policy) -> str:
     set_by_hand = "; ".join(f"{f} {lv}" for f, levels in weights.SET_VALUES.items() for lv in levels)
     return (
         f"review {__version__} dedupe: records sharing a DOI, OpenAlex ID, PMID, GOV.UK path or content "
-        f"ID, or landing page were merged unless their titles, years or notices disagreed. Other pairs "
+        f"ID, or landing page were merged unless their titles, years or notices disagreed (and waited "
+        f"for a person when journal, volume and pages all disagreed: an identifier attached to the "
+        f"wrong item). Other pairs "
         f"were blocked on several keys (sorted neighbourhoods of title, reversed title and main title, "
         f"windows {'/'.join(map(str, WINDOWS))}; volume with first page; first author with year and one "
         f"of the two longest title words, or of an other-language title given with it; groups of up to "
