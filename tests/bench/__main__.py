@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 STAGES = (
-    "search", "imports", "dedupe", "dedupe_fit", "screen", "conflicts", "fulltext", "extract", "scale", "web",
+    "search", "imports", "dedupe", "dedupe_fit", "dedupe_pairs", "screen", "conflicts", "fulltext", "extract",
+    "scale", "web",
 )  # fmt: skip
 
 

@@ -7,7 +7,8 @@ matching core at scale on synthetic records built from the real ones.
 ../shared/data/dedup, the hard cases of tests/data/dedupe (real records chosen for what trips matchers
 up; see its README), and with --sets-dir DIR every subfolder of DIR in the bib-dedupe benchmark
 layout (held-out sets: bib-dedupe's repository keeps such folders under data/, e.g. stroke,
-haematology and respiratory, each `records_pre_merged.csv` with `merged_record_ids.csv`; their
+haematology, respiratory and digital_work, each `records_pre_merged.csv` with `merged_record_ids.csv`;
+for sets it keeps only the lists of hard pairs, see `dedupe_pairs`; their
 licences are their authors', so they stay outside this repository). For `review dedupe` the table
 adds the queue left for a person and the recall it would give if decided as gold says.
 Each measurement runs in a forked child, so "peak MB" is that child's maximum RSS (including the
