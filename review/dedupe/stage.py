@@ -55,8 +55,7 @@ def method_text(policy: Policy) -> str:
             "(one title in a meeting's proceedings or a journal's supplement, by supplement issue, "
             "`S` pages or pages named `MeetingAbstracts`, and in another journal, or in another volume "
             "and year of the same journal at other pages; a proceedings paper one database types a book "
-            "chapter, "
-            "as in a book series such as LNCS, is the same paper)"
+            "chapter, as in a book series such as LNCS, is the same paper)"
         )
     set_by_hand = "; ".join(f"{f} {lv}" for f, levels in weights.SET_VALUES.items() for lv in levels)
     return (
@@ -90,8 +89,7 @@ def method_text(policy: Policy) -> str:
         f"when the same people wrote both and, for titles sharing almost nothing (a translation), at "
         f"one address: the same page range, first and last page, in one issue where both give one "
         f"(not two abstracts on one page, 1676 and 1676-1677, nor proceedings that number every "
-        f"paper from page 1). Never merged, "
-        f"whatever the weights: records with different DOIs "
+        f"paper from page 1). Never merged, whatever the weights: records with different DOIs "
         f"(but for the two registrants above), "
         f"years more than one apart, different issues of one volume (unless both give the same pages; "
         f"one first page of two whole ranges that end apart, such as 5-11 and 5-7, is not the same "
