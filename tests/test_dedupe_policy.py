@@ -631,9 +631,11 @@ def test_different_titles_by_the_same_people_reach_a_person_only_at_one_address(
     # The same first page in another issue, or proceedings that number every paper from page 1
     # (ECIS 1-13, AMCIS 1-10, digital_work), is no one address: two papers by one group.
     assert _pair(ARTICLE, {**german, "issue": "4"}).band == "distinct"
-    paper = {"title": "Transforming organizational resources into platform boundary resources",
-             "authors": ["Bianco, V.", "Myllarniemi, V."], "year": 2016, "pages": "1-13"}  # fmt: skip
-    other = {**paper, "title": "Shifting design capability to third-party developers", "pages": "1-10"}
+    paper = {"title": "Transforming Organizational Resource into Platform boundary Resources",
+             "authors": ["Mohagheghzadeh, Amir", "Svahn, Fredrik"], "year": 2016,
+             "pages": "1--13"}  # fmt: skip
+    other = {**paper, "title": "Shifting Design Capability to Third-Party Developers - An affordance "
+             "Perspective on Platform Boundary Resources", "pages": "1--10"}  # fmt: skip
     assert _pair(paper, other).band == "distinct"
     # Two meeting abstracts by one group printed on one page: one page is no whole address.
     abstract = {
