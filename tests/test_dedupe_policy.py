@@ -625,9 +625,14 @@ def test_the_queue_never_holds_a_pair_with_a_hard_conflict() -> None:
 
 
 def test_different_titles_by_the_same_people_reach_a_person_only_at_one_address() -> None:
-    # A translation at one journal, volume, issue and page range is worth a person's look.
+    # A translation at one journal, volume, issue and page range is one article (digital_work:
+    # Industrielle Beziehungen 27(2) 205-226 in German and in English); at one lone page, or by only
+    # most of its people, it is worth a person's look; with no pages on one side, it stays apart.
     german = _variant(title="Schwerer Mangel der spezifischen Protease bei Kindern mit atypischem Syndrom")
-    assert _pair(ARTICLE, german).band == "review"
+    assert _pair(ARTICLE, german).band == "auto"
+    assert _pair({**ARTICLE, "pages": "310"}, {**german, "pages": "310"}).band == "review"
+    assert _pair(ARTICLE, {**german, "authors": [*ARTICLE["authors"][:3], "Smith, J."]}).band == "review"
+    assert not _merged(ARTICLE, {**german, "pages": None})  # no address to share: apart
     # The same first page in another issue, or proceedings that number every paper from page 1
     # (ECIS 1-13, AMCIS 1-10, digital_work), is no one address: two papers by one group.
     assert _pair(ARTICLE, {**german, "issue": "4"}).band == "distinct"

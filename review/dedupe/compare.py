@@ -293,6 +293,20 @@ def one_address(
     return found
 
 
+def one_article(
+    cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], lv: Levels
+) -> npt.NDArray[np.bool_]:
+    """One article's whole address: `one_address` with a range of several pages, in one journal,
+    volume and year. Two different articles cannot both fill it; a title in another language can
+    (Industrielle Beziehungen 27(2) 205-226, in German and in English)."""
+    several = cols.page_end[a] > cols.page_start[a]
+    venue = (lv["journal"] == _index("journal", "agree")) & (lv["volume"] == _index("volume", "same"))
+    found: npt.NDArray[np.bool_] = (
+        one_address(cols, a, b, lv) & several & venue & (lv["year"] == _index("year", "same"))
+    )
+    return found
+
+
 def _publishers(
     prep: Prepared, cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int8]:

@@ -20,7 +20,17 @@ import numpy as np
 import numpy.typing as npt
 
 from review.dedupe import fields, weights
-from review.dedupe.compare import LEVELS, Columns, Levels, compare, is_level, named, one_address, other_ends
+from review.dedupe.compare import (
+    LEVELS,
+    Columns,
+    Levels,
+    compare,
+    is_level,
+    named,
+    one_address,
+    one_article,
+    other_ends,
+)
 from review.dedupe.match import TITLE_LEVELS, Candidate
 from review.dedupe.prepare import Prepared
 from review.protocol import Dedupe as DedupeSettings
@@ -231,13 +241,18 @@ def conflicts(lv: Levels, ends: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
 
 
 def bands(
-    lv: Levels, p: npt.NDArray[np.float64], policy: Policy, address: npt.NDArray[np.bool_]
+    lv: Levels,
+    p: npt.NDArray[np.float64],
+    policy: Policy,
+    address: npt.NDArray[np.bool_],
+    article: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.int8]:
     """Bands by probability; but two clearly different titles are never merged automatically, however
     much else agrees (abstracts printed on one page of a supplement), nor records by different
     people; records with different titles reach a person only when the same people wrote both, and,
     for titles that share almost nothing (a translation, or another paper by the group), at one
-    `address` (`compare.one_address`)."""
+    `address` (`compare.one_address`). One exception: the same people at one `article`'s whole
+    address (`compare.one_article`) are one article whatever language its title is in."""
     reach = p >= policy.review
     unlike = is_level(lv, "title", "low", "weak")
     located = is_level(lv, "title", "weak") | address
@@ -245,6 +260,7 @@ def bands(
     other_people = is_level(lv, "authors", "some", "none")
     band = np.select(
         [
+            unlike & article & is_level(lv, "authors", "all") & (p >= policy.auto),
             unlike & reach & same_people & located,
             unlike,
             other_people & reach,
@@ -252,7 +268,7 @@ def bands(
             p >= policy.auto,
             reach,
         ],
-        [1, 2, 1, 2, 0, 1],
+        [0, 1, 2, 1, 2, 0, 1],
         default=2,
     )
     return band.astype(np.int8)
@@ -271,7 +287,8 @@ def score_pairs(
     total = total_weight(lv)
     p = weights.probability(total)
     ends = other_ends(cols, pairs[:, 0], pairs[:, 1])
-    band = bands(lv, p, policy, one_address(cols, pairs[:, 0], pairs[:, 1], lv))
+    a, b = pairs[:, 0], pairs[:, 1]
+    band = bands(lv, p, policy, one_address(cols, a, b, lv), one_article(cols, a, b, lv))
     link, clash = relations(prep, cols, pairs, lv, policy), conflicts(lv, ends)
     bare = (band == BANDS.index("review")) & (clash == None) & _bare(lv)  # noqa: E711 (elementwise)
     _each(clash, bare, pairs, lambda i, j: _swapped(prep, i, j))
@@ -311,7 +328,8 @@ def score_identifiers(
     link = relations(prep, cols, pairs, lv, policy)
     lv_id = {**lv, "doi": np.full(len(pairs), LEVELS["doi"].index("same"), dtype=np.int8)}
     p = weights.probability(total_weight(lv_id))
-    band = bands(lv_id, p, policy, one_address(cols, pairs[:, 0], pairs[:, 1], lv_id))
+    a, b = pairs[:, 0], pairs[:, 1]
+    band = bands(lv_id, p, policy, one_address(cols, a, b, lv_id), one_article(cols, a, b, lv_id))
     far, unlike = is_level(lv, "year", "far").tolist(), is_level(lv, "title", "low", "weak").tolist()
     # Another journal, volume and pages all at once: an identifier a database attached to the wrong
     # item (a meeting abstract given its later article's DOI) is likelier than three slips.
