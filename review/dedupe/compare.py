@@ -294,16 +294,14 @@ def one_address(
 
 
 def one_article(
-    cols: Columns, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], lv: Levels
+    cols: Columns, a: npt.NDArray[np.int64], lv: Levels, address: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.bool_]:
-    """One article's whole address: `one_address` with a range of several pages, in one journal,
-    volume and year. Two different articles cannot both fill it; a title in another language can
-    (Industrielle Beziehungen 27(2) 205-226, in German and in English)."""
-    several = cols.page_end[a] > cols.page_start[a]
+    """One article's whole address: `one_address` (given) with a range of several pages, in one
+    journal, volume and year. Two different articles cannot both fill it; a title in another language
+    can (Industrielle Beziehungen 27(2) 205-226, in German and in English)."""
+    several = cols.page_end[a] > cols.page_start[a]  # the same range on both sides (`address`)
     venue = (lv["journal"] == _index("journal", "agree")) & (lv["volume"] == _index("volume", "same"))
-    found: npt.NDArray[np.bool_] = (
-        one_address(cols, a, b, lv) & several & venue & (lv["year"] == _index("year", "same"))
-    )
+    found: npt.NDArray[np.bool_] = address & several & venue & (lv["year"] == _index("year", "same"))
     return found
 
 

@@ -82,9 +82,15 @@ def _another_issue(lv: Levels, ends: npt.NDArray[np.bool_]) -> npt.NDArray[np.bo
 
 
 def relations(
-    prep: Prepared, cols: Columns, pairs: npt.NDArray[np.int64], lv: Levels, policy: Policy
+    prep: Prepared,
+    cols: Columns,
+    pairs: npt.NDArray[np.int64],
+    lv: Levels,
+    policy: Policy,
+    ends: npt.NDArray[np.bool_],
 ) -> npt.NDArray[Any]:
-    """The kind of link per pair when its records are different items of one work (else None)."""
+    """The kind of link per pair when its records are different items of one work (else None);
+    `ends` marks whole page ranges that end apart (`compare.other_ends`)."""
     a, b = pairs[:, 0], pairs[:, 1]
     out = np.full(len(a), None, dtype=object)
     similar = is_level(lv, "title", *SIMILAR)
@@ -97,7 +103,6 @@ def relations(
     elsewhere = is_level(lv, "volume", "differ") | is_level(lv, "pages", "differ")
     # The same pages (first and last) in one journal: one item, whatever the volumes say (an export
     # that writes a supplement's number as the volume: `1` for 62 Suppl. 1).
-    ends = other_ends(cols, a, b)
     same_pages = is_level(lv, "pages", "same") & ~ends
     # In one journal too, in another volume and year at other pages (an ATS abstract, the paper a
     # year later); in one year, a differing volume is likelier an export's supplement number.
@@ -286,10 +291,10 @@ def score_pairs(
     lv = compare(prep, cols, pairs, title)
     total = total_weight(lv)
     p = weights.probability(total)
-    ends = other_ends(cols, pairs[:, 0], pairs[:, 1])
     a, b = pairs[:, 0], pairs[:, 1]
-    band = bands(lv, p, policy, one_address(cols, a, b, lv), one_article(cols, a, b, lv))
-    link, clash = relations(prep, cols, pairs, lv, policy), conflicts(lv, ends)
+    ends, address = other_ends(cols, a, b), one_address(cols, a, b, lv)
+    band = bands(lv, p, policy, address, one_article(cols, a, lv, address))
+    link, clash = relations(prep, cols, pairs, lv, policy, ends), conflicts(lv, ends)
     bare = (band == BANDS.index("review")) & (clash == None) & _bare(lv)  # noqa: E711 (elementwise)
     _each(clash, bare, pairs, lambda i, j: _swapped(prep, i, j))
     band[clash != None] = BANDS.index("distinct")  # noqa: E711 (elementwise)
@@ -325,11 +330,12 @@ def score_identifiers(
     nothing else agreeing, is no match."""
     pairs = np.array([(i, j) for i, j, _ in found], dtype=np.int64).reshape(-1, 2)
     lv = compare(prep, cols, pairs, title)
-    link = relations(prep, cols, pairs, lv, policy)
+    a, b = pairs[:, 0], pairs[:, 1]
+    link = relations(prep, cols, pairs, lv, policy, other_ends(cols, a, b))
     lv_id = {**lv, "doi": np.full(len(pairs), LEVELS["doi"].index("same"), dtype=np.int8)}
     p = weights.probability(total_weight(lv_id))
-    a, b = pairs[:, 0], pairs[:, 1]
-    band = bands(lv_id, p, policy, one_address(cols, a, b, lv_id), one_article(cols, a, b, lv_id))
+    address = one_address(cols, a, b, lv_id)
+    band = bands(lv_id, p, policy, address, one_article(cols, a, lv_id, address))
     far, unlike = is_level(lv, "year", "far").tolist(), is_level(lv, "title", "low", "weak").tolist()
     # Another journal, volume and pages all at once: an identifier a database attached to the wrong
     # item (a meeting abstract given its later article's DOI) is likelier than three slips.
